@@ -1,0 +1,78 @@
+//! Per-category aggregates for the summary, built as findings stream past.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::finding::Finding;
+use crate::grammar::CategoryId;
+use crate::time::UnixTime;
+
+/// Distinct targets tracked per category; further ones are counted as "other".
+const MAX_TARGETS_TRACKED: usize = 10_000;
+
+/// How many targets the summary names.
+pub const TOP_TARGETS: usize = 5;
+
+/// What the summary says about one category.
+#[derive(Debug, Clone, Default)]
+pub struct CategoryTally {
+    pub findings: u64,
+    pub web_findings: u64,
+    pub event_findings: u64,
+    pub first: Option<UnixTime>,
+    pub last: Option<UnixTime>,
+    pub servers: BTreeSet<String>,
+    targets: HashMap<String, u64>,
+    other_targets: u64,
+}
+
+impl CategoryTally {
+    fn add(&mut self, f: &Finding) {
+        self.findings += 1;
+        if f.source.is_web() {
+            self.web_findings += 1;
+        } else {
+            self.event_findings += 1;
+        }
+        if let Some(t) = f.time {
+            self.first = Some(self.first.map_or(t, |x| x.min(t)));
+            self.last = Some(self.last.map_or(t, |x| x.max(t)));
+        }
+        if !f.server.is_empty() && !self.servers.contains(&f.server) {
+            self.servers.insert(f.server.clone());
+        }
+        if f.target.is_empty() {
+            return;
+        }
+        if let Some(n) = self.targets.get_mut(&f.target) {
+            *n += 1;
+        } else if self.targets.len() < MAX_TARGETS_TRACKED {
+            self.targets.insert(f.target.clone(), 1);
+        } else {
+            self.other_targets += 1;
+        }
+    }
+
+    /// The most frequent targets, ties broken by name (deterministic).
+    pub fn top_targets(&self, n: usize) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.targets.iter().map(|(k, &c)| (k.as_str(), c)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v.truncate(n);
+        v
+    }
+}
+
+/// All categories seen, keyed by taxonomy order.
+#[derive(Debug, Clone, Default)]
+pub struct Aggregates {
+    pub categories: std::collections::BTreeMap<CategoryId, CategoryTally>,
+}
+
+impl Aggregates {
+    pub fn add(&mut self, f: &Finding) {
+        self.categories.entry(f.category).or_default().add(f);
+    }
+
+    pub fn total_findings(&self) -> u64 {
+        self.categories.values().map(|c| c.findings).sum()
+    }
+}

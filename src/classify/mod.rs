@@ -1,0 +1,100 @@
+//! Classification: which records are free/busy traffic, and which failures they show.
+//!
+//! Web-log rules come from `grammars/` (see [`crate::grammar`]); this module decides what a
+//! failing free/busy request is and applies the rules with the taxonomy's precedence.
+
+pub mod freebusy;
+pub mod web;
+
+use crate::finding::Phase;
+use crate::grammar::{CategoryId, Grammar, IisRule, RequestFacts};
+use crate::parse::w3c::layout::Field;
+use crate::record::W3cRecord;
+
+use freebusy::StemClass;
+
+/// Win32 errors that mean the connection was lost while IIS answered.
+const CONNECTION_LOST_WIN32: [u64; 2] = [64, 1236];
+
+/// What a web-log record is, as far as free/busy goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    NotFreeBusy,
+    Succeeded,
+    Failed {
+        category: CategoryId,
+        phase: Phase,
+        rule: Option<usize>,
+    },
+}
+
+/// Classifies web-log records with the compiled grammar.
+#[derive(Debug)]
+pub struct Classifier<'g> {
+    grammar: &'g Grammar,
+}
+
+impl<'g> Classifier<'g> {
+    pub fn new(grammar: &'g Grammar) -> Self {
+        Classifier { grammar }
+    }
+
+    pub fn grammar(&self) -> &'g Grammar {
+        self.grammar
+    }
+
+    /// Classifies one W3C record (`httperr`: the line comes from an HTTPERR log).
+    pub fn classify_w3c(&self, rec: &W3cRecord<'_>, httperr: bool) -> Verdict {
+        let Some(stem) = rec.path().and_then(StemClass::of_path) else {
+            return Verdict::NotFreeBusy;
+        };
+        if !freebusy::is_freebusy(stem, rec.get(Field::UserAgent)) {
+            return Verdict::NotFreeBusy;
+        }
+        let facts = RequestFacts {
+            httperr,
+            stem,
+            status: rec.status(),
+            win32: rec.win32_status(),
+            reason: rec.get(Field::Reason),
+        };
+        if !is_failure(&facts) {
+            return Verdict::Succeeded;
+        }
+        let rule = self.best_rule(&facts);
+        let category =
+            rule.map_or_else(|| self.grammar.taxonomy.unclassified(), |(_, r)| r.category);
+        let phase = rule
+            .and_then(|(_, r)| r.phase)
+            .unwrap_or(if stem.is_autodiscover() {
+                Phase::Autodiscover
+            } else {
+                Phase::Availability
+            });
+        Verdict::Failed {
+            category,
+            phase,
+            rule: rule.map(|(i, _)| i),
+        }
+    }
+
+    /// The matching rule whose category comes first in the taxonomy.
+    fn best_rule(&self, facts: &RequestFacts<'_>) -> Option<(usize, &'g IisRule)> {
+        self.grammar
+            .iis_rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.matches(facts))
+            .min_by_key(|(i, r)| (r.category, *i))
+    }
+}
+
+/// A failing request: an error status, a lost connection, or any HTTPERR entry (HTTP.sys
+/// logs only what it refused or dropped).
+fn is_failure(facts: &RequestFacts<'_>) -> bool {
+    facts.httperr
+        || facts.status.is_some_and(|s| s >= 400)
+        || facts
+            .win32
+            .is_some_and(|w| CONNECTION_LOST_WIN32.contains(&w))
+}

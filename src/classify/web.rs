@@ -1,0 +1,134 @@
+//! Turns candidate web-log records into findings (the [`RecordSink`] of the W3C scanner).
+
+use crate::config::Filter;
+use crate::finding::{Finding, Side, SourceKind};
+use crate::parse::w3c::layout::Field;
+use crate::parse::w3c::scan::RecordSink;
+use crate::record::W3cRecord;
+use crate::sanitize::lossy;
+use crate::tally::Tally;
+
+use super::{Classifier, Verdict};
+
+/// Collects the findings of one chunk of one web log.
+pub struct WebSink<'a> {
+    pub classifier: &'a Classifier<'a>,
+    pub filter: &'a Filter,
+    pub input: usize,
+    pub server: &'a str,
+    pub site: &'a str,
+    pub httperr: bool,
+    pub findings: Vec<Finding>,
+}
+
+impl RecordSink for WebSink<'_> {
+    fn record(&mut self, line: u64, rec: &W3cRecord<'_>, tally: &mut Tally) {
+        let verdict = self.classifier.classify_w3c(rec, self.httperr);
+        if verdict == Verdict::NotFreeBusy {
+            return;
+        }
+        let time = rec.time();
+        let server = rec
+            .get(Field::ComputerName)
+            .map_or_else(|| self.server.into(), lossy);
+        if !self.filter.admits(time, &server) {
+            tally.filtered += 1;
+            return;
+        }
+        tally.freebusy_requests += 1;
+        if let Verdict::Failed {
+            category,
+            phase,
+            rule,
+        } = verdict
+        {
+            tally.findings += 1;
+            let rule_id = rule.map(|i| self.classifier.grammar().iis_rules[i].id.as_str());
+            self.findings.push(self.finding(
+                line,
+                rec,
+                time,
+                server.into_owned(),
+                category,
+                phase,
+                rule_id,
+            ));
+        }
+    }
+}
+
+fn text(v: Option<&[u8]>) -> String {
+    v.map(|b| lossy(b).into_owned()).unwrap_or_default()
+}
+
+impl WebSink<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        &self,
+        line: u64,
+        rec: &W3cRecord<'_>,
+        time: Option<i64>,
+        server: String,
+        category: crate::grammar::CategoryId,
+        phase: crate::finding::Phase,
+        rule_id: Option<&str>,
+    ) -> Finding {
+        let site = rec
+            .get(Field::SiteName)
+            .map_or_else(|| self.site.to_owned(), |s| lossy(s).into_owned());
+        let target = rec
+            .get(Field::Host)
+            .map_or_else(|| server.clone(), |h| lossy(h).into_owned());
+        Finding {
+            time,
+            server,
+            site,
+            source: if self.httperr {
+                SourceKind::HttpErr
+            } else {
+                SourceKind::Iis
+            },
+            input: self.input,
+            position: line,
+            category,
+            phase,
+            side: Side::Responder,
+            http_status: rec.status(),
+            sub_status: rec.sub_status(),
+            win32_status: rec.win32_status(),
+            method: text(rec.get(Field::Method)),
+            uri_stem: text(rec.path()),
+            client_ip: text(rec.get(Field::ClientIp)),
+            user_agent: text(rec.get(Field::UserAgent)).replace('+', " "),
+            target,
+            event_id: None,
+            mailbox: String::new(),
+            detail: self.detail(rec, rule_id),
+        }
+    }
+
+    fn detail(&self, rec: &W3cRecord<'_>, rule_id: Option<&str>) -> String {
+        let mut d = if self.httperr {
+            format!(
+                "HTTP.sys {} {}",
+                text(rec.get(Field::Status)),
+                text(rec.get(Field::Reason))
+            )
+        } else {
+            format!(
+                "{} {} {}",
+                text(rec.get(Field::Status)),
+                text(rec.get(Field::SubStatus)),
+                text(rec.get(Field::Win32Status))
+            )
+        };
+        if let Some(q) = rec.get(Field::QueueName) {
+            d.push_str(&format!(" (queue {})", lossy(q)));
+        }
+        match rule_id {
+            Some(id) => d.push_str(&format!("; rule {id}")),
+            None => d.push_str("; no rule matched"),
+        }
+        d.trim().to_owned()
+    }
+}

@@ -1,0 +1,223 @@
+//! Command-line flags (clap) and their translation into a validated [`Config`]; the commands
+//! themselves, mapped to exit codes.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, Filter};
+use crate::error::ConfigError;
+use crate::grammar::{check, Grammar};
+use crate::pipeline;
+use crate::report::{json, table, Outputs, StdoutFormat};
+
+/// Exit code: the run completed (with or without findings).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: findings were found and `--fail-on-findings` was given.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: a usage error, or an input could not be read completely.
+pub const EXIT_ERROR: u8 = 2;
+
+const EXIT_CODES_HELP: &str = "Exit codes:\n  0  the run completed (with or without findings)\n  1  findings were found and --fail-on-findings was given\n  2  usage error, or an input could not be read completely (named in the problems)";
+
+#[derive(Debug, Parser)]
+#[command(name = "fbscope", version, about = "Find, classify and explain Exchange federated free/busy failures in IIS, HTTPERR and event logs", after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read logs (files, folders, globs, .gz, .zip) and report free/busy failures.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Analyze(AnalyzeArgs),
+    /// Work with the rule files.
+    Grammars {
+        #[command(subcommand)]
+        command: GrammarsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GrammarsCommand {
+    /// Load and compile every rule and run its examples; prints N/M passed.
+    Check {
+        /// Extra rule files (a file named like a shipped one replaces it).
+        #[arg(long, value_name = "DIR")]
+        grammars: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Log files, directories (searched recursively), globs, .gz files or .zip bundles.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Write findings.csv, summary.csv, inventory.csv and rejected.txt here (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// What to print on stdout: a summary table, a JSON document, or the findings CSV.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FormatArg,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Only free/busy requests at or after this UTC time (2026-03-02T09:00:00Z, 2026-03-02 09:00:00, 2026-03-02).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only free/busy requests at or before this UTC time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only these servers (repeatable).
+    #[arg(long = "server", value_name = "NAME")]
+    pub servers: Vec<String>,
+    /// Server name for inputs whose path and fields do not name one.
+    #[arg(long, value_name = "NAME")]
+    pub server_name: Option<String>,
+    /// Extra rule files (a file named like a shipped one replaces it).
+    #[arg(long, value_name = "DIR")]
+    pub grammars: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Exit with code 1 when there are findings (for scripts).
+    #[arg(long)]
+    pub fail_on_findings: bool,
+    /// Bytes per unit of parallel work (for testing chunk boundaries).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub chunk_size: Option<usize>,
+}
+
+impl AnalyzeArgs {
+    /// Validates the flags into a configuration.
+    pub fn to_config(&self) -> Result<Config, ConfigError> {
+        if self.paths.is_empty() {
+            return Err(ConfigError::NoInputs);
+        }
+        let mut config = Config::new(self.paths.clone());
+        if let Some(n) = self.threads {
+            if n == 0 {
+                return Err(ConfigError::BadThreads);
+            }
+            config.threads = n;
+        }
+        let time = |flag, v: &Option<String>| match v {
+            None => Ok(None),
+            Some(s) => crate::time::parse_user_time(s)
+                .map(Some)
+                .ok_or(ConfigError::BadTime {
+                    flag,
+                    value: s.clone(),
+                }),
+        };
+        config.filter = Filter {
+            since: time("since", &self.since)?,
+            until: time("until", &self.until)?,
+            servers: self.servers.clone(),
+        };
+        config.server_name = self.server_name.clone();
+        config.grammar_dir = self.grammars.clone();
+        config.progress = !self.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        if let Some(c) = self.chunk_size {
+            config.chunk_bytes = c.max(1);
+        }
+        Ok(config)
+    }
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Analyze(args) => analyze(&args),
+        Command::Grammars {
+            command: GrammarsCommand::Check { grammars },
+        } => grammars_check(grammars),
+    }
+}
+
+fn load_grammar(dir: Option<&std::path::Path>) -> anyhow::Result<Grammar> {
+    Grammar::with_dir(dir).map_err(|errors| {
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "the grammar files have {} error(s):\n  {}",
+            list.len(),
+            list.join("\n  ")
+        )
+    })
+}
+
+fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
+    let config = args.to_config()?;
+    let grammar = load_grammar(config.grammar_dir.as_deref())?;
+    let format = match args.format {
+        FormatArg::Table => StdoutFormat::Table,
+        FormatArg::Json => StdoutFormat::Json,
+        FormatArg::Csv => StdoutFormat::Csv,
+    };
+    let stdout = Box::new(std::io::BufWriter::new(std::io::stdout().lock()));
+    let mut outputs = Outputs::open(
+        &grammar.taxonomy,
+        config.out_dir_hint(&args.out),
+        format,
+        stdout,
+    )?;
+    let analysis = pipeline::analyze(&config, &grammar, &mut |f, file| outputs.finding(f, file))?;
+    outputs.finish(&analysis)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        StdoutFormat::Table => write!(out, "{}", table::render(&analysis, &grammar.taxonomy))?,
+        StdoutFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &json::document(&analysis, &grammar.taxonomy))?;
+            writeln!(out)?;
+        }
+        StdoutFormat::Csv => {
+            if !args.quiet {
+                eprint!("{}", table::render(&analysis, &grammar.taxonomy));
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if analysis.any_input_failed() {
+        EXIT_ERROR
+    } else if args.fail_on_findings && analysis.totals.findings > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn grammars_check(dir: Option<PathBuf>) -> anyhow::Result<u8> {
+    let grammar = load_grammar(dir.as_deref())?;
+    let results = check::run(&grammar);
+    let passed = results.iter().filter(|r| r.passed).count();
+    for r in results.iter().filter(|r| !r.passed) {
+        println!(
+            "FAIL {} ({}): {}\n     {}",
+            r.rule,
+            r.origin,
+            r.message,
+            crate::sanitize::terminal(&r.input)
+        );
+    }
+    println!(
+        "{}/{} examples passed ({} categories, {} rules)",
+        passed,
+        results.len(),
+        grammar.taxonomy.len(),
+        grammar.iis_rules.len()
+    );
+    Ok(if passed == results.len() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
+}

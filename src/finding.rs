@@ -1,0 +1,102 @@
+//! A classified failure: one row of `findings.csv`.
+
+use crate::grammar::CategoryId;
+use crate::time::UnixTime;
+
+/// Which link of the free/busy chain failed (domain.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    Token,
+    Autodiscover,
+    Availability,
+    Config,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Token => "token",
+            Phase::Autodiscover => "autodiscover",
+            Phase::Availability => "availability",
+            Phase::Config => "config",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Phase::Token,
+            Phase::Autodiscover,
+            Phase::Availability,
+            Phase::Config,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// Which end of the request logged the evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Side {
+    Requester,
+    Responder,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Requester => "requester",
+            Side::Responder => "responder",
+        }
+    }
+}
+
+/// The kind of log a finding came from (the `source` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceKind {
+    Iis,
+    HttpErr,
+    EventLog,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Iis => "iis",
+            SourceKind::HttpErr => "httperr",
+            SourceKind::EventLog => "eventlog",
+        }
+    }
+
+    /// IIS and HTTPERR lines are both web-server evidence (`iis_findings` in the summary).
+    pub fn is_web(self) -> bool {
+        matches!(self, SourceKind::Iis | SourceKind::HttpErr)
+    }
+}
+
+/// One failure with everything the reports print. Text is owned: findings are few compared to
+/// lines, and they outlive the chunk buffer they came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub time: Option<UnixTime>,
+    pub server: String,
+    pub site: String,
+    pub source: SourceKind,
+    /// Index of the input in the inventory.
+    pub input: usize,
+    /// Line number (W3C, CSV) or record number (event logs), 1-based.
+    pub position: u64,
+    pub category: CategoryId,
+    pub phase: Phase,
+    pub side: Side,
+    pub http_status: Option<u16>,
+    pub sub_status: Option<u32>,
+    pub win32_status: Option<u64>,
+    pub method: String,
+    pub uri_stem: String,
+    pub client_ip: String,
+    pub user_agent: String,
+    pub target: String,
+    pub event_id: Option<u32>,
+    pub mailbox: String,
+    pub detail: String,
+}

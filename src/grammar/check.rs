@@ -1,0 +1,110 @@
+//! `fbscope grammars check`: runs every rule's examples and counter-examples through the real
+//! parser and classifier.
+
+use std::sync::Arc;
+
+use crate::classify::{Classifier, Verdict};
+use crate::parse::w3c::header::HeaderState;
+use crate::parse::w3c::layout::FieldLayout;
+use crate::parse::w3c::split::split;
+use crate::record::W3cRecord;
+
+use super::{Grammar, IisRule};
+
+/// The outcome of one example.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub rule: String,
+    pub origin: String,
+    pub input: String,
+    pub passed: bool,
+    pub message: String,
+}
+
+/// Runs all examples of all rules.
+pub fn run(grammar: &Grammar) -> Vec<CaseResult> {
+    let classifier = Classifier::new(grammar);
+    let mut results = Vec::new();
+    for rule in &grammar.iis_rules {
+        for ex in &rule.examples {
+            results.push(check_iis(&classifier, rule, ex, true));
+        }
+        for ex in &rule.counter_examples {
+            results.push(check_iis(&classifier, rule, ex, false));
+        }
+    }
+    results
+}
+
+/// Classifies one example line under the rule's example `#Fields`.
+fn classify_line(
+    classifier: &Classifier<'_>,
+    rule: &IisRule,
+    line: &str,
+) -> Result<Verdict, String> {
+    let layout = Arc::new(FieldLayout::parse(&rule.example_fields));
+    let mut header = HeaderState::initial(layout.clone());
+    header.assumed = false;
+    let mut spans = Vec::new();
+    split(line.as_bytes(), layout.len(), &mut spans).map_err(|found| {
+        format!(
+            "{found} values where the example #Fields declares {}",
+            layout.len()
+        )
+    })?;
+    let rec = W3cRecord {
+        line: line.as_bytes(),
+        spans: &spans,
+        header: &header,
+    };
+    let httperr = rule.kinds.httperr && !rule.kinds.iis;
+    Ok(classifier.classify_w3c(&rec, httperr))
+}
+
+fn check_iis(
+    classifier: &Classifier<'_>,
+    rule: &IisRule,
+    line: &str,
+    expect_match: bool,
+) -> CaseResult {
+    let taxonomy = &classifier.grammar().taxonomy;
+    let want = &taxonomy.get(rule.category).id;
+    let (passed, message) = match classify_line(classifier, rule, line) {
+        Err(e) => (false, e),
+        Ok(verdict) => {
+            let got = match verdict {
+                Verdict::Failed { category, .. } => taxonomy.get(category).id.clone(),
+                Verdict::Succeeded => "(free/busy, not failing)".into(),
+                Verdict::NotFreeBusy => "(not free/busy)".into(),
+            };
+            let ok = (got == *want) == expect_match;
+            let msg = if expect_match {
+                format!("expected {want}, got {got}")
+            } else {
+                format!("must not be {want}, got {got}")
+            };
+            (ok, msg)
+        }
+    };
+    CaseResult {
+        rule: rule.id.clone(),
+        origin: rule.origin.clone(),
+        input: line.to_owned(),
+        passed,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_example_passes() {
+        let grammar = Grammar::embedded().expect("shipped grammars load");
+        let results = run(&grammar);
+        assert!(results.len() >= 20, "only {} examples", results.len());
+        let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+    }
+}

@@ -1,0 +1,419 @@
+//! Reading grammar files: serde structs that reject unknown keys, then validation that
+//! collects every error with its file and line.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::classify::freebusy::StemSet;
+use crate::error::GrammarError;
+use crate::finding::Phase;
+use crate::parse::w3c::layout::{EXCHANGE_DEFAULT_FIELDS, HTTPERR_DEFAULT_FIELDS};
+
+use super::iis_rule::{IisRule, LogKinds, StatusPattern};
+use super::taxonomy::{Category, Taxonomy, UNCLASSIFIED};
+use super::Grammar;
+
+/// A grammar file's name and text.
+#[derive(Debug, Clone)]
+pub struct GrammarSource {
+    pub name: String,
+    pub text: String,
+}
+
+impl GrammarSource {
+    pub fn embedded() -> Vec<Self> {
+        super::EMBEDDED
+            .iter()
+            .map(|(name, text)| GrammarSource {
+                name: (*name).to_owned(),
+                text: (*text).to_owned(),
+            })
+            .collect()
+    }
+
+    /// The `*.toml` files of a directory, sorted by name.
+    pub fn read_dir(dir: &Path) -> Result<Vec<Self>, GrammarError> {
+        let io = |source| GrammarError::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).map_err(|source| GrammarError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                Ok(GrammarSource {
+                    name: name.unwrap_or_default(),
+                    text,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds `extra` to `base`, a file of the same name replacing the shipped one.
+    pub fn overlay(base: &mut Vec<Self>, extra: Vec<Self>) {
+        for file in extra {
+            match base.iter_mut().find(|b| b.name == file.name) {
+                Some(slot) => *slot = file,
+                None => base.push(file),
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    category: Vec<RawCategory>,
+    #[serde(default)]
+    rule: Vec<RawIisRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    id: Spanned<String>,
+    title: String,
+    severity: String,
+    phase: String,
+    remediation: String,
+    #[serde(default)]
+    references: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIisRule {
+    id: Spanned<String>,
+    category: String,
+    #[serde(default)]
+    formats: Vec<String>,
+    #[serde(default)]
+    stems: Vec<String>,
+    #[serde(default)]
+    status: Vec<String>,
+    #[serde(default)]
+    win32: Vec<u64>,
+    #[serde(default)]
+    reasons: Vec<String>,
+    phase: Option<String>,
+    #[serde(default)]
+    examples: Vec<String>,
+    #[serde(default)]
+    counter_examples: Vec<String>,
+    example_fields: Option<String>,
+}
+
+const SEVERITIES: [&str; 3] = ["critical", "error", "warning"];
+
+/// Collects errors with file:line.
+struct Errors<'a> {
+    file: &'a GrammarSource,
+    list: Vec<GrammarError>,
+}
+
+impl Errors<'_> {
+    fn at(&mut self, offset: usize, message: String) {
+        let line = self.file.text[..offset.min(self.file.text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        self.list.push(GrammarError::Invalid {
+            file: self.file.name.clone(),
+            line,
+            message,
+        });
+    }
+}
+
+pub(super) fn compile(sources: &[GrammarSource]) -> Result<Grammar, Vec<GrammarError>> {
+    let mut errors = Vec::new();
+    let parsed: Vec<(usize, RawFile)> = sources
+        .iter()
+        .enumerate()
+        .filter_map(|(i, src)| match toml::from_str::<RawFile>(&src.text) {
+            Ok(raw) => Some((i, raw)),
+            Err(e) => {
+                let line = e
+                    .span()
+                    .map_or(1, |s| src.text[..s.start].matches('\n').count() + 1);
+                errors.push(GrammarError::Invalid {
+                    file: src.name.clone(),
+                    line,
+                    message: e.message().to_owned(),
+                });
+                None
+            }
+        })
+        .collect();
+
+    let mut taxonomy = Taxonomy::default();
+    for (i, raw) in &parsed {
+        let mut errs = Errors {
+            file: &sources[*i],
+            list: Vec::new(),
+        };
+        for cat in &raw.category {
+            add_category(&mut taxonomy, cat, &mut errs);
+        }
+        errors.extend(errs.list);
+    }
+    if taxonomy.find(UNCLASSIFIED).is_none() {
+        errors.push(GrammarError::Invalid {
+            file: "taxonomy".into(),
+            line: 1,
+            message: format!("the taxonomy must define the category {UNCLASSIFIED:?}"),
+        });
+    }
+
+    let mut iis_rules = Vec::new();
+    for (i, raw) in &parsed {
+        let mut errs = Errors {
+            file: &sources[*i],
+            list: Vec::new(),
+        };
+        for rule in &raw.rule {
+            if let Some(r) = compile_iis_rule(&taxonomy, rule, &mut errs) {
+                if iis_rules.iter().any(|o: &IisRule| o.id == r.id) {
+                    errs.at(
+                        rule.id.span().start,
+                        format!("duplicate rule id {:?}", r.id),
+                    );
+                }
+                iis_rules.push(r);
+            }
+        }
+        errors.extend(errs.list);
+    }
+
+    if errors.is_empty() {
+        Ok(Grammar {
+            taxonomy,
+            iis_rules,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn add_category(taxonomy: &mut Taxonomy, raw: &RawCategory, errs: &mut Errors<'_>) {
+    let at = raw.id.span().start;
+    let id = raw.id.get_ref();
+    if !is_valid_id(id) {
+        errs.at(
+            at,
+            format!("category id {id:?} must be lower-case letters, digits and '-'"),
+        );
+    }
+    if taxonomy.find(id).is_some() {
+        errs.at(at, format!("duplicate category id {id:?}"));
+    }
+    if !SEVERITIES.contains(&raw.severity.as_str()) {
+        errs.at(
+            at,
+            format!("severity {:?} is not one of {SEVERITIES:?}", raw.severity),
+        );
+    }
+    let Some(phase) = Phase::parse(&raw.phase) else {
+        errs.at(
+            at,
+            format!(
+                "phase {:?} is not token, autodiscover, availability or config",
+                raw.phase
+            ),
+        );
+        return;
+    };
+    taxonomy.push(Category {
+        id: id.clone(),
+        title: raw.title.clone(),
+        severity: raw.severity.clone(),
+        phase,
+        remediation: raw.remediation.clone(),
+        references: raw.references.clone(),
+    });
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn compile_iis_rule(
+    taxonomy: &Taxonomy,
+    raw: &RawIisRule,
+    errs: &mut Errors<'_>,
+) -> Option<IisRule> {
+    let at = raw.id.span().start;
+    let id = raw.id.get_ref().clone();
+    let before = errs.list.len();
+    let category = taxonomy.find(&raw.category);
+    if category.is_none() {
+        errs.at(
+            at,
+            format!("rule {id:?}: unknown category {:?}", raw.category),
+        );
+    }
+    let kinds = parse_kinds(&raw.formats).unwrap_or_else(|bad| {
+        errs.at(
+            at,
+            format!("rule {id:?}: unknown format {bad:?} (iis, httperr)"),
+        );
+        LogKinds {
+            iis: true,
+            httperr: true,
+        }
+    });
+    let stems = StemSet::parse(&raw.stems).unwrap_or_else(|bad| {
+        errs.at(at, format!("rule {id:?}: unknown stem class {bad:?}"));
+        StemSet::default()
+    });
+    let status: Vec<StatusPattern> = raw
+        .status
+        .iter()
+        .filter_map(|s| {
+            let p = StatusPattern::parse(s);
+            if p.is_none() {
+                errs.at(
+                    at,
+                    format!("rule {id:?}: status {s:?} is not a code like 503 or a class like 4xx"),
+                );
+            }
+            p
+        })
+        .collect();
+    let phase = raw.phase.as_deref().and_then(|p| {
+        let parsed = Phase::parse(p);
+        if parsed.is_none() {
+            errs.at(at, format!("rule {id:?}: unknown phase {p:?}"));
+        }
+        parsed
+    });
+    if raw.examples.is_empty() {
+        errs.at(
+            at,
+            format!("rule {id:?}: every rule needs at least one example line"),
+        );
+    }
+    let default_fields = if kinds.httperr && !kinds.iis {
+        HTTPERR_DEFAULT_FIELDS
+    } else {
+        EXCHANGE_DEFAULT_FIELDS
+    };
+    (errs.list.len() == before).then(|| IisRule {
+        id,
+        category: category.unwrap_or(super::CategoryId(0)),
+        kinds,
+        stems,
+        status,
+        win32: raw.win32.clone(),
+        reasons: raw
+            .reasons
+            .iter()
+            .map(|r| r.to_ascii_lowercase().into_bytes())
+            .collect(),
+        phase,
+        examples: raw.examples.clone(),
+        counter_examples: raw.counter_examples.clone(),
+        example_fields: raw
+            .example_fields
+            .clone()
+            .unwrap_or_else(|| default_fields.to_owned()),
+        origin: format!(
+            "{}:{}",
+            errs.file.name,
+            errs.file.text[..at].matches('\n').count() + 1
+        ),
+    })
+}
+
+fn parse_kinds(formats: &[String]) -> Result<LogKinds, String> {
+    if formats.is_empty() {
+        return Ok(LogKinds {
+            iis: true,
+            httperr: true,
+        });
+    }
+    let mut kinds = LogKinds {
+        iis: false,
+        httperr: false,
+    };
+    for f in formats {
+        match f.as_str() {
+            "iis" => kinds.iis = true,
+            "httperr" => kinds.httperr = true,
+            other => return Err(other.to_owned()),
+        }
+    }
+    Ok(kinds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(name: &str, text: &str) -> GrammarSource {
+        GrammarSource {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn shipped_grammars_compile() {
+        let g = compile(&GrammarSource::embedded()).expect("shipped grammars");
+        assert!(g.taxonomy.find("tls-trust").is_some());
+        assert!(!g.iis_rules.is_empty());
+    }
+
+    #[test]
+    fn errors_carry_file_and_line() {
+        let mut sources = GrammarSource::embedded();
+        sources.push(src(
+            "bad.toml",
+            "# comment\n\n[[rule]]\nid = \"x\"\ncategory = \"no-such-id\"\nexamples = [\"a\"]\n",
+        ));
+        let errs = compile(&sources).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let msg = errs[0].to_string();
+        assert!(msg.starts_with("bad.toml:4:"), "{msg}");
+        assert!(msg.contains("no-such-id"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let mut sources = GrammarSource::embedded();
+        sources.push(src(
+            "typo.toml",
+            "[[rule]]\nid = \"x\"\ncategry = \"tls-trust\"\n",
+        ));
+        let errs = compile(&sources).unwrap_err();
+        assert!(errs[0].to_string().starts_with("typo.toml:"), "{}", errs[0]);
+    }
+
+    #[test]
+    fn overlay_replaces_by_name() {
+        let mut base = GrammarSource::embedded();
+        let n = base.len();
+        GrammarSource::overlay(&mut base, vec![src("iis.toml", ""), src("extra.toml", "")]);
+        assert_eq!(base.len(), n + 1);
+        assert!(base
+            .iter()
+            .any(|s| s.name == "iis.toml" && s.text.is_empty()));
+    }
+}

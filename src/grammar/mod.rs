@@ -1,0 +1,59 @@
+//! Rules as data: the taxonomy and the rule files of `grammars/`, loaded, validated and
+//! compiled once at start.
+//!
+//! The shipped files are embedded in the binary; `--grammars DIR` adds files, and a file with
+//! the name of a shipped one replaces it. Every problem is reported with file:line, all at once.
+
+pub mod check;
+mod iis_rule;
+mod load;
+mod taxonomy;
+
+pub use iis_rule::{IisRule, LogKinds, RequestFacts, StatusPattern};
+pub use load::GrammarSource;
+pub use taxonomy::{Category, CategoryId, Taxonomy, UNCLASSIFIED};
+
+use std::path::Path;
+
+use crate::error::GrammarError;
+
+/// The shipped grammar files, embedded at build time.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "taxonomy.toml",
+        include_str!("../../grammars/taxonomy.toml"),
+    ),
+    ("iis.toml", include_str!("../../grammars/iis.toml")),
+];
+
+/// Everything the classifier needs, compiled.
+#[derive(Debug, Clone)]
+pub struct Grammar {
+    pub taxonomy: Taxonomy,
+    pub iis_rules: Vec<IisRule>,
+}
+
+impl Grammar {
+    /// The shipped grammars.
+    pub fn embedded() -> Result<Self, Vec<GrammarError>> {
+        Self::from_sources(&GrammarSource::embedded())
+    }
+
+    /// The shipped grammars with the files of `dir` added or replacing them.
+    pub fn with_dir(dir: Option<&Path>) -> Result<Self, Vec<GrammarError>> {
+        let mut sources = GrammarSource::embedded();
+        if let Some(dir) = dir {
+            let extra = GrammarSource::read_dir(dir).map_err(|e| vec![e])?;
+            GrammarSource::overlay(&mut sources, extra);
+        }
+        Self::from_sources(&sources)
+    }
+
+    pub fn from_sources(sources: &[GrammarSource]) -> Result<Self, Vec<GrammarError>> {
+        load::compile(sources)
+    }
+
+    pub fn category(&self, id: CategoryId) -> &Category {
+        self.taxonomy.get(id)
+    }
+}

@@ -1,0 +1,64 @@
+//! The taxonomy: the public list of failure categories, in precedence order.
+
+use crate::finding::Phase;
+
+/// Index of a category in the taxonomy; a lower index has precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CategoryId(pub u16);
+
+/// One taxonomy entry.
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub phase: Phase,
+    pub remediation: String,
+    pub references: Vec<String>,
+}
+
+/// All categories, in the order that decides precedence.
+#[derive(Debug, Clone, Default)]
+pub struct Taxonomy {
+    categories: Vec<Category>,
+}
+
+/// The id every free/busy failure falls back to.
+pub const UNCLASSIFIED: &str = "unclassified";
+
+impl Taxonomy {
+    pub(super) fn push(&mut self, category: Category) {
+        self.categories.push(category);
+    }
+
+    pub fn find(&self, id: &str) -> Option<CategoryId> {
+        self.categories
+            .iter()
+            .position(|c| c.id == id)
+            .map(|i| CategoryId(i as u16))
+    }
+
+    pub fn get(&self, id: CategoryId) -> &Category {
+        &self.categories[usize::from(id.0)]
+    }
+
+    pub fn unclassified(&self) -> CategoryId {
+        // Loading guarantees it exists (grammar::load checks).
+        self.find(UNCLASSIFIED).unwrap_or(CategoryId(0))
+    }
+
+    pub fn len(&self) -> usize {
+        self.categories.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.categories.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (CategoryId, &Category)> {
+        self.categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (CategoryId(i as u16), c))
+    }
+}

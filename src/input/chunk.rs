@@ -1,0 +1,141 @@
+//! Line-aligned chunks: the unit of parallel work.
+//!
+//! A chunk owns the lines whose first byte lies in its byte range, so adjacent chunks of a
+//! file split it exactly, without coordination. Plain files are read by range (each worker
+//! reads its own chunk; no memory map, so resident memory stays at chunks-in-flight × chunk
+//! size however large the file); decoded streams (gzip, zip members) are cut into blocks at
+//! line ends as they are read.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// How much more is read at a time when a line runs past a chunk's end.
+const OVERRUN_STEP: usize = 64 << 10;
+
+/// Splits a file of `len` bytes into chunk ranges of about `chunk` bytes.
+pub fn ranges(len: u64, chunk: usize) -> Vec<(u64, u64)> {
+    let chunk = chunk.max(1) as u64;
+    (0..len.div_ceil(chunk))
+        .map(|i| (i * chunk, ((i + 1) * chunk).min(len)))
+        .collect()
+}
+
+/// Reads the lines of `path` that start in `[start, end)` into `buf` (cleared first).
+pub fn read_range(path: &Path, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+    buf.clear();
+    let mut file = File::open(path)?;
+    // One byte before the range tells whether a line starts exactly at `start`.
+    let from = start.saturating_sub(1);
+    file.seek(SeekFrom::Start(from))?;
+    (&mut file).take(end - from).read_to_end(buf)?;
+    let range_len = buf.len();
+    finish_last_line(&mut file, buf, range_len)?;
+    let first = if start == 0 {
+        0
+    } else {
+        match memchr::memchr(b'\n', &buf[..range_len.min(buf.len())]) {
+            Some(i) => i + 1,
+            None => buf.len(),
+        }
+    };
+    buf.drain(..first);
+    Ok(())
+}
+
+/// Extends `buf` until the line containing its last byte (`range_len - 1`) is complete.
+fn finish_last_line(file: &mut File, buf: &mut Vec<u8>, range_len: usize) -> io::Result<()> {
+    if range_len == 0 || buf[range_len - 1] == b'\n' {
+        return Ok(());
+    }
+    let mut searched = range_len;
+    loop {
+        let before = buf.len();
+        file.take(OVERRUN_STEP as u64).read_to_end(buf)?;
+        if let Some(i) = memchr::memchr(b'\n', &buf[searched..]) {
+            buf.truncate(searched + i + 1);
+            return Ok(());
+        }
+        if buf.len() == before {
+            return Ok(()); // end of file: the last line has no newline
+        }
+        searched = buf.len();
+    }
+}
+
+/// Cuts a decoded stream into line-aligned blocks of about `chunk` bytes.
+pub struct BlockReader {
+    inner: Box<dyn Read + Send>,
+    carry: Vec<u8>,
+    chunk: usize,
+    done: bool,
+}
+
+impl BlockReader {
+    pub fn new(inner: Box<dyn Read + Send>, chunk: usize) -> Self {
+        BlockReader {
+            inner,
+            carry: Vec::new(),
+            chunk: chunk.max(1),
+            done: false,
+        }
+    }
+
+    /// Fills `buf` with the next block; `Ok(false)` at the end of the stream.
+    pub fn next_block(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
+        buf.clear();
+        buf.append(&mut self.carry);
+        while !self.done && (buf.len() < self.chunk || memchr::memrchr(b'\n', buf).is_none()) {
+            let want = (self.chunk.saturating_sub(buf.len())).max(OVERRUN_STEP);
+            let n = (&mut self.inner).take(want as u64).read_to_end(buf)?;
+            self.done = n == 0;
+        }
+        if !self.done {
+            if let Some(i) = memchr::memrchr(b'\n', buf) {
+                self.carry.extend_from_slice(&buf[i + 1..]);
+                buf.truncate(i + 1);
+            }
+        }
+        Ok(!buf.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn lines_of_ranges(text: &[u8], chunk: usize) -> Vec<u8> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text).unwrap();
+        let mut all = Vec::new();
+        let mut buf = Vec::new();
+        for (s, e) in ranges(text.len() as u64, chunk) {
+            read_range(f.path(), s, e, &mut buf).unwrap();
+            all.extend_from_slice(&buf);
+        }
+        all
+    }
+
+    #[test]
+    fn ranges_partition_lines_exactly() {
+        let text = b"alpha\nbeta\n\ngamma delta\nlast-without-newline";
+        for chunk in 1..text.len() + 2 {
+            assert_eq!(lines_of_ranges(text, chunk), text, "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn blocks_partition_streams_exactly() {
+        let text = b"alpha\nbeta\n\ngamma delta\nlast-without-newline".to_vec();
+        for chunk in 1..text.len() + 2 {
+            let mut r = BlockReader::new(Box::new(std::io::Cursor::new(text.clone())), chunk);
+            let (mut all, mut buf) = (Vec::new(), Vec::new());
+            while r.next_block(&mut buf).unwrap() {
+                assert!(buf.ends_with(b"\n") || all.len() + buf.len() == text.len());
+                all.extend_from_slice(&buf);
+            }
+            assert_eq!(all, text, "chunk {chunk}");
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Turning command-line paths (files, directories, globs) into a sorted list of inputs,
+//! opening zip archives (also nested ones) into their members.
+
+use std::fs::File;
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use walkdir::WalkDir;
+
+use super::limits::{MAX_ARCHIVE_DEPTH, MAX_NESTED_ARCHIVE_BYTES};
+use super::origin::{ArcBytes, Container, Input, Origin};
+use crate::error::InputError;
+use crate::problem::Problem;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const ZIP_MAGIC: [u8; 4] = *b"PK\x03\x04";
+
+/// The inputs found, and the problems met while looking.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub inputs: Vec<Input>,
+    pub problems: Vec<Problem>,
+}
+
+/// Expands `paths` into inputs. `fallback_server` names the server of inputs whose path does
+/// not say it. Fails only when nothing at all was found.
+pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Discovery, InputError> {
+    let mut found = Discovery::default();
+    for arg in paths {
+        for file in expand(arg, &mut found.problems) {
+            add_file(&file, &mut found);
+        }
+    }
+    found.inputs.sort_by(|a, b| a.display.cmp(&b.display));
+    for input in &mut found.inputs {
+        let (server, site) = identity_from_path(&input.display);
+        input.server = server.or(fallback_server).unwrap_or_default().to_owned();
+        input.site = site.unwrap_or_default();
+    }
+    if found.inputs.is_empty() {
+        return Err(InputError::NothingFound(paths.join(" ")));
+    }
+    Ok(found)
+}
+
+fn has_glob_chars(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// One argument → the files it names.
+fn expand(arg: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+    let path = Path::new(arg);
+    if path.is_dir() {
+        return walk(path, problems);
+    }
+    if path.exists() {
+        return vec![path.to_owned()];
+    }
+    if !has_glob_chars(arg) {
+        problems.push(Problem::failed(arg, "no such file or directory"));
+        return Vec::new();
+    }
+    match glob::glob(arg) {
+        Ok(paths) => {
+            let mut files = Vec::new();
+            for p in paths {
+                match p {
+                    Ok(p) if p.is_dir() => files.extend(walk(&p, problems)),
+                    Ok(p) => files.push(p),
+                    Err(e) => problems.push(Problem::failed(arg, e.to_string())),
+                }
+            }
+            files
+        }
+        Err(e) => {
+            problems.push(Problem::failed(arg, format!("bad glob pattern: {e}")));
+            Vec::new()
+        }
+    }
+}
+
+/// All files below a directory. Symlinks are followed (bundles are often assembled with
+/// them); loops are reported and skipped.
+fn walk(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+            Ok(_) => {}
+            Err(e) => {
+                let at = e
+                    .path()
+                    .map_or_else(|| dir.display().to_string(), |p| p.display().to_string());
+                let problem = if e.loop_ancestor().is_some() {
+                    Problem::note(at, "symbolic link loop: not followed")
+                } else {
+                    Problem::failed(
+                        at,
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), |io| io.to_string()),
+                    )
+                };
+                problems.push(problem);
+            }
+        }
+    }
+    files
+}
+
+fn read_magic(mut r: impl Read) -> std::io::Result<[u8; 4]> {
+    let mut magic = [0u8; 4];
+    let mut filled = 0;
+    while filled < 4 {
+        match r.read(&mut magic[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(magic)
+}
+
+fn add_file(path: &Path, found: &mut Discovery) {
+    let display = path.display().to_string();
+    let opened = File::open(path).and_then(|f| {
+        let len = f.metadata()?.len();
+        Ok((read_magic(f)?, len))
+    });
+    let (magic, len) = match opened {
+        Ok(v) => v,
+        Err(e) => return found.problems.push(Problem::failed(display, e.to_string())),
+    };
+    if magic == ZIP_MAGIC {
+        match File::open(path) {
+            Ok(f) => add_archive(f, Container::Disk(path.to_owned()), &display, 1, found),
+            Err(e) => found.problems.push(Problem::failed(display, e.to_string())),
+        }
+        return;
+    }
+    found.inputs.push(Input {
+        display,
+        origin: Origin::File(path.to_owned()),
+        gzip: magic[..2] == GZIP_MAGIC,
+        stored_size: len,
+        server: String::new(),
+        site: String::new(),
+    });
+}
+
+fn add_archive<R: Read + std::io::Seek>(
+    reader: R,
+    container: Container,
+    display: &str,
+    depth: usize,
+    found: &mut Discovery,
+) {
+    let mut archive = match zip::ZipArchive::new(reader) {
+        Ok(a) => a,
+        Err(e) => {
+            return found.problems.push(Problem::failed(
+                display,
+                format!("not a readable zip archive: {e}"),
+            ))
+        }
+    };
+    for i in 0..archive.len() {
+        let member = match archive.by_index_raw(i) {
+            Ok(m) => m,
+            Err(e) => {
+                found
+                    .problems
+                    .push(Problem::failed(display, format!("zip member {i}: {e}")));
+                continue;
+            }
+        };
+        if member.is_dir() {
+            continue;
+        }
+        let name = format!("{display}!{}", member.name());
+        let deflated = match member.compression() {
+            zip::CompressionMethod::Stored => false,
+            zip::CompressionMethod::Deflated => true,
+            other => {
+                found.problems.push(Problem::failed(
+                    name,
+                    format!("zip compression {other:?} is not supported (use deflate)"),
+                ));
+                continue;
+            }
+        };
+        let input = Input {
+            display: name,
+            origin: Origin::Member {
+                container: container.clone(),
+                data_start: member.data_start(),
+                compressed_size: member.compressed_size(),
+                deflated,
+            },
+            gzip: false,
+            stored_size: member.compressed_size(),
+            server: String::new(),
+            site: String::new(),
+        };
+        drop(member);
+        add_member(input, depth, found);
+    }
+}
+
+/// Looks at a member's first bytes: a nested zip is opened, gzip is flagged.
+fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
+    let magic = match input.open_raw().and_then(read_magic) {
+        Ok(m) => m,
+        Err(e) => {
+            return found
+                .problems
+                .push(Problem::failed(input.display, e.to_string()))
+        }
+    };
+    input.gzip = magic[..2] == GZIP_MAGIC;
+    if magic != ZIP_MAGIC {
+        found.inputs.push(input);
+        return;
+    }
+    if depth >= MAX_ARCHIVE_DEPTH {
+        let msg = format!("nested archive deeper than {MAX_ARCHIVE_DEPTH} levels: not opened");
+        return found.problems.push(Problem::failed(input.display, msg));
+    }
+    match read_nested(&input) {
+        Ok(bytes) => {
+            let bytes = Arc::new(bytes);
+            let cursor = Cursor::new(ArcBytes(bytes.clone()));
+            add_archive(
+                cursor,
+                Container::Memory(bytes),
+                &input.display,
+                depth + 1,
+                found,
+            );
+        }
+        Err(msg) => found.problems.push(Problem::failed(input.display, msg)),
+    }
+}
+
+fn read_nested(input: &Input) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    let reader = input.open().map_err(|e| e.to_string())?;
+    reader
+        .take(MAX_NESTED_ARCHIVE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_NESTED_ARCHIVE_BYTES {
+        return Err(format!(
+            "nested archive larger than {MAX_NESTED_ARCHIVE_BYTES} bytes: not opened"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Server and IIS site from a path: `.../<SERVER>/W3SVC1/u_ex*.log` or `.../<SERVER>/HTTPERR/...`.
+pub fn identity_from_path(display: &str) -> (Option<&str>, Option<String>) {
+    let parts: Vec<&str> = display
+        .split(['/', '\\', '!'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let is_site = |p: &str| {
+        p.len() > 5
+            && p[..5].eq_ignore_ascii_case("w3svc")
+            && p[5..].bytes().all(|b| b.is_ascii_digit())
+    };
+    let is_log_dir = |p: &str| is_site(p) || p.eq_ignore_ascii_case("httperr");
+    let Some(i) = parts.iter().rposition(|p| is_log_dir(p)) else {
+        return (None, None);
+    };
+    let site = is_site(parts[i]).then(|| parts[i].to_ascii_uppercase());
+    let server = (i > 0).then(|| parts[i - 1]).filter(|s| !is_generic_dir(s));
+    (server, site)
+}
+
+/// Folder names that sit between a server folder and its logs and are not server names.
+fn is_generic_dir(name: &str) -> bool {
+    ["logfiles", "logs", "iis", "inetpub", "."]
+        .iter()
+        .any(|g| name.eq_ignore_ascii_case(g))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_server_and_site_from_paths() {
+        assert_eq!(
+            identity_from_path("bundle/EXCH01/W3SVC1/u_ex260302.log"),
+            (Some("EXCH01"), Some("W3SVC1".to_owned()))
+        );
+        assert_eq!(
+            identity_from_path("b.zip!EXCH02/HTTPERR/httperr1.log"),
+            (Some("EXCH02"), None)
+        );
+        assert_eq!(
+            identity_from_path(r"C:\logs\x\w3svc2\u_ex.log"),
+            (Some("x"), Some("W3SVC2".to_owned()))
+        );
+        assert_eq!(
+            identity_from_path("LogFiles/W3SVC1/u.log"),
+            (None, Some("W3SVC1".to_owned()))
+        );
+        assert_eq!(identity_from_path("u_ex.log"), (None, None));
+    }
+}

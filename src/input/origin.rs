@@ -1,0 +1,159 @@
+//! Where an input's bytes come from, and how to open them decoded and bounded.
+//!
+//! Archives are read, never extracted: a zip member is decoded straight from its offset in
+//! the archive (or from memory for a nested archive), so names like `../../x` are only labels.
+
+use std::fs::File;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use flate2::read::{DeflateDecoder, MultiGzDecoder};
+
+use super::limits::{MAX_EXPANDED_BYTES, MAX_EXPANSION_RATIO, RATIO_GRACE_BYTES};
+
+/// Bytes that hold zip members: an archive on disk, or a nested archive read into memory.
+#[derive(Debug, Clone)]
+pub enum Container {
+    Disk(PathBuf),
+    Memory(Arc<Vec<u8>>),
+}
+
+/// The raw location of an input.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    File(PathBuf),
+    Member {
+        container: Container,
+        data_start: u64,
+        compressed_size: u64,
+        deflated: bool,
+    },
+}
+
+/// One input: a log file, a `.gz`, or an archive member.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Path as shown in reports (`bundle.zip!EXCH01/W3SVC1/u_ex260302.log` for members).
+    pub display: String,
+    pub origin: Origin,
+    /// The raw bytes are gzip (detected from the magic number, not the name).
+    pub gzip: bool,
+    /// Bytes as stored (compressed size for archives), for progress and ratio limits.
+    pub stored_size: u64,
+    pub server: String,
+    pub site: String,
+}
+
+impl Input {
+    /// A plain file on disk that can be read in parallel ranges.
+    pub fn plain_path(&self) -> Option<&Path> {
+        match (&self.origin, self.gzip) {
+            (Origin::File(p), false) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Opens the raw (still gzip-encoded, if so) bytes.
+    pub fn open_raw(&self) -> io::Result<Box<dyn Read + Send>> {
+        match &self.origin {
+            Origin::File(path) => Ok(Box::new(File::open(path)?)),
+            Origin::Member {
+                container,
+                data_start,
+                compressed_size,
+                deflated,
+            } => {
+                let stored = container.open_at(*data_start)?.take(*compressed_size);
+                Ok(if *deflated {
+                    Box::new(DeflateDecoder::new(stored))
+                } else {
+                    Box::new(stored)
+                })
+            }
+        }
+    }
+
+    /// Opens the decoded bytes, with the expansion limits applied.
+    pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+        let raw = self.open_raw()?;
+        let compressed = self.gzip || matches!(self.origin, Origin::Member { deflated: true, .. });
+        let decoded: Box<dyn Read + Send> = if self.gzip {
+            Box::new(MultiGzDecoder::new(raw))
+        } else {
+            raw
+        };
+        Ok(if compressed {
+            Box::new(Bounded::new(decoded, self.stored_size))
+        } else {
+            decoded
+        })
+    }
+}
+
+impl Container {
+    fn open_at(&self, offset: u64) -> io::Result<Box<dyn Read + Send>> {
+        match self {
+            Container::Disk(path) => {
+                let mut f = File::open(path)?;
+                f.seek(SeekFrom::Start(offset))?;
+                Ok(Box::new(f))
+            }
+            Container::Memory(bytes) => {
+                let mut c = Cursor::new(ArcBytes(bytes.clone()));
+                c.set_position(offset);
+                Ok(Box::new(c))
+            }
+        }
+    }
+}
+
+/// Shared bytes usable by `Cursor`.
+#[derive(Debug, Clone)]
+pub struct ArcBytes(pub Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for ArcBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Stops a decoder that expands beyond the limits (a decompression bomb).
+struct Bounded<R> {
+    inner: R,
+    produced: u64,
+    stored: u64,
+}
+
+impl<R> Bounded<R> {
+    fn new(inner: R, stored: u64) -> Self {
+        Bounded {
+            inner,
+            produced: 0,
+            stored: stored.max(1),
+        }
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.produced += n as u64;
+        if self.produced > MAX_EXPANDED_BYTES {
+            return Err(limit_error(format!(
+                "expanded size passed the {MAX_EXPANDED_BYTES} byte limit"
+            )));
+        }
+        if self.produced > RATIO_GRACE_BYTES && self.produced / self.stored > MAX_EXPANSION_RATIO {
+            return Err(limit_error(format!(
+                "expansion ratio passed {MAX_EXPANSION_RATIO}:1 ({} bytes from {} stored): likely a decompression bomb",
+                self.produced, self.stored
+            )));
+        }
+        Ok(n)
+    }
+}
+
+fn limit_error(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
+}

@@ -1,0 +1,132 @@
+//! Format detection from content, not names: the first bytes of an input decide its parser.
+
+use crate::parse::w3c::header::trim_cr;
+
+/// What an input holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    /// IIS W3C extended log (also other W3C writers, read tolerantly).
+    Iis,
+    /// HTTP.sys error log.
+    HttpErr,
+    /// Not something fbscope reads; the reason is shown in the inventory.
+    Unsupported(String),
+}
+
+impl Format {
+    /// The name in the inventory's `format` column.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Iis => "w3c-iis",
+            Format::HttpErr => "w3c-httperr",
+            Format::Unsupported(_) => "skipped",
+        }
+    }
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// How many leading lines are looked at.
+const SNIFF_LINES: usize = 32;
+
+/// Detects the format from the first bytes of the decoded input.
+pub fn sniff(head: &[u8]) -> Format {
+    let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
+    if head.is_empty() {
+        return Format::Unsupported("empty".into());
+    }
+    if head.starts_with(b"ElfFile\0") {
+        return Format::Unsupported("EVTX event log: not read by this version".into());
+    }
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return Format::Unsupported("UTF-16 text: not a W3C log".into());
+    }
+    let lines = head
+        .split(|&b| b == b'\n')
+        .map(trim_cr)
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .take(SNIFF_LINES);
+    let mut saw_w3c_directive = false;
+    for line in lines {
+        if line.contains(&0) {
+            return Format::Unsupported("binary data".into());
+        }
+        if line.first() != Some(&b'#') {
+            return if saw_w3c_directive || looks_like_w3c_data(line) {
+                Format::Iis
+            } else {
+                Format::Unsupported("not a W3C log (no #Software or #Fields directive)".into())
+            };
+        }
+        if starts_with_ci(line, b"#software: microsoft http api") {
+            return Format::HttpErr;
+        }
+        if starts_with_ci(line, b"#software: microsoft exchange") || is_csv_fields(line) {
+            return Format::Unsupported(
+                "Exchange CSV log (HttpProxy, message tracking, protocol log): not a W3C log"
+                    .into(),
+            );
+        }
+        saw_w3c_directive |= [&b"#software:"[..], b"#fields:", b"#version:", b"#date:"]
+            .iter()
+            .any(|d| starts_with_ci(line, d));
+    }
+    if saw_w3c_directive {
+        Format::Iis
+    } else {
+        Format::Unsupported("not a W3C log (no #Software or #Fields directive)".into())
+    }
+}
+
+fn starts_with_ci(line: &[u8], prefix: &[u8]) -> bool {
+    line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// Exchange's own logs use a W3C-like header with comma-separated `#Fields`.
+fn is_csv_fields(line: &[u8]) -> bool {
+    starts_with_ci(line, b"#fields:")
+        && line.contains(&b',')
+        && !line[8..].trim_ascii().contains(&b' ')
+}
+
+/// A headerless W3C line: `YYYY-MM-DD HH:MM:SS` followed by several space-separated values.
+fn looks_like_w3c_data(line: &[u8]) -> bool {
+    line.len() > 20
+        && crate::time::parse_date(&line[..10]).is_some()
+        && line[10] == b' '
+        && crate::time::parse_time_of_day(&line[11..19]).is_some()
+        && bytecount::count(line, b' ') >= 6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_iis_and_httperr() {
+        assert_eq!(sniff(b"\xEF\xBB\xBF#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n"), Format::Iis);
+        assert_eq!(
+            sniff(b"#Software: Microsoft HTTP API 2.0\n#Version: 1.0\n"),
+            Format::HttpErr
+        );
+        assert_eq!(
+            sniff(b"2026-03-02 10:00:00 10.0.0.1 GET /owa/ - 443 - 1.2.3.4 UA - 200 0 0 1\n"),
+            Format::Iis
+        );
+    }
+
+    #[test]
+    fn skips_other_content() {
+        assert!(matches!(sniff(b""), Format::Unsupported(_)));
+        assert!(matches!(sniff(b"hello world\n"), Format::Unsupported(_)));
+        assert!(matches!(
+            sniff(b"#Software: Microsoft Exchange Server\n#Fields: date-time,client-ip\n"),
+            Format::Unsupported(_)
+        ));
+        assert!(matches!(
+            sniff(b"\x00\x01\x02binary"),
+            Format::Unsupported(_)
+        ));
+        assert!(matches!(sniff(b"ElfFile\x00rest"), Format::Unsupported(_)));
+    }
+}

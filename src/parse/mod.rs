@@ -1,0 +1,3 @@
+//! Format parsers: bytes of one input → records, with every line accounted for.
+
+pub mod w3c;

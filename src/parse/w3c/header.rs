@@ -1,0 +1,179 @@
+//! W3C directives (`#Fields`, `#Date`, ...) and the header state they leave in force.
+//!
+//! A chunk of a large file must know the `#Fields` in force at its first line. The pipeline
+//! first scans every chunk for directives ([`HeaderDelta::scan`], a `memchr` pass), folds the
+//! deltas in file order, and only then parses the chunks in parallel, each with the state in
+//! force at its start.
+
+use std::sync::Arc;
+
+use memchr::memmem;
+
+use super::layout::FieldLayout;
+
+/// One directive line, borrowed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Directive<'a> {
+    Fields(&'a [u8]),
+    Date(&'a [u8]),
+    Other,
+}
+
+impl<'a> Directive<'a> {
+    /// Reads a line that starts with `#`.
+    pub fn parse(line: &'a [u8]) -> Self {
+        if let Some(rest) = strip_name(line, b"#fields:") {
+            Directive::Fields(rest)
+        } else if let Some(rest) = strip_name(line, b"#date:") {
+            Directive::Date(trim(rest))
+        } else {
+            Directive::Other
+        }
+    }
+}
+
+fn strip_name<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    (line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name))
+        .then(|| &line[name.len()..])
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+/// The header in force at a point of a file.
+#[derive(Debug, Clone)]
+pub struct HeaderState {
+    pub layout: Arc<FieldLayout>,
+    /// The date part of the last `#Date`, for layouts without a `date` column.
+    pub date: Option<[u8; 10]>,
+    /// No `#Fields` seen yet: `layout` is the assumed default.
+    pub assumed: bool,
+}
+
+impl HeaderState {
+    /// The state at the start of a file: the given default layout, marked as assumed.
+    pub fn initial(default: Arc<FieldLayout>) -> Self {
+        HeaderState {
+            layout: default,
+            date: None,
+            assumed: true,
+        }
+    }
+
+    /// Applies one directive line.
+    pub fn apply_line(&mut self, line: &[u8]) {
+        match Directive::parse(line) {
+            Directive::Fields(spec) => {
+                let layout = FieldLayout::parse(&String::from_utf8_lossy(spec));
+                self.set_layout(Arc::new(layout));
+            }
+            Directive::Date(value) => self.date = date_part(value),
+            Directive::Other => {}
+        }
+    }
+
+    fn set_layout(&mut self, layout: Arc<FieldLayout>) {
+        // Keep the shared Arc when a restart repeats the same #Fields.
+        if *self.layout != *layout || self.assumed {
+            self.layout = layout;
+        }
+        self.assumed = false;
+    }
+
+    /// Applies what a chunk's directives changed.
+    pub fn apply_delta(&mut self, delta: &HeaderDelta) {
+        if let Some(layout) = &delta.layout {
+            self.set_layout(layout.clone());
+        }
+        if let Some(date) = delta.date {
+            self.date = date;
+        }
+    }
+}
+
+/// Keeps `YYYY-MM-DD` of a `#Date:` value; other shapes (seen in non-IIS W3C writers) are ignored.
+fn date_part(value: &[u8]) -> Option<[u8; 10]> {
+    let head = value.get(..10)?;
+    crate::time::parse_date(head)?;
+    head.try_into().ok()
+}
+
+/// The net effect of the directives in one chunk: the last `#Fields` and the last `#Date`.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderDelta {
+    pub layout: Option<Arc<FieldLayout>>,
+    /// `Some(None)` when the last `#Date` was unreadable.
+    pub date: Option<Option<[u8; 10]>>,
+}
+
+impl HeaderDelta {
+    /// Finds the directive lines of a line-aligned buffer.
+    pub fn scan(buf: &[u8]) -> Self {
+        let mut delta = HeaderDelta::default();
+        for start in directive_starts(buf) {
+            let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |e| start + e);
+            let line = trim_cr(&buf[start..end]);
+            match Directive::parse(line) {
+                Directive::Fields(spec) => {
+                    let layout = FieldLayout::parse(&String::from_utf8_lossy(spec));
+                    delta.layout = Some(Arc::new(layout));
+                }
+                Directive::Date(value) => delta.date = Some(date_part(value)),
+                Directive::Other => {}
+            }
+        }
+        delta
+    }
+}
+
+/// Offsets of the lines that start with `#`.
+fn directive_starts(buf: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let first = (buf.first() == Some(&b'#')).then_some(0);
+    first
+        .into_iter()
+        .chain(memmem::find_iter(buf, b"\n#").map(|p| p + 1))
+}
+
+/// Drops a trailing `\r` (CRLF files).
+pub fn trim_cr(line: &[u8]) -> &[u8] {
+    match line.last() {
+        Some(b'\r') => &line[..line.len() - 1],
+        _ => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::w3c::layout::Field;
+
+    #[test]
+    fn delta_keeps_the_last_fields_and_date() {
+        let buf = b"#Software: x\r\n#Date: 2026-03-02 00:00:01\r\n#Fields: date time\r\na b\n#Fields: time cs-uri-stem sc-status\n";
+        let delta = HeaderDelta::scan(buf);
+        let layout = delta.layout.unwrap();
+        assert_eq!(layout.len(), 3);
+        assert_eq!(layout.index(Field::Status), Some(2));
+        assert_eq!(delta.date, Some(Some(*b"2026-03-02")));
+    }
+
+    #[test]
+    fn state_starts_assumed_and_rebinds() {
+        let mut s = HeaderState::initial(FieldLayout::exchange_default());
+        assert!(s.assumed);
+        s.apply_line(b"#Fields: date time c-ip");
+        assert!(!s.assumed);
+        assert_eq!(s.layout.len(), 3);
+        s.apply_line(b"#Date: 28/Jun/2017 07:28:59");
+        assert_eq!(s.date, None);
+    }
+}

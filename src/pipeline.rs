@@ -1,0 +1,519 @@
+//! The one home of parallelism: inputs are sniffed in parallel, then read and parsed in
+//! windows of line-aligned chunks.
+//!
+//! Each window goes through four steps: (1) in parallel, fill the chunk buffers and find
+//! their directive lines; (2) in order, fold the directives so each chunk knows the
+//! `#Fields` in force at its start; (3) in parallel, scan the chunks; (4) in order, merge the
+//! partial results (line numbers, tallies, findings). Results are merged by (input, chunk)
+//! key, never by completion order, so the output is the same for any thread count; memory is
+//! bounded by the window (chunks in flight × chunk size) plus the findings of one window.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::aggregate::Aggregates;
+use crate::classify::freebusy::CandidateFinder;
+use crate::classify::web::WebSink;
+use crate::classify::Classifier;
+use crate::config::Config;
+use crate::error::{ReportError, RunError};
+use crate::finding::Finding;
+use crate::grammar::Grammar;
+use crate::input::chunk::{self, BlockReader};
+use crate::input::limits::SNIFF_BYTES;
+use crate::input::{discover, Format, Input};
+use crate::parse::w3c::header::{HeaderDelta, HeaderState};
+use crate::parse::w3c::layout::{FieldLayout, HTTPERR_DEFAULT_FIELDS};
+use crate::parse::w3c::scan::{scan_chunk, ScanOutput};
+use crate::problem::{Problem, Severity};
+use crate::tally::{Rejection, Tally, REJECTED_KEPT_PER_INPUT};
+
+/// Chunks per window per thread: enough to balance uneven chunks, few enough to bound memory.
+const CHUNKS_PER_THREAD: usize = 4;
+
+/// What one input contributed.
+#[derive(Debug, Clone)]
+pub struct InputReport {
+    pub display: String,
+    pub format: Format,
+    pub server: String,
+    pub site: String,
+    pub tally: Tally,
+    pub rejections: Vec<Rejection>,
+    pub failed: bool,
+    pub notes: Vec<String>,
+}
+
+/// The result of a run (findings themselves went to the caller's sink as they came).
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub inputs: Vec<InputReport>,
+    pub problems: Vec<Problem>,
+    pub aggregates: Aggregates,
+    pub totals: Tally,
+    pub elapsed: Duration,
+    pub threads: usize,
+}
+
+impl Analysis {
+    /// True when an input could not be read completely (exit code 2).
+    pub fn any_input_failed(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Failed)
+    }
+}
+
+/// Receives every finding in output order, with the display name of its input.
+pub type FindingSink<'a> = dyn FnMut(&Finding, &str) -> Result<(), ReportError> + 'a;
+
+/// Runs an analysis with `config.threads` workers.
+pub fn analyze(
+    config: &Config,
+    grammar: &Grammar,
+    sink: &mut FindingSink<'_>,
+) -> Result<Analysis, RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|e| RunError::Threads {
+            threads: config.threads,
+            reason: e.to_string(),
+        })?;
+    run(&pool, config, grammar, sink)
+}
+
+/// Runs on the calling thread (which alone touches the sink); the parallel steps run in `pool`.
+fn run(
+    pool: &rayon::ThreadPool,
+    config: &Config,
+    grammar: &Grammar,
+    sink: &mut FindingSink<'_>,
+) -> Result<Analysis, RunError> {
+    let started = Instant::now();
+    let discovery = discover(&config.paths, config.server_name.as_deref())?;
+    let mut problems = discovery.problems;
+    let inputs = discovery.inputs;
+    let formats: Vec<Result<Format, String>> =
+        pool.install(|| inputs.par_iter().map(sniff_input).collect());
+    let mut reports: Vec<InputReport> = inputs
+        .iter()
+        .zip(&formats)
+        .map(|(i, f)| new_report(i, f))
+        .collect();
+    for (input, format) in inputs.iter().zip(&formats) {
+        match format {
+            Err(e) => problems.push(Problem::failed(&input.display, e.clone())),
+            Ok(Format::Unsupported(why)) => {
+                problems.push(Problem::note(&input.display, format!("skipped: {why}")))
+            }
+            Ok(_) => {}
+        }
+    }
+    let progress = progress_bar(config, &inputs, &reports);
+    let mut aggregates = Aggregates::default();
+    let mut reader = WindowReader::new(&inputs, &reports, config.chunk_bytes);
+    let classifier = Classifier::new(grammar);
+    let finder = CandidateFinder::new();
+    let window = CHUNKS_PER_THREAD * config.threads.max(1);
+    loop {
+        let mut units = reader.next_window(window);
+        if units.is_empty() {
+            break;
+        }
+        pool.install(|| reader.fill(&mut units));
+        reader.fold(&mut units, &mut reports, &mut problems);
+        let scanned: Vec<(Unit, UnitResult)> = pool.install(|| {
+            units
+                .into_par_iter()
+                .map(|u| {
+                    let r = scan_unit(
+                        &u,
+                        &inputs[u.input],
+                        &reports[u.input],
+                        &classifier,
+                        &finder,
+                        config,
+                    );
+                    (u, r)
+                })
+                .collect()
+        });
+        for (unit, result) in scanned {
+            let consumed = unit.consumed;
+            merge_unit(
+                unit.input,
+                result,
+                &mut reports[unit.input],
+                &mut aggregates,
+                sink,
+            )?;
+            reader.recycle(unit.buf);
+            progress.inc(consumed);
+        }
+    }
+    progress.finish_and_clear();
+    finish_reports(&mut reports, &mut problems);
+    let mut totals = Tally::default();
+    reports.iter().for_each(|r| totals.merge(&r.tally));
+    Ok(Analysis {
+        inputs: reports,
+        problems,
+        aggregates,
+        totals,
+        elapsed: started.elapsed(),
+        threads: config.threads,
+    })
+}
+
+fn sniff_input(input: &Input) -> Result<Format, String> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let reader = input.open().map_err(|e| e.to_string())?;
+    match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+        Ok(_) => Ok(crate::input::sniff::sniff(&head)),
+        // A stream that fails early (truncated gzip) may still have a readable head.
+        Err(e) if !head.is_empty() => Ok(crate::input::sniff::sniff(&head)).and_then(|f| match f {
+            Format::Unsupported(_) => Err(e.to_string()),
+            f => Ok(f),
+        }),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn new_report(input: &Input, format: &Result<Format, String>) -> InputReport {
+    InputReport {
+        display: input.display.clone(),
+        format: format.clone().unwrap_or_else(|e| Format::Unsupported(e)),
+        server: input.server.clone(),
+        site: input.site.clone(),
+        tally: Tally::default(),
+        rejections: Vec::new(),
+        failed: format.is_err(),
+        notes: Vec::new(),
+    }
+}
+
+fn progress_bar(config: &Config, inputs: &[Input], reports: &[InputReport]) -> ProgressBar {
+    if !config.progress {
+        return ProgressBar::hidden();
+    }
+    let total: u64 = inputs
+        .iter()
+        .zip(reports)
+        .filter(|(_, r)| is_web(&r.format))
+        .map(|(i, _)| i.stored_size)
+        .sum();
+    let bar = ProgressBar::new(total);
+    let style = ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+    );
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn is_web(format: &Format) -> bool {
+    matches!(format, Format::Iis | Format::HttpErr)
+}
+
+/// A chunk of one input, in flight.
+struct Unit {
+    input: usize,
+    range: Option<(u64, u64)>,
+    buf: Vec<u8>,
+    delta: HeaderDelta,
+    start: Option<HeaderState>,
+    error: Option<String>,
+    /// Stored bytes this unit accounts for (progress).
+    consumed: u64,
+}
+
+/// Cuts the inputs into windows of units, in input order, and reads them.
+struct WindowReader<'a> {
+    inputs: &'a [Input],
+    web: Vec<bool>,
+    next_input: usize,
+    current: Option<usize>,
+    ranges: std::vec::IntoIter<(u64, u64)>,
+    stream: Option<BlockReader>,
+    states: Vec<HeaderState>,
+    pool: Vec<Vec<u8>>,
+    chunk_bytes: usize,
+}
+
+impl<'a> WindowReader<'a> {
+    fn new(inputs: &'a [Input], reports: &[InputReport], chunk_bytes: usize) -> Self {
+        WindowReader {
+            inputs,
+            web: reports.iter().map(|r| is_web(&r.format)).collect(),
+            next_input: 0,
+            current: None,
+            ranges: Vec::new().into_iter(),
+            stream: None,
+            states: reports.iter().map(|r| initial_state(&r.format)).collect(),
+            pool: Vec::new(),
+            chunk_bytes,
+        }
+    }
+
+    fn recycle(&mut self, buf: Vec<u8>) {
+        self.pool.push(buf);
+    }
+
+    fn unit(&mut self, input: usize, range: Option<(u64, u64)>) -> Unit {
+        Unit {
+            input,
+            range,
+            buf: self.pool.pop().unwrap_or_default(),
+            delta: HeaderDelta::default(),
+            start: None,
+            error: None,
+            consumed: range.map_or(0, |(s, e)| e - s),
+        }
+    }
+
+    /// The next units: ranges of plain files; for a stream, slots for its next blocks. A
+    /// window ends with an unfinished stream, so every input's chunks stay in order. Empty
+    /// only when every input has been read.
+    fn next_window(&mut self, cap: usize) -> Vec<Unit> {
+        let mut units = Vec::new();
+        while units.len() < cap {
+            let Some(i) = self.current.or_else(|| self.advance()) else {
+                break;
+            };
+            if let Some(range) = self.ranges.next() {
+                let u = self.unit(i, Some(range));
+                units.push(u);
+            } else if self.stream.is_some() {
+                while units.len() < cap {
+                    let u = self.unit(i, None);
+                    units.push(u);
+                }
+            } else {
+                self.current = None;
+            }
+        }
+        units
+    }
+
+    /// Moves to the next web-log input and prepares its ranges or its stream.
+    fn advance(&mut self) -> Option<usize> {
+        while self.next_input < self.inputs.len() {
+            let i = self.next_input;
+            self.next_input += 1;
+            if !self.web[i] {
+                continue;
+            }
+            let input = &self.inputs[i];
+            self.current = Some(i);
+            match input.plain_path() {
+                Some(path) => {
+                    let len = std::fs::metadata(path).map_or(input.stored_size, |m| m.len());
+                    self.ranges = chunk::ranges(len, self.chunk_bytes).into_iter();
+                }
+                None => {
+                    let reader: Box<dyn Read + Send> = match input.open() {
+                        Ok(r) => r,
+                        Err(e) => Box::new(FailingReader(e.to_string())),
+                    };
+                    self.stream = Some(BlockReader::new(reader, self.chunk_bytes));
+                }
+            }
+            return Some(i);
+        }
+        None
+    }
+
+    /// Step 1: reads every unit's bytes (ranges in parallel, the stream's blocks in order
+    /// meanwhile) and finds their directives.
+    fn fill(&mut self, units: &mut Vec<Unit>) {
+        let inputs = self.inputs;
+        let (mut ranged, mut streamed): (Vec<&mut Unit>, Vec<&mut Unit>) =
+            units.iter_mut().partition(|u| u.range.is_some());
+        let stream = &mut self.stream;
+        let ((), ended) = rayon::join(
+            || {
+                ranged
+                    .par_iter_mut()
+                    .for_each(|u| read_range_unit(u, &inputs[u.input]))
+            },
+            || read_stream_units(stream, &mut streamed),
+        );
+        units.retain(|u| u.range.is_some() || !u.buf.is_empty() || u.error.is_some());
+        if ended {
+            self.stream = None;
+            self.current = None;
+            if let Some(u) = units.iter_mut().rev().find(|u| u.range.is_none()) {
+                u.consumed = inputs[u.input].stored_size;
+            }
+        }
+    }
+
+    /// Step 2: gives each unit the header in force at its start.
+    fn fold(
+        &mut self,
+        units: &mut [Unit],
+        reports: &mut [InputReport],
+        problems: &mut Vec<Problem>,
+    ) {
+        for u in units.iter_mut() {
+            if let Some(e) = &u.error {
+                let report = &mut reports[u.input];
+                if !report.failed {
+                    problems.push(Problem::failed(&report.display, format!("read error: {e}")));
+                }
+                report.failed = true;
+                continue;
+            }
+            let state = &mut self.states[u.input];
+            u.start = Some(state.clone());
+            state.apply_delta(&u.delta);
+        }
+    }
+}
+
+fn read_range_unit(u: &mut Unit, input: &Input) {
+    let (Some(path), Some((s, e))) = (input.plain_path(), u.range) else {
+        return;
+    };
+    match chunk::read_range(path, s, e, &mut u.buf) {
+        Ok(()) => u.delta = HeaderDelta::scan(&u.buf),
+        Err(err) => u.error = Some(err.to_string()),
+    }
+}
+
+/// Fills the stream's slots in order; true when the stream ended (or failed).
+fn read_stream_units(stream: &mut Option<BlockReader>, units: &mut [&mut Unit]) -> bool {
+    let Some(reader) = stream.as_mut() else {
+        return !units.is_empty();
+    };
+    for u in units.iter_mut() {
+        match reader.next_block(&mut u.buf) {
+            Ok(true) => u.delta = HeaderDelta::scan(&u.buf),
+            Ok(false) => return true,
+            Err(e) => {
+                u.buf.clear();
+                u.error = Some(e.to_string());
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn initial_state(format: &Format) -> HeaderState {
+    let layout = match format {
+        Format::HttpErr => Arc::new(FieldLayout::parse(HTTPERR_DEFAULT_FIELDS)),
+        _ => FieldLayout::exchange_default(),
+    };
+    HeaderState::initial(layout)
+}
+
+/// Stands in for an input that could not be opened: its first read reports why.
+struct FailingReader(String);
+
+impl Read for FailingReader {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other(self.0.clone()))
+    }
+}
+
+/// What step 3 produced for one unit.
+struct UnitResult {
+    scan: ScanOutput,
+    findings: Vec<Finding>,
+}
+
+/// Step 3: scans one unit.
+fn scan_unit(
+    u: &Unit,
+    input: &Input,
+    report: &InputReport,
+    classifier: &Classifier<'_>,
+    finder: &CandidateFinder,
+    config: &Config,
+) -> UnitResult {
+    let Some(start) = u.start.clone() else {
+        return UnitResult {
+            scan: ScanOutput::default(),
+            findings: Vec::new(),
+        };
+    };
+    let mut sink = WebSink {
+        classifier,
+        filter: &config.filter,
+        input: u.input,
+        server: &input.server,
+        site: &input.site,
+        httperr: report.format == Format::HttpErr,
+        findings: Vec::new(),
+    };
+    let scan = scan_chunk(&u.buf, start, finder.find_iter(&u.buf), &mut sink);
+    UnitResult {
+        scan,
+        findings: sink.findings,
+    }
+}
+
+/// Step 4: appends a unit's results to its input, renumbering lines to the whole input.
+fn merge_unit(
+    input: usize,
+    result: UnitResult,
+    report: &mut InputReport,
+    aggregates: &mut Aggregates,
+    sink: &mut FindingSink<'_>,
+) -> Result<(), ReportError> {
+    let base = report.tally.lines;
+    for mut f in result.findings {
+        f.position += base;
+        f.input = input;
+        aggregates.add(&f);
+        sink(&f, &report.display)?;
+    }
+    let room = REJECTED_KEPT_PER_INPUT.saturating_sub(report.rejections.len());
+    report
+        .rejections
+        .extend(result.scan.rejections.into_iter().take(room).map(|mut r| {
+            r.position += base;
+            r
+        }));
+    if let Some(first) = result.scan.first_assumed_line {
+        if report.tally.assumed_layout == 0 {
+            report.notes.push(format!(
+                "no #Fields before line {}: Exchange default field set assumed",
+                base + first
+            ));
+        }
+    }
+    report.tally.merge(&result.scan.tally);
+    Ok(())
+}
+
+/// Notes per input once all its chunks are merged.
+fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
+    for r in reports.iter_mut() {
+        let t = &r.tally;
+        debug_assert!(t.is_balanced(), "{}: {t:?}", r.display);
+        if t.tolerated > 0 {
+            r.notes.push(format!(
+                "{} lines split tolerantly (blank runs or quoted values)",
+                t.tolerated
+            ));
+        }
+        if t.rejected > 0 {
+            r.notes
+                .push(format!("{} lines rejected (see rejected.txt)", t.rejected));
+        }
+        for note in &r.notes {
+            if note.starts_with("no #Fields") {
+                problems.push(Problem::note(&r.display, note.clone()));
+            }
+        }
+        if let Format::Unsupported(why) = &r.format {
+            r.notes.insert(0, format!("skipped: {why}"));
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The CSV reports: `findings.csv`, `summary.csv`, `inventory.csv` (schema v1).
+//!
+//! Columns are a public contract: new ones are only ever appended. Every cell is quoted
+//! (RFC 4180) and passed through the formula neutralizer.
+
+use std::io::Write;
+
+use crate::aggregate::{Aggregates, TOP_TARGETS};
+use crate::finding::Finding;
+use crate::grammar::Taxonomy;
+use crate::pipeline::InputReport;
+use crate::sanitize::csv_cell;
+use crate::time::{self, format_opt};
+
+pub const FINDINGS_COLUMNS: [&str; 20] = [
+    "time_utc",
+    "server",
+    "site",
+    "source",
+    "file",
+    "position",
+    "category",
+    "phase",
+    "side",
+    "http_status",
+    "sub_status",
+    "win32_status",
+    "method",
+    "uri_stem",
+    "client_ip",
+    "user_agent",
+    "target",
+    "event_id",
+    "mailbox",
+    "detail",
+];
+
+pub const SUMMARY_COLUMNS: [&str; 10] = [
+    "category",
+    "title",
+    "findings",
+    "iis_findings",
+    "event_findings",
+    "first_seen_utc",
+    "last_seen_utc",
+    "servers",
+    "top_targets",
+    "remediation",
+];
+
+pub const INVENTORY_COLUMNS: [&str; 14] = [
+    "file",
+    "format",
+    "server",
+    "site",
+    "first_utc",
+    "last_utc",
+    "lines",
+    "records",
+    "directives",
+    "blank",
+    "rejected",
+    "freebusy_requests",
+    "findings",
+    "notes",
+];
+
+fn writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(out)
+}
+
+fn write_row<W: Write>(w: &mut csv::Writer<W>, cells: &[String]) -> csv::Result<()> {
+    w.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// Streams findings as CSV rows.
+pub struct FindingsCsv<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> FindingsCsv<W> {
+    pub fn new(out: W) -> csv::Result<Self> {
+        let mut out = writer(out);
+        out.write_record(FINDINGS_COLUMNS)?;
+        Ok(FindingsCsv { out })
+    }
+
+    pub fn write(&mut self, f: &Finding, file: &str, taxonomy: &Taxonomy) -> csv::Result<()> {
+        let cells = [
+            time::format_opt(f.time),
+            f.server.clone(),
+            f.site.clone(),
+            f.source.as_str().to_owned(),
+            file.to_owned(),
+            f.position.to_string(),
+            taxonomy.get(f.category).id.clone(),
+            f.phase.as_str().to_owned(),
+            f.side.as_str().to_owned(),
+            opt(f.http_status),
+            opt(f.sub_status),
+            opt(f.win32_status),
+            f.method.clone(),
+            f.uri_stem.clone(),
+            f.client_ip.clone(),
+            f.user_agent.clone(),
+            f.target.clone(),
+            opt(f.event_id),
+            f.mailbox.clone(),
+            f.detail.clone(),
+        ];
+        write_row(&mut self.out, &cells)
+    }
+
+    pub fn finish(mut self) -> csv::Result<W> {
+        self.out.flush()?;
+        self.out
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))
+    }
+}
+
+/// Writes `summary.csv`: one row per category with findings, in taxonomy order.
+pub fn write_summary<W: Write>(
+    out: W,
+    aggregates: &Aggregates,
+    taxonomy: &Taxonomy,
+) -> csv::Result<W> {
+    let mut w = writer(out);
+    w.write_record(SUMMARY_COLUMNS)?;
+    for (id, tally) in &aggregates.categories {
+        let cat = taxonomy.get(*id);
+        let targets: Vec<String> = tally
+            .top_targets(TOP_TARGETS)
+            .iter()
+            .map(|(t, n)| format!("{t} ({n})"))
+            .collect();
+        let cells = [
+            cat.id.clone(),
+            cat.title.clone(),
+            tally.findings.to_string(),
+            tally.web_findings.to_string(),
+            tally.event_findings.to_string(),
+            format_opt(tally.first),
+            format_opt(tally.last),
+            tally.servers.iter().cloned().collect::<Vec<_>>().join(";"),
+            targets.join(";"),
+            cat.remediation.clone(),
+        ];
+        write_row(&mut w, &cells)?;
+    }
+    w.flush()?;
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Writes `inventory.csv`: one row per input, read or skipped.
+pub fn write_inventory<W: Write>(out: W, inputs: &[InputReport]) -> csv::Result<W> {
+    let mut w = writer(out);
+    w.write_record(INVENTORY_COLUMNS)?;
+    for r in inputs {
+        let t = &r.tally;
+        let key = |k: Option<time::TimeKey>| format_opt(k.as_ref().and_then(time::parse_key));
+        let cells = [
+            r.display.clone(),
+            r.format.name().to_owned(),
+            r.server.clone(),
+            r.site.clone(),
+            key(t.first),
+            key(t.last),
+            t.lines.to_string(),
+            t.records.to_string(),
+            t.directives.to_string(),
+            t.blank.to_string(),
+            t.rejected.to_string(),
+            t.freebusy_requests.to_string(),
+            t.findings.to_string(),
+            r.notes.join("; "),
+        ];
+        write_row(&mut w, &cells)?;
+    }
+    w.flush()?;
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}

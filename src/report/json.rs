@@ -1,0 +1,100 @@
+//! The JSON document of `--format json` (schema v1): totals, categories, inventory, problems.
+//! It holds no timings, so it is byte-identical for any `--threads`.
+
+use serde_json::{json, Value};
+
+use crate::aggregate::TOP_TARGETS;
+use crate::grammar::Taxonomy;
+use crate::pipeline::{Analysis, InputReport};
+use crate::tally::Tally;
+use crate::time::{self, format_opt};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn key(k: Option<time::TimeKey>) -> Value {
+    k.as_ref()
+        .and_then(time::parse_key)
+        .map_or(Value::Null, |t| Value::String(time::format_utc(t)))
+}
+
+fn counts(t: &Tally) -> Value {
+    json!({
+        "lines": t.lines,
+        "records": t.records,
+        "directives": t.directives,
+        "blank": t.blank,
+        "rejected": t.rejected,
+        "freebusy_requests": t.freebusy_requests,
+        "findings": t.findings,
+        "bytes": t.bytes,
+        "tolerated": t.tolerated,
+        "assumed_layout": t.assumed_layout,
+        "filtered": t.filtered,
+    })
+}
+
+fn inventory_entry(r: &InputReport) -> Value {
+    let mut v = counts(&r.tally);
+    let extra = json!({
+        "file": r.display,
+        "format": r.format.name(),
+        "server": r.server,
+        "site": r.site,
+        "first_utc": key(r.tally.first),
+        "last_utc": key(r.tally.last),
+        "failed": r.failed,
+        "notes": r.notes,
+    });
+    if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
+        m.extend(e);
+    }
+    v
+}
+
+/// Builds the whole document.
+pub fn document(analysis: &Analysis, taxonomy: &Taxonomy) -> Value {
+    let mut totals = counts(&analysis.totals);
+    if let Value::Object(m) = &mut totals {
+        m.insert("inputs".into(), json!(analysis.inputs.len()));
+        let read = analysis
+            .inputs
+            .iter()
+            .filter(|r| r.format.name() != "skipped")
+            .count();
+        m.insert("inputs_read".into(), json!(read));
+    }
+    let categories: Vec<Value> = analysis
+        .aggregates
+        .categories
+        .iter()
+        .map(|(id, t)| {
+            let cat = taxonomy.get(*id);
+            json!({
+                "id": cat.id,
+                "title": cat.title,
+                "severity": cat.severity,
+                "findings": t.findings,
+                "iis_findings": t.web_findings,
+                "event_findings": t.event_findings,
+                "first_seen_utc": format_opt(t.first),
+                "last_seen_utc": format_opt(t.last),
+                "servers": t.servers,
+                "top_targets": t.top_targets(TOP_TARGETS).iter().map(|(t, n)| json!({"target": t, "findings": n})).collect::<Vec<_>>(),
+                "remediation": cat.remediation,
+            })
+        })
+        .collect();
+    let problems: Vec<Value> = analysis
+        .problems
+        .iter()
+        .map(|p| json!({"input": p.input, "position": p.position, "severity": p.severity_str(), "message": p.message}))
+        .collect();
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "tool": format!("fbscope {}", env!("CARGO_PKG_VERSION")),
+        "totals": totals,
+        "categories": categories,
+        "inventory": analysis.inputs.iter().map(inventory_entry).collect::<Vec<_>>(),
+        "problems": problems,
+    })
+}

@@ -1,0 +1,169 @@
+//! UTC timestamps: parsing the fixed W3C forms cheaply and printing ISO-8601.
+//!
+//! Log times are kept as seconds since the Unix epoch (`i64`). W3C `date`/`time` fields are
+//! fixed-width ASCII, so they are parsed by hand (no allocation, no locale) instead of through
+//! a general date parser; `chrono` is used only for user-given times on the command line.
+
+/// Seconds since 1970-01-01T00:00:00Z.
+pub type UnixTime = i64;
+
+/// A `YYYY-MM-DD HH:MM:SS` sort key: byte order equals time order, so the hot path can keep
+/// first/last seen times without parsing every line.
+pub type TimeKey = [u8; 19];
+
+/// Days since the epoch of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() {
+        return None;
+    }
+    b.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// Parses `YYYY-MM-DD` into days since the epoch.
+pub fn parse_date(b: &[u8]) -> Option<i64> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(days_from_civil(i64::from(y), m, d))
+}
+
+/// Parses `HH:MM:SS` (fractions of a second are accepted and dropped) into seconds of the day.
+pub fn parse_time_of_day(b: &[u8]) -> Option<i64> {
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    if b.len() > 8 && b[8] != b'.' {
+        return None;
+    }
+    let (h, m, s) = (digits(&b[0..2])?, digits(&b[3..5])?, digits(&b[6..8])?);
+    if h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    Some(i64::from(h * 3600 + m * 60 + s))
+}
+
+/// Combines a W3C date and time field.
+pub fn parse_date_time(date: &[u8], time: &[u8]) -> Option<UnixTime> {
+    Some(parse_date(date)? * 86_400 + parse_time_of_day(time)?)
+}
+
+/// Builds a sort key from a date and a time field, if both have the fixed W3C shape.
+pub fn time_key(date: &[u8], time: &[u8]) -> Option<TimeKey> {
+    if date.len() != 10 || time.len() < 8 || date[4] != b'-' || time[2] != b':' {
+        return None;
+    }
+    let mut key = [0u8; 19];
+    key[..10].copy_from_slice(date);
+    key[10] = b' ';
+    key[11..].copy_from_slice(&time[..8]);
+    Some(key)
+}
+
+/// Parses a sort key back into a time.
+pub fn parse_key(key: &TimeKey) -> Option<UnixTime> {
+    parse_date_time(&key[..10], &key[11..19])
+}
+
+/// Formats as `2026-03-02T09:15:04Z`.
+pub fn format_utc(t: UnixTime) -> String {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Formats an optional time, empty when unknown (an empty CSV cell).
+pub fn format_opt(t: Option<UnixTime>) -> String {
+    t.map(format_utc).unwrap_or_default()
+}
+
+/// Parses a user-given time: RFC 3339, `YYYY-MM-DD HH:MM:SS` (UTC) or a bare date (midnight UTC).
+pub fn parse_user_time(s: &str) -> Option<UnixTime> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp());
+    }
+    let b = s.as_bytes();
+    match b.len() {
+        10 => parse_date(b).map(|d| d * 86_400),
+        19 if b[10] == b' ' || b[10] == b'T' => parse_date_time(&b[..10], &b[11..]),
+        20 if b[10] == b'T' && b[19] == b'Z' => parse_date_time(&b[..10], &b[11..19]),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_dates_across_eras() {
+        for days in [-800_000, -1, 0, 1, 19_000, 20_514, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn parses_w3c_date_and_time() {
+        let t = parse_date_time(b"2026-03-02", b"09:15:04").unwrap();
+        assert_eq!(format_utc(t), "2026-03-02T09:15:04Z");
+        assert_eq!(parse_date_time(b"2026-03-02", b"09:15:04.123"), Some(t));
+        assert_eq!(parse_date_time(b"2026-13-02", b"09:15:04"), None);
+        assert_eq!(parse_date_time(b"2026-03-02", b"9:15:04"), None);
+    }
+
+    #[test]
+    fn keys_sort_like_times() {
+        let a = time_key(b"2026-03-02", b"09:15:04").unwrap();
+        let b = time_key(b"2026-03-02", b"10:00:00").unwrap();
+        assert!(a < b);
+        assert_eq!(parse_key(&a), parse_date_time(b"2026-03-02", b"09:15:04"));
+    }
+
+    #[test]
+    fn reads_user_times() {
+        let t = parse_date_time(b"2026-03-02", b"09:15:04");
+        assert_eq!(parse_user_time("2026-03-02T09:15:04Z"), t);
+        assert_eq!(parse_user_time("2026-03-02T10:15:04+01:00"), t);
+        assert_eq!(parse_user_time("2026-03-02 09:15:04"), t);
+        assert_eq!(
+            parse_user_time("2026-03-02"),
+            parse_user_time("2026-03-02 00:00:00")
+        );
+        assert_eq!(parse_user_time("yesterday"), None);
+    }
+}
