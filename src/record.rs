@@ -108,3 +108,26 @@ mod tests {
         assert_eq!(parse_num::<u64>(b"67567567567"), Some(67_567_567_567));
     }
 }
+
+/// One event from any event-log export (EVTX, Event Viewer CSV/TXT/XML, PowerShell CSV or
+/// CLIXML, pasted General text, Test-* transcripts), normalized. Owned: events are few
+/// compared to web-log lines, and parsers of nested formats build them piecemeal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventRecord {
+    /// 1-based record number within the input (or the line where the record starts, for
+    /// text exports): the `position` column.
+    pub position: u64,
+    /// UTC, after the `--event-tz` conversion of local-time exports.
+    pub time: Option<UnixTime>,
+    /// `MSExchange Availability`, ...
+    pub provider: String,
+    pub event_id: Option<u32>,
+    /// `Error`, `Warning`, ... (localized names are kept as given).
+    pub level: String,
+    /// The logging server (`Computer`, `MachineName`).
+    pub computer: String,
+    /// The rendered message, or one rebuilt from the insertion strings.
+    pub message: String,
+    /// Insertion strings (`EventData/Data`), when the format has them.
+    pub data: Vec<String>,
+}
