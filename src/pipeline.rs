@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
 use crate::grammar::Grammar;
-use crate::input::chunk::{self, BlockReader};
+use crate::input::chunk::{self, BlockReader, ChunkData};
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::{discover, Format, Input};
 use crate::parse::w3c::header::{HeaderDelta, HeaderState};
@@ -150,7 +150,9 @@ fn run(
                 &mut aggregates,
                 sink,
             )?;
-            reader.recycle(unit.buf);
+            if let Some(buf) = unit.data.into_buffer() {
+                reader.recycle(buf);
+            }
             progress.inc(consumed);
         }
     }
@@ -223,7 +225,9 @@ fn is_web(format: &Format) -> bool {
 struct Unit {
     input: usize,
     range: Option<(u64, u64)>,
-    buf: Vec<u8>,
+    data: ChunkData,
+    /// Size of the plain file the range belongs to.
+    file_len: u64,
     delta: HeaderDelta,
     start: Option<HeaderState>,
     error: Option<String>,
@@ -242,6 +246,7 @@ struct WindowReader<'a> {
     states: Vec<HeaderState>,
     pool: Vec<Vec<u8>>,
     chunk_bytes: usize,
+    file_len: u64,
 }
 
 impl<'a> WindowReader<'a> {
@@ -256,6 +261,7 @@ impl<'a> WindowReader<'a> {
             states: reports.iter().map(|r| initial_state(&r.format)).collect(),
             pool: Vec::new(),
             chunk_bytes,
+            file_len: 0,
         }
     }
 
@@ -267,7 +273,8 @@ impl<'a> WindowReader<'a> {
         Unit {
             input,
             range,
-            buf: self.pool.pop().unwrap_or_default(),
+            data: ChunkData::Owned(self.pool.pop().unwrap_or_default()),
+            file_len: self.file_len,
             delta: HeaderDelta::default(),
             start: None,
             error: None,
@@ -312,6 +319,7 @@ impl<'a> WindowReader<'a> {
             match input.plain_path() {
                 Some(path) => {
                     let len = std::fs::metadata(path).map_or(input.stored_size, |m| m.len());
+                    self.file_len = len;
                     self.ranges = chunk::ranges(len, self.chunk_bytes).into_iter();
                 }
                 None => {
@@ -342,7 +350,7 @@ impl<'a> WindowReader<'a> {
             },
             || read_stream_units(stream, &mut streamed),
         );
-        units.retain(|u| u.range.is_some() || !u.buf.is_empty() || u.error.is_some());
+        units.retain(|u| u.range.is_some() || !u.data.bytes().is_empty() || u.error.is_some());
         if ended {
             self.stream = None;
             self.current = None;
@@ -379,8 +387,19 @@ fn read_range_unit(u: &mut Unit, input: &Input) {
     let (Some(path), Some((s, e))) = (input.plain_path(), u.range) else {
         return;
     };
-    match chunk::read_range(path, s, e, &mut u.buf) {
-        Ok(()) => u.delta = HeaderDelta::scan(&u.buf),
+    let read = match chunk::map_range(path, s, e, u.file_len) {
+        Ok(Some(data)) => Ok(data),
+        Ok(None) => {
+            let mut buf = u.data.take_buffer();
+            chunk::read_range(path, s, e, &mut buf).map(|()| ChunkData::Owned(buf))
+        }
+        Err(err) => Err(err),
+    };
+    match read {
+        Ok(data) => {
+            u.data = data;
+            u.delta = HeaderDelta::scan(u.data.bytes());
+        }
         Err(err) => u.error = Some(err.to_string()),
     }
 }
@@ -391,11 +410,14 @@ fn read_stream_units(stream: &mut Option<BlockReader>, units: &mut [&mut Unit]) 
         return !units.is_empty();
     };
     for u in units.iter_mut() {
-        match reader.next_block(&mut u.buf) {
-            Ok(true) => u.delta = HeaderDelta::scan(&u.buf),
+        let mut buf = u.data.take_buffer();
+        let read = reader.next_block(&mut buf);
+        u.data = ChunkData::Owned(buf);
+        match read {
+            Ok(true) => u.delta = HeaderDelta::scan(u.data.bytes()),
             Ok(false) => return true,
             Err(e) => {
-                u.buf.clear();
+                u.data = ChunkData::Owned(Vec::new());
                 u.error = Some(e.to_string());
                 return true;
             }
@@ -451,7 +473,8 @@ fn scan_unit(
         httperr: report.format == Format::HttpErr,
         findings: Vec::new(),
     };
-    let scan = scan_chunk(&u.buf, start, finder.find_iter(&u.buf), &mut sink);
+    let bytes = u.data.bytes();
+    let scan = scan_chunk(bytes, start, finder.find_iter(bytes), &mut sink);
     UnitResult {
         scan,
         findings: sink.findings,

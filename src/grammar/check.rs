@@ -103,7 +103,7 @@ mod tests {
     fn every_shipped_example_passes() {
         let grammar = Grammar::embedded().expect("shipped grammars load");
         let results = run(&grammar);
-        assert!(results.len() >= 20, "only {} examples", results.len());
+        assert!(results.len() >= 18, "only {} examples", results.len());
         let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
         assert!(failed.is_empty(), "{failed:#?}");
     }
