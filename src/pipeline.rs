@@ -32,6 +32,9 @@ use crate::parse::w3c::scan::{scan_chunk, ScanOutput};
 use crate::problem::{Problem, Severity};
 use crate::tally::{Rejection, Tally, REJECTED_KEPT_PER_INPUT};
 
+/// How the inventory note about data before any `#Fields` starts.
+const ASSUMED_NOTE: &str = "no #Fields before line";
+
 /// Chunks per window per thread: enough to balance uneven chunks, few enough to bound memory.
 const CHUNKS_PER_THREAD: usize = 4;
 
@@ -504,9 +507,9 @@ fn merge_unit(
             r
         }));
     if let Some(first) = result.scan.first_assumed_line {
-        if report.tally.assumed_layout == 0 {
+        if !report.notes.iter().any(|n| n.starts_with(ASSUMED_NOTE)) {
             report.notes.push(format!(
-                "no #Fields before line {}: Exchange default field set assumed",
+                "{ASSUMED_NOTE} {}: Exchange default field set assumed",
                 base + first
             ));
         }
@@ -531,7 +534,7 @@ fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
                 .push(format!("{} lines rejected (see rejected.txt)", t.rejected));
         }
         for note in &r.notes {
-            if note.starts_with("no #Fields") {
+            if note.starts_with(ASSUMED_NOTE) {
                 problems.push(Problem::note(&r.display, note.clone()));
             }
         }

@@ -27,7 +27,7 @@ pub trait RecordSink {
 pub struct ScanOutput {
     pub tally: Tally,
     pub rejections: Vec<Rejection>,
-    /// First line (within the chunk) read with the assumed default `#Fields`.
+    /// First data line (within the chunk) read with the assumed default `#Fields`.
     pub first_assumed_line: Option<u64>,
 }
 
@@ -130,6 +130,7 @@ fn classify_line(
             let mut reason = format!("{found} values where #Fields declares {expected}");
             if header.assumed {
                 reason.push_str(" (no #Fields before this line: Exchange default assumed)");
+                out.first_assumed_line.get_or_insert(line_no);
             }
             reject(out, line_no, reason, line);
         }
@@ -160,5 +161,135 @@ fn reject(out: &mut ScanOutput, line_no: u64, reason: String, line: &[u8]) {
     out.tally.rejected += 1;
     if out.rejections.len() < REJECTED_KEPT_PER_INPUT {
         out.rejections.push(Rejection::new(line_no, reason, line));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::freebusy::CandidateFinder;
+    use crate::parse::w3c::header::HeaderDelta;
+    use crate::parse::w3c::layout::FieldLayout;
+    use proptest::prelude::*;
+
+    /// Remembers the candidate records it was given.
+    #[derive(Default)]
+    struct Collect(Vec<(u64, Vec<u8>)>);
+
+    impl RecordSink for Collect {
+        fn record(&mut self, line: u64, rec: &W3cRecord<'_>, _: &mut Tally) {
+            self.0.push((line, rec.line.to_vec()));
+        }
+    }
+
+    fn initial() -> HeaderState {
+        HeaderState::initial(FieldLayout::exchange_default())
+    }
+
+    fn scan_whole(buf: &[u8]) -> (ScanOutput, Collect) {
+        let finder = CandidateFinder::new();
+        let mut sink = Collect::default();
+        let out = scan_chunk(buf, initial(), finder.find_iter(buf), &mut sink);
+        (out, sink)
+    }
+
+    /// Scans `buf` cut at the line starts nearest to `cuts`, as the pipeline does: fold the
+    /// directives of earlier chunks, then renumber lines.
+    fn scan_chunked(buf: &[u8], cuts: &[usize]) -> (Tally, Vec<(u64, Vec<u8>)>) {
+        let mut starts: Vec<usize> = cuts
+            .iter()
+            .map(|&c| {
+                let c = c.min(buf.len());
+                if c == 0 {
+                    0
+                } else {
+                    memchr::memchr(b'\n', &buf[c - 1..]).map_or(buf.len(), |i| c + i)
+                }
+            })
+            .collect();
+        starts.push(0);
+        starts.push(buf.len());
+        starts.sort_unstable();
+        starts.dedup();
+        let finder = CandidateFinder::new();
+        let (mut state, mut tally, mut records) = (initial(), Tally::default(), Vec::new());
+        for w in starts.windows(2) {
+            let chunk = &buf[w[0]..w[1]];
+            let mut sink = Collect::default();
+            let out = scan_chunk(chunk, state.clone(), finder.find_iter(chunk), &mut sink);
+            state.apply_delta(&HeaderDelta::scan(chunk));
+            records.extend(sink.0.into_iter().map(|(l, r)| (l + tally.lines, r)));
+            tally.merge(&out.tally);
+        }
+        (tally, records)
+    }
+
+    const HEADER: &str = "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n";
+
+    fn line_strategy() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("2026-03-02 09:12:44 10.0.1.11 POST /EWS/Exchange.asmx/WSSecurity - 443 - 40.92.4.77 ASProxy/CrossForest - 401 0 0 15".to_owned()),
+            Just("2026-03-02 09:12:45 10.0.1.11 GET /owa/ - 443 - 1.2.3.4 Mozilla/5.0 - 200 0 0 1".to_owned()),
+            Just("#Fields: date time cs-uri-stem cs(User-Agent) sc-status".to_owned()),
+            Just("2026-03-02 09:13:00 /autodiscover/autodiscover.svc ASAutoDiscover/x 404".to_owned()),
+            Just(String::new()),
+            Just("\r".to_owned()),
+            "[ -~]{0,80}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_every_line_lands_in_one_bucket(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let (out, _) = scan_whole(&bytes);
+            prop_assert!(out.tally.is_balanced());
+            let expected_lines = if bytes.is_empty() { 0 } else {
+                bytecount::count(&bytes, b'\n') as u64 + u64::from(*bytes.last().unwrap() != b'\n')
+            };
+            prop_assert_eq!(out.tally.lines, expected_lines);
+        }
+
+        #[test]
+        fn chunked_scan_equals_whole_scan(
+            lines in proptest::collection::vec(line_strategy(), 0..40),
+            cuts in proptest::collection::vec(0usize..4000, 0..8),
+            final_newline in any::<bool>(),
+        ) {
+            let mut text = HEADER.to_owned() + &lines.join("\n");
+            if final_newline { text.push('\n'); }
+            let (whole, whole_records) = scan_whole(text.as_bytes());
+            let (tally, records) = scan_chunked(text.as_bytes(), &cuts);
+            prop_assert_eq!(&tally, &whole.tally);
+            prop_assert_eq!(records, whole_records.0);
+        }
+    }
+
+    #[test]
+    fn data_before_fields_uses_the_default_and_says_so() {
+        let (out, _) = scan_whole(
+            b"2026-03-02 09:12:45 10.0.1.11 GET /owa/ - 443 - 1.2.3.4 UA - 200 0 0 1\nshort line\n",
+        );
+        assert_eq!(
+            (
+                out.tally.records,
+                out.tally.rejected,
+                out.tally.assumed_layout
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(out.first_assumed_line, Some(1));
+        assert!(out.rejections[0]
+            .reason
+            .contains("Exchange default assumed"));
+    }
+
+    #[test]
+    fn overlong_lines_are_rejected_with_their_size() {
+        let mut buf = vec![b'x'; MAX_LINE_BYTES + 1];
+        buf.push(b'\n');
+        let (out, _) = scan_whole(&buf);
+        assert_eq!(out.tally.rejected, 1);
+        assert!(out.rejections[0].reason.contains("exceeds"));
+        assert!(out.rejections[0].text.len() <= crate::tally::REJECTED_TEXT_CHARS);
     }
 }

@@ -1,0 +1,373 @@
+//! CLI tests of `fbscope analyze` on the shipped IIS/HTTPERR samples.
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::fs;
+
+use util::*;
+
+/// Per-category IIS/HTTPERR findings in samples/EXCH01 + samples/EXCH02, counted
+/// independently when the samples were written (samples/README.md).
+const EXPECTED: [(&str, usize); 8] = [
+    ("service-unavailable", 7),
+    ("connection-reset", 4),
+    ("timeout", 3),
+    ("wssecurity-500", 12),
+    ("ews-forbidden", 4),
+    ("autodiscover-failed", 3),
+    ("wssecurity-4xx", 22),
+    ("unclassified", 3),
+];
+
+fn web_findings_by_category(rows: &[Vec<String>]) -> BTreeMap<String, usize> {
+    let (cat, src) = (col(&rows[0], "category"), col(&rows[0], "source"));
+    let mut m = BTreeMap::new();
+    for r in rows
+        .iter()
+        .skip(1)
+        .filter(|r| r[src] == "iis" || r[src] == "httperr")
+    {
+        *m.entry(r[cat].clone()).or_insert(0) += 1;
+    }
+    m
+}
+
+#[test]
+fn samples_find_every_iis_category_with_exact_counts() {
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout) = analyze_to(out.path(), &iis_samples(), &[]);
+    assert_eq!(code, 0, "{stdout}");
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let got = web_findings_by_category(&rows);
+    let want: BTreeMap<String, usize> = EXPECTED.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    assert_eq!(got, want);
+    assert!(stdout.contains("findings: 58"), "{stdout}");
+    for f in [
+        "findings.csv",
+        "summary.csv",
+        "inventory.csv",
+        "rejected.txt",
+    ] {
+        assert!(out.path().join(f).is_file(), "{f} written");
+    }
+}
+
+#[test]
+fn the_whole_samples_folder_keeps_the_iis_findings() {
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout) = analyze_to(
+        out.path(),
+        &[root().join("samples").display().to_string()],
+        &["--event-tz", "+01:00"],
+    );
+    let code = if code == 2 && stdout.is_empty() {
+        // Older builds without --event-tz: retry without it.
+        analyze_to(
+            out.path(),
+            &[root().join("samples").display().to_string()],
+            &[],
+        )
+        .0
+    } else {
+        code
+    };
+    assert_eq!(code, 0);
+    let got = web_findings_by_category(&read_csv(&out.path().join("findings.csv")));
+    assert_eq!(got.values().sum::<usize>(), 58);
+}
+
+#[test]
+fn report_columns_are_the_v1_contract() {
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &iis_samples(), &[]);
+    let header = |f: &str| read_csv(&out.path().join(f)).remove(0).join(",");
+    assert!(header("findings.csv").starts_with(
+        "time_utc,server,site,source,file,position,category,phase,side,http_status,sub_status,win32_status,method,uri_stem,client_ip,user_agent,target,event_id,mailbox,detail"
+    ));
+    assert!(header("summary.csv").starts_with(
+        "category,title,findings,iis_findings,event_findings,first_seen_utc,last_seen_utc,servers,top_targets,remediation"
+    ));
+    assert!(header("inventory.csv").starts_with(
+        "file,format,server,site,first_utc,last_utc,lines,records,directives,blank,rejected,freebusy_requests,findings"
+    ));
+}
+
+#[test]
+fn every_line_is_accounted_for_and_rejections_are_named() {
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &iis_samples(), &[]);
+    let rows = read_csv(&out.path().join("inventory.csv"));
+    let h = &rows[0];
+    let n = |r: &Vec<String>, c: &str| r[col(h, c)].parse::<u64>().unwrap();
+    let mut rejected = 0;
+    for r in rows.iter().skip(1) {
+        assert_eq!(
+            n(r, "lines"),
+            n(r, "records") + n(r, "directives") + n(r, "blank") + n(r, "rejected"),
+            "{r:?}"
+        );
+        rejected += n(r, "rejected");
+    }
+    assert_eq!(rejected, 2);
+    let text = fs::read_to_string(out.path().join("rejected.txt")).unwrap();
+    assert!(
+        text.contains("u_ex260302.log:11: 9 values where #Fields declares 15"),
+        "{text}"
+    );
+    assert!(
+        text.contains("u_ex260302.log:52: 10 values where #Fields declares 15"),
+        "{text}"
+    );
+}
+
+#[test]
+fn server_and_site_come_from_the_path_and_fields() {
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &iis_samples(), &[]);
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let (server, site) = (col(&rows[0], "server"), col(&rows[0], "site"));
+    assert!(rows
+        .iter()
+        .skip(1)
+        .all(|r| r[server] == "EXCH01" || r[server] == "EXCH02"));
+    assert!(rows.iter().skip(1).any(|r| r[site] == "W3SVC2"));
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count_and_chunk_size() {
+    let base = tempfile::tempdir().unwrap();
+    analyze_to(base.path(), &iis_samples(), &["--threads", "1"]);
+    for extra in [
+        &["--threads", "4"][..],
+        &["--chunk-size", "64", "--threads", "3"],
+        &["--chunk-size", "1", "--threads", "2"],
+    ] {
+        let other = tempfile::tempdir().unwrap();
+        let (code, _) = analyze_to(other.path(), &iis_samples(), extra);
+        assert_eq!(code, 0, "{extra:?}");
+        for f in [
+            "findings.csv",
+            "summary.csv",
+            "inventory.csv",
+            "rejected.txt",
+        ] {
+            let a = fs::read(base.path().join(f)).unwrap();
+            let b = fs::read(other.path().join(f)).unwrap();
+            assert!(a == b, "{f} differs with {extra:?}");
+        }
+    }
+}
+
+#[test]
+fn csv_format_prints_the_findings_csv() {
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &iis_samples(), &[]);
+    let stdout = fbscope()
+        .arg("analyze")
+        .args(iis_samples())
+        .args(["--format", "csv", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout.stdout,
+        fs::read(out.path().join("findings.csv")).unwrap()
+    );
+}
+
+#[test]
+fn json_document_has_the_schema_fields() {
+    let output = fbscope()
+        .arg("analyze")
+        .args(iis_samples())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["totals"]["findings"], 58);
+    let cats = doc["categories"].as_array().unwrap();
+    assert_eq!(cats.len(), 8);
+    for c in cats {
+        for k in [
+            "id",
+            "findings",
+            "iis_findings",
+            "event_findings",
+            "first_seen_utc",
+            "last_seen_utc",
+            "servers",
+        ] {
+            assert!(c.get(k).is_some(), "{k} in {c}");
+        }
+    }
+    assert_eq!(doc["inventory"].as_array().unwrap().len(), 4);
+    assert!(doc["problems"].is_array());
+}
+
+#[test]
+fn time_and_server_filters_narrow_the_findings() {
+    let output = fbscope()
+        .arg("analyze")
+        .args(iis_samples())
+        .args([
+            "--format",
+            "json",
+            "--since",
+            "2026-03-02T09:00:00Z",
+            "--until",
+            "2026-03-02 09:40:00",
+            "--server",
+            "exch01",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let n = doc["totals"]["findings"].as_u64().unwrap();
+    assert!(n > 0 && n < 58, "{n}");
+    assert!(doc["totals"]["filtered"].as_u64().unwrap() > 0);
+    for c in doc["categories"].as_array().unwrap() {
+        assert_eq!(c["servers"], serde_json::json!(["EXCH01"]));
+        assert!(c["first_seen_utc"].as_str().unwrap() >= "2026-03-02T09:00:00Z");
+        assert!(c["last_seen_utc"].as_str().unwrap() <= "2026-03-02T09:40:00Z");
+    }
+}
+
+#[test]
+fn fail_on_findings_exits_one_and_missing_input_exits_two() {
+    fbscope()
+        .arg("analyze")
+        .args(iis_samples())
+        .args(["--quiet", "--fail-on-findings"])
+        .assert()
+        .code(1);
+    let out = fbscope()
+        .args(["analyze", "no/such/dir", "--quiet"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("no input files found"), "{stderr}");
+    let empty = tempfile::tempdir().unwrap();
+    fbscope().arg("analyze").arg(empty.path()).assert().code(2);
+    fbscope()
+        .args(["analyze", "samples", "--since", "yesterday"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn gzip_and_zip_bundles_give_the_same_findings() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("bundle.zip");
+    let mut zip = zip::ZipWriter::new(fs::File::create(&zip_path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for rel in [
+        "EXCH01/W3SVC1/u_ex260302.log",
+        "EXCH01/W3SVC2/u_ex260302.log",
+        "EXCH02/HTTPERR/httperr1.log",
+    ] {
+        zip.start_file(rel, opts).unwrap();
+        zip.write_all(&fs::read(root().join("samples").join(rel)).unwrap())
+            .unwrap();
+    }
+    zip.finish().unwrap();
+    let gz_dir = dir.path().join("EXCH02/W3SVC1");
+    fs::create_dir_all(&gz_dir).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        fs::File::create(gz_dir.join("u_ex260302.log.gz")).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&fs::read(root().join("samples/EXCH02/W3SVC1/u_ex260302.log")).unwrap())
+        .unwrap();
+    gz.finish().unwrap();
+
+    let output = fbscope()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["totals"]["findings"], 58);
+    let files: Vec<&str> = doc["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with("bundle.zip!EXCH01/W3SVC1/u_ex260302.log")),
+        "{files:?}"
+    );
+    let servers: Vec<&str> = doc["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["server"].as_str().unwrap())
+        .collect();
+    assert!(
+        servers.iter().all(|s| *s == "EXCH01" || *s == "EXCH02"),
+        "{servers:?}"
+    );
+}
+
+#[test]
+fn truncated_gzip_is_a_named_failure_and_the_run_goes_on() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&fs::read(root().join("samples/EXCH01/W3SVC1/u_ex260302.log")).unwrap())
+        .unwrap();
+    let bytes = gz.finish().unwrap();
+    fs::write(dir.path().join("cut.log.gz"), &bytes[..bytes.len() / 2]).unwrap();
+    fs::copy(
+        root().join("samples/EXCH02/HTTPERR/httperr1.log"),
+        dir.path().join("httperr1.log"),
+    )
+    .unwrap();
+    let output = fbscope()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let problems = doc["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["input"].as_str().unwrap().ends_with("cut.log.gz")
+                && p["severity"] == "failed"),
+        "{problems:?}"
+    );
+    assert!(
+        doc["totals"]["findings"].as_u64().unwrap() >= 8,
+        "the other file was still read"
+    );
+}
+
+#[test]
+fn formula_injection_in_log_fields_is_neutralized() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n\
+2026-03-02 09:00:00 10.0.0.1 POST /EWS/Exchange.asmx/WSSecurity - 443 =cmd|'/c+calc'!A1 1.2.3.4 @SUM(1+1) - 401 0 0 1\n";
+    fs::write(dir.path().join("u_ex1.log"), log).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, _) = analyze_to(out.path(), &[dir.path().display().to_string()], &[]);
+    assert_eq!(code, 0);
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let ua = &rows[1][col(&rows[0], "user_agent")];
+    assert_eq!(ua, "'@SUM(1 1)");
+}
