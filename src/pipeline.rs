@@ -190,7 +190,7 @@ fn sniff_input(input: &Input) -> Result<Format, String> {
 fn new_report(input: &Input, format: &Result<Format, String>) -> InputReport {
     InputReport {
         display: input.display.clone(),
-        format: format.clone().unwrap_or_else(|e| Format::Unsupported(e)),
+        format: format.clone().unwrap_or_else(Format::Unsupported),
         server: input.server.clone(),
         site: input.site.clone(),
         tally: Tally::default(),

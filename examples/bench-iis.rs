@@ -1,0 +1,105 @@
+//! End-to-end throughput and memory benchmark of `fbscope analyze` on one large IIS log.
+//!
+//! ```text
+//! cargo run --release --example gen-iis -- --bytes 2G --out /tmp/big.log
+//! cargo run --release --example bench-iis -- /tmp/big.log
+//! ```
+//! Prints, per thread count: wall time, MB/s, lines/s, the findings found, and the ratio to
+//! `wc -l` on the same (page-cached) file; then the 1→2 thread speed-up and the peak resident
+//! memory of this process (Linux: VmHWM; elsewhere "n/a"). The analysis runs in-process with
+//! the same library call the CLI makes, full line accounting and classification included.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fbscope::config::Config;
+use fbscope::grammar::Grammar;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(file) = args.first() else {
+        eprintln!("usage: bench-iis FILE [THREADS...]   (default threads: 1 2)");
+        std::process::exit(2);
+    };
+    let threads: Vec<usize> = match args[1..].iter().map(|a| a.parse()).collect::<Result<Vec<_>, _>>() {
+        Ok(t) if !t.is_empty() => t,
+        Ok(_) => vec![1, 2],
+        Err(e) => {
+            eprintln!("bad thread count: {e}");
+            std::process::exit(2);
+        }
+    };
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or_else(|e| {
+        eprintln!("{file}: {e}");
+        std::process::exit(2)
+    });
+    warm_page_cache(Path::new(file));
+    let wc = time_wc(file);
+    let grammar = Grammar::embedded().expect("shipped grammars compile");
+    println!("file: {file} ({:.2} GB)", size as f64 / 1e9);
+    if let Some(wc) = wc {
+        println!("wc -l: {:.3} s ({:.0} MB/s)", wc.as_secs_f64(), size as f64 / 1e6 / wc.as_secs_f64());
+    }
+    let mut walls = Vec::new();
+    for &t in &threads {
+        let wall = run_once(file, t, &grammar, size, wc);
+        walls.push((t, wall));
+    }
+    if let (Some(&(1, one)), Some(&(2, two))) = (walls.iter().find(|w| w.0 == 1), walls.iter().find(|w| w.0 == 2)) {
+        println!("speed-up 1 -> 2 threads: {:.2}x", one.as_secs_f64() / two.as_secs_f64());
+    }
+    println!("peak RSS: {}", peak_rss().unwrap_or_else(|| "n/a".into()));
+}
+
+fn run_once(file: &str, threads: usize, grammar: &Grammar, size: u64, wc: Option<Duration>) -> Duration {
+    let mut config = Config::new(vec![file.to_owned()]);
+    config.threads = threads;
+    let mut findings = 0u64;
+    let started = Instant::now();
+    let analysis = fbscope::pipeline::analyze(&config, grammar, &mut |_, _| {
+        findings += 1;
+        Ok(())
+    })
+    .expect("analysis runs");
+    let wall = started.elapsed();
+    let secs = wall.as_secs_f64();
+    let t = &analysis.totals;
+    assert!(t.is_balanced(), "every line accounted");
+    let ratio = wc.map_or_else(|| "n/a".into(), |w| format!("{:.2}x wc -l", secs / w.as_secs_f64()));
+    println!(
+        "threads {threads}: {secs:.3} s, {:.0} MB/s, {:.1} M lines/s, {} lines, {} rejected, {findings} findings, {ratio}",
+        size as f64 / 1e6 / secs,
+        t.lines as f64 / 1e6 / secs,
+        t.lines,
+        t.rejected
+    );
+    wall
+}
+
+/// Reads the file once so every run (and `wc -l`) sees it page-cached.
+fn warm_page_cache(path: &Path) {
+    use std::io::Read;
+    let mut buf = vec![0u8; 1 << 20];
+    if let Ok(mut f) = std::fs::File::open(path) {
+        while matches!(f.read(&mut buf), Ok(n) if n > 0) {}
+    }
+}
+
+/// Best of three `wc -l` runs, when `wc` exists.
+fn time_wc(file: &str) -> Option<Duration> {
+    (0..3)
+        .filter_map(|_| {
+            let started = Instant::now();
+            let ok = Command::new("wc").arg("-l").arg(file).output().ok()?.status.success();
+            ok.then(|| started.elapsed())
+        })
+        .min()
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`).
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.trim_start_matches("VmHWM:").trim().to_owned())
+}
