@@ -209,11 +209,12 @@ fn grammars_check(dir: Option<PathBuf>) -> anyhow::Result<u8> {
         );
     }
     println!(
-        "{}/{} examples passed ({} categories, {} rules)",
+        "{}/{} examples passed ({} categories, {} web rules, {} event rules)",
         passed,
         results.len(),
         grammar.taxonomy.len(),
-        grammar.iis_rules.len()
+        grammar.iis_rules.len(),
+        grammar.event_rules.len()
     );
     Ok(if passed == results.len() {
         EXIT_OK
