@@ -4,13 +4,29 @@
 //! (record, row, element) in a [`Tally`] — `lines` = `records` + `directives` (header rows) +
 //! `blank` + `rejected` — and keeps the first rejections with their position and reason.
 
+mod clixml;
+mod dates;
+mod elements;
+mod evtx;
+mod general;
+mod named;
+mod pscsv;
+mod rows;
+mod sink;
+mod sniff;
+mod templates;
+mod text;
 pub mod time;
+mod transcript;
+mod viewer;
+mod xml;
 
 pub use time::{DateOrder, EventTz};
 
 use crate::input::Input;
 use crate::record::EventRecord;
 use crate::tally::{Rejection, Tally};
+use sink::Sink;
 
 /// The event-log formats fbscope reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,8 +78,7 @@ pub struct EventParseOptions {
 /// Detects an event-log format from the first 64 KiB of decoded bytes (may start with a UTF-8
 /// or UTF-16LE BOM) and the display name (only as a tie-breaker).
 pub fn sniff(head: &[u8], display: &str) -> Option<EventFormat> {
-    let _ = (head, display);
-    None
+    sniff::sniff(head, display)
 }
 
 /// Parses a whole input, calling `on_event` for each event in file order. `Err` only when
@@ -75,6 +90,24 @@ pub fn parse(
     opts: &EventParseOptions,
     on_event: &mut dyn FnMut(EventRecord),
 ) -> Result<EventOutput, String> {
-    let _ = (input, opts, on_event);
-    Err(format!("{} parser not implemented yet", format.name()))
+    let mut sink = Sink::new(on_event);
+    let bytes = match format {
+        EventFormat::Evtx => evtx::parse(input, &mut sink)?,
+        EventFormat::ViewerCsv => viewer::parse(input, opts, b',', &mut sink)?,
+        EventFormat::ViewerTxt => viewer::parse(input, opts, b'\t', &mut sink)?,
+        EventFormat::ViewerXml => xml::parse(input, &mut sink)?,
+        EventFormat::PowerShellCsv => pscsv::parse(input, opts, &mut sink)?,
+        EventFormat::Clixml => clixml::parse(input, opts, &mut sink)?,
+        EventFormat::GeneralText => general::parse(input, opts, &mut sink)?,
+        EventFormat::Transcript => transcript::parse(input, &mut sink)?,
+    };
+    Ok(sink.finish(bytes))
+}
+
+/// Opens an input's text as UTF-8, whatever its encoding; also returns the count of bytes read.
+fn open_text(input: &Input) -> Result<text::Utf8Text, String> {
+    let raw = input
+        .open()
+        .map_err(|e| format!("cannot open {}: {e}", input.display))?;
+    text::utf8_stream(raw).map_err(|e| format!("cannot read {}: {e}", input.display))
 }
