@@ -185,3 +185,112 @@ fn remember(owner: &Frame, text: &str, refs: &mut HashMap<String, String>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{opts, run};
+    use super::super::EventFormat;
+    use crate::time::format_opt;
+
+    fn obj(ref_id: u32, entry_type: &str, message: &str) -> String {
+        format!(
+            r#"  <Obj RefId="{ref_id}">
+    <TNRef RefId="0" />
+    <ToString>System.Diagnostics.EventLogEntry</ToString>
+    <Props>
+      <S N="MachineName">EX01.contoso.com</S>
+      <BA N="Data"></BA>
+      <I32 N="Index">{ref_id}</I32>
+      <S N="Category">Availability Service</S>
+      <I16 N="CategoryNumber">1</I16>
+      {entry_type}
+      <S N="Message">{message}</S>
+      <S N="Source">MSExchange Availability</S>
+      <Obj N="ReplacementStrings" RefId="{ref_id}1">
+        <TN RefId="9"><T>System.String[]</T></TN>
+        <LST><S>5464</S><S>The remote name could not be resolved</S></LST>
+      </Obj>
+      <I64 N="InstanceId">3221491618</I64>
+      <DT N="TimeGenerated">2016-10-07T18:38:24+02:00</DT>
+      <DT N="TimeWritten">2016-10-07T18:38:24+02:00</DT>
+      <Nil N="UserName" />
+      <Unknown N="Future"><Whatever>1</Whatever></Unknown>
+      <I32 N="EventID">4002</I32>
+    </Props>
+  </Obj>
+"#
+        )
+    }
+
+    const ERROR_OBJ: &str = r#"<Obj N="EntryType" RefId="100"><TN RefId="1"><T>System.Diagnostics.EventLogEntryType</T></TN><ToString>Error</ToString><I32>1</I32></Obj>"#;
+    const ERROR_REF: &str = r#"<Ref N="EntryType" RefId="100" />"#;
+
+    fn doc(objs: &[String]) -> String {
+        format!(
+            "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">\r\n{}</Objs>",
+            objs.concat()
+        )
+    }
+
+    #[test]
+    fn reads_get_eventlog_objects_with_refs_and_escapes() {
+        let d = doc(&[
+            obj(
+                1,
+                ERROR_OBJ,
+                "Process 5464: ProxyWebRequest_x000D__x000A_The exception returned is X",
+            ),
+            obj(2, ERROR_REF, "second"),
+        ]);
+        let (evs, out) = run(EventFormat::Clixml, d.as_bytes(), &opts("UTC")).unwrap();
+        assert_eq!(out.tally.rejected, 0, "{:?}", out.rejections);
+        assert_eq!(evs.len(), 2);
+        let e = &evs[0];
+        assert_eq!(e.event_id, Some(4002));
+        assert_eq!(e.level, "Error");
+        assert_eq!(evs[1].level, "Error");
+        assert_eq!(e.provider, "MSExchange Availability");
+        assert_eq!(e.computer, "EX01.contoso.com");
+        assert_eq!(
+            e.message,
+            "Process 5464: ProxyWebRequest\r\nThe exception returned is X"
+        );
+        assert_eq!(e.data, ["5464", "The remote name could not be resolved"]);
+        assert_eq!(format_opt(e.time), "2016-10-07T16:38:24Z");
+        assert_eq!(e.position, 2);
+        assert!(
+            out.notes.is_empty(),
+            "absolute times need no zone: {:?}",
+            out.notes
+        );
+    }
+
+    #[test]
+    fn broken_object_is_rejected_and_the_next_read() {
+        let broken = obj(2, ERROR_OBJ, "bad <tag").replace("bad <tag", "bad &unknown; <x>");
+        let unclosed = obj(3, ERROR_OBJ, "unclosed").replace("    </Props>\n  </Obj>\n", "");
+        let d = doc(&[
+            obj(1, ERROR_OBJ, "one"),
+            broken,
+            unclosed,
+            obj(4, ERROR_REF, "four"),
+        ]);
+        let (evs, out) = run(EventFormat::Clixml, d.as_bytes(), &opts("UTC")).unwrap();
+        let messages: Vec<&str> = evs.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages, ["one", "four"]);
+        assert_eq!(out.tally.rejected, 2, "{:?}", out.rejections);
+        assert!(
+            out.rejections[1].reason.contains("not closed"),
+            "{:?}",
+            out.rejections
+        );
+    }
+
+    #[test]
+    fn objects_without_event_properties_are_rejected() {
+        let d = doc(&["  <Obj RefId=\"0\"><Props><S N=\"Name\">x</S></Props></Obj>\n".into()]);
+        let (evs, out) = run(EventFormat::Clixml, d.as_bytes(), &opts("UTC")).unwrap();
+        assert!(evs.is_empty());
+        assert!(out.rejections[0].reason.contains("no event properties"));
+    }
+}

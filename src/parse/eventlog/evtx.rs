@@ -84,8 +84,24 @@ fn read_member(input: &Input) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-fn read_records<T: Read + std::io::Seek>(mut parser: EvtxParser<T>, sink: &mut Sink) {
+/// Reads every record. A panic inside the crate (a bug it has on some hostile file) must not
+/// take the run down: it ends this file's reading with a rejection that says so.
+fn read_records<T: Read + std::io::Seek>(parser: EvtxParser<T>, sink: &mut Sink) {
+    let mut seen = 0u64;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_all(parser, sink, &mut seen)
+    }));
+    if result.is_err() {
+        let reason = format!(
+            "the evtx crate failed (panicked) after record {seen}: the rest of the file is not read"
+        );
+        sink.reject(seen + 1, reason, b"");
+    }
+}
+
+fn read_all<T: Read + std::io::Seek>(mut parser: EvtxParser<T>, sink: &mut Sink, seen: &mut u64) {
     for (i, item) in parser.records_json_bytes().enumerate() {
+        *seen = i as u64;
         let position = i as u64 + 1;
         match item {
             Ok(rec) => match serde_json::from_slice::<Doc>(&rec.data) {

@@ -182,3 +182,57 @@ fn finish(b: Block, clock: &mut Clock, sink: &mut Sink) {
         Err(reason) => sink.reject(line, reason, &raw),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{opts, run};
+    use super::super::EventFormat;
+    use crate::time::format_opt;
+
+    const ONE: &str = "Log Name:      Application\r\n\
+Source:        MSExchange Availability\r\n\
+Date:          10/7/2016 6:38:24 PM\r\n\
+Event ID:      4002\r\n\
+Task Category: Availability Service\r\n\
+Level:         Error\r\n\
+Keywords:      Classic\r\n\
+User:          N/A\r\n\
+Computer:      EX01.contoso.com\r\n\
+Description:\r\n\
+Process 5464: ProxyWebRequest FederatedCrossForest from S-1-5-21 to https://x/EWS/Exchange.asmx/WSSecurity failed.\r\n\
+\r\n\
+The exception returned is System.Net.WebException: Unable to connect to the remote server\r\n";
+
+    #[test]
+    fn reads_pasted_blocks_with_prose_around() {
+        let text = format!(
+            "Hi team, the event below keeps coming:\r\n\r\n{ONE}Event Xml:\r\n<Event xmlns=\"x\"></Event>\r\n{}",
+            ONE.replace("4002", "4001").replace("Error", "Warning")
+        );
+        let (evs, out) = run(EventFormat::GeneralText, text.as_bytes(), &opts("+01:00")).unwrap();
+        assert_eq!(evs.len(), 2);
+        assert_eq!((out.tally.directives, out.tally.blank), (1, 1));
+        let e = &evs[0];
+        assert_eq!(e.position, 3);
+        assert_eq!(
+            (e.event_id, e.level.as_str(), e.computer.as_str()),
+            (Some(4002), "Error", "EX01.contoso.com")
+        );
+        assert_eq!(format_opt(e.time), "2016-10-07T17:38:24Z");
+        assert!(e.message.starts_with("Process 5464"));
+        assert!(e
+            .message
+            .ends_with("Unable to connect to the remote server"));
+        assert!(!e.message.contains("Event Xml"));
+        assert_eq!(evs[1].level, "Warning");
+    }
+
+    #[test]
+    fn blocks_without_an_event_id_are_rejected() {
+        let text = ONE.replace("Event ID:      4002", "Event ID:      n/a");
+        let (evs, out) = run(EventFormat::GeneralText, text.as_bytes(), &opts("UTC")).unwrap();
+        assert!(evs.is_empty());
+        assert_eq!(out.rejections[0].position, 1);
+        assert!(out.rejections[0].reason.contains("Event ID"));
+    }
+}

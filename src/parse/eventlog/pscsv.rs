@@ -188,3 +188,55 @@ fn take_row<R: BufRead>(
 fn starts_row(line: &[u8]) -> bool {
     line.first() == Some(&b'"')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{opts, run};
+    use super::super::EventFormat;
+    use crate::time::format_opt;
+
+    #[test]
+    fn reads_get_winevent_columns_by_name() {
+        let csv = "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n\
+\"Message\",\"Id\",\"Version\",\"Level\",\"ProviderName\",\"MachineName\",\"TimeCreated\",\"LevelDisplayName\",\"Properties\"\r\n\
+\"Process 5464: ProxyWebRequest CrossSite\r\nThe exception returned is \"\"X\"\"\",\"4002\",,\"2\",\"MSExchange Availability\",\"EX01.contoso.com\",\"10/7/2016 6:38:24 PM\",\"Error\",\"System.Collections.Generic.List`1[System.Diagnostics.Eventing.Reader.EventProperty]\"\r\n";
+        let (evs, out) = run(EventFormat::PowerShellCsv, csv.as_bytes(), &opts("-05:00")).unwrap();
+        assert_eq!(out.tally.directives, 2);
+        let e = &evs[0];
+        assert_eq!(e.position, 3);
+        assert_eq!(e.event_id, Some(4002));
+        assert_eq!(e.level, "Error");
+        assert_eq!(e.computer, "EX01.contoso.com");
+        assert_eq!(
+            e.message,
+            "Process 5464: ProxyWebRequest CrossSite\nThe exception returned is \"X\""
+        );
+        assert_eq!(format_opt(e.time), "2016-10-07T23:38:24Z");
+    }
+
+    #[test]
+    fn reads_get_eventlog_with_semicolons_any_order() {
+        let csv = "\"TimeGenerated\";\"EntryType\";\"Source\";\"EventID\";\"Message\"\n\
+\"13.10.2016 18:38:24\";\"Error\";\"MSExchange Availability\";\"4001\";\"Process x failed\"\n\
+\"13.10.2016 18:39:24\";\"Error\";\"MSExchange Availability\";\"4001\"\n\
+\"13.10.2016 18:40:24\";\"Error\";\"MSExchange Availability\";\"abc\";\"m\"\n";
+        let (evs, out) = run(EventFormat::PowerShellCsv, csv.as_bytes(), &opts("UTC")).unwrap();
+        assert_eq!(evs.len(), 1);
+        assert_eq!(evs[0].event_id, Some(4001));
+        assert_eq!(format_opt(evs[0].time), "2016-10-13T18:38:24Z");
+        assert_eq!(out.tally.rejected, 2);
+        assert!(out.rejections[0].reason.contains("expected 5 fields"));
+        assert!(out.rejections[1].reason.contains("not a number"));
+    }
+
+    #[test]
+    fn a_csv_without_event_columns_is_an_error() {
+        let err = run(
+            EventFormat::PowerShellCsv,
+            b"\"Name\",\"Length\"\n\"a\",\"1\"\n",
+            &opts("UTC"),
+        )
+        .unwrap_err();
+        assert!(err.contains("no event columns"));
+    }
+}

@@ -298,3 +298,70 @@ fn step_text(line: &str) -> Option<String> {
     let (_, rest) = t.split_once(':')?;
     Some(rest.trim().trim_end_matches('.').trim().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{opts, run};
+    use super::super::EventFormat;
+
+    #[test]
+    fn reads_federation_trust_list_blocks() {
+        let text = "[PS] C:\\>Test-FederationTrust -UserIdentity admin@contoso.com\r\n\r\n\
+RunspaceId : 5c1a\r\n\
+Id         : FederationTrustConfiguration\r\n\
+Type       : Success\r\n\
+Message    : FederationTrust object in ActiveDirectory is valid.\r\n\r\n\
+RunspaceId : 5c1a\r\n\
+Id         : TokenValidation\r\n\
+Type       : Error\r\n\
+Message    : Failed to validate delegation token. The error occurred when processing the\r\n             security tokens in the message.\r\n";
+        let (evs, out) = run(EventFormat::Transcript, text.as_bytes(), &opts("UTC")).unwrap();
+        assert_eq!(evs.len(), 2);
+        assert_eq!(out.tally.directives, 1);
+        assert_eq!(evs[0].level, "Success");
+        let e = &evs[1];
+        assert_eq!(e.provider, "Test-FederationTrust");
+        assert_eq!(e.level, "Error");
+        assert_eq!(e.position, 8);
+        assert_eq!(e.event_id, None);
+        assert_eq!(e.message, "TokenValidation: Failed to validate delegation token. The error occurred when processing the security tokens in the message.");
+    }
+
+    #[test]
+    fn reads_organization_relationship_status_blocks_and_tables() {
+        let text = "Identity    :\nId          : MismatchedFederation\nStatus      : Error\nDescription : The federation information differs.\n\n\
+Id                     Status  Description\n\
+--                     ------  -----------\n\
+ApplicationUrisDiffer  Error   The application URIs differ.\n\
+OrgRelOk               Success Fine.\n";
+        let (evs, _) = run(EventFormat::Transcript, text.as_bytes(), &opts("UTC")).unwrap();
+        let got: Vec<(String, String, String)> = evs
+            .iter()
+            .map(|e| (e.provider.clone(), e.level.clone(), e.message.clone()))
+            .collect();
+        assert_eq!(got[0].0, "Test-OrganizationRelationship");
+        assert_eq!(
+            got[0].2,
+            "MismatchedFederation: The federation information differs."
+        );
+        assert_eq!(got[1].1, "Error");
+        assert_eq!(
+            got[1].2,
+            "ApplicationUrisDiffer: The application URIs differ."
+        );
+        assert_eq!(got[2].1, "Success");
+        assert_eq!(evs[1].position, 8);
+    }
+
+    #[test]
+    fn reads_verbose_step_results() {
+        let text = "Test-OrganizationRelationship -Identity Fabrikam -UserIdentity a@contoso.com -Verbose\n\
+STEP 1: Getting the organization relationship for fabrikam.com...\nRESULT: Success.\n\
+STEP 2: Getting a delegation token...\nRESULT: Error\n";
+        let (evs, _) = run(EventFormat::Transcript, text.as_bytes(), &opts("UTC")).unwrap();
+        assert_eq!(evs.len(), 2);
+        assert_eq!(evs[1].level, "Error");
+        assert_eq!(evs[1].message, "Getting a delegation token: RESULT: Error");
+        assert_eq!(evs[1].position, 5);
+    }
+}

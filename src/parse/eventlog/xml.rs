@@ -182,3 +182,65 @@ impl Fields {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{opts, run};
+    use super::super::EventFormat;
+    use crate::time::format_opt;
+
+    const EVENT: &str = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='MSExchange Availability'/><EventID Qualifiers='49156'>4002</EventID><Level>2</Level><Task>1</Task><TimeCreated SystemTime='2016-10-07T16:38:24.123456700Z'/><Computer>EX01.contoso.com</Computer></System><EventData><Data>5464</Data><Data>FederatedCrossForest</Data><Data>SMTP:a@contoso.com</Data><Data>https://mail.fabrikam.com/EWS/Exchange.asmx/WSSecurity</Data><Data>WSSecurity</Data><Data>System.Net.WebException: The remote name could not be resolved &amp; more &#8212;&gt; inner</Data><Binary>00</Binary></EventData></Event>";
+
+    #[test]
+    fn reads_a_save_as_export_with_rendering_info() {
+        let with_message = EVENT.replace(
+            "</EventData>",
+            "</EventData><RenderingInfo Culture='en-US'><Message>Process 5464: rendered text</Message><Level>Error</Level></RenderingInfo>",
+        );
+        let doc = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<Events>\r\n{with_message}\r\n{EVENT}\r\n</Events>\r\n");
+        let (evs, out) = run(EventFormat::ViewerXml, doc.as_bytes(), &opts("UTC")).unwrap();
+        assert_eq!(evs.len(), 2);
+        assert_eq!(out.tally.rejected, 0);
+        assert_eq!(evs[0].message, "Process 5464: rendered text");
+        let e = &evs[1];
+        assert_eq!(
+            (e.event_id, e.level.as_str(), e.computer.as_str()),
+            (Some(4002), "Error", "EX01.contoso.com")
+        );
+        assert_eq!(format_opt(e.time), "2016-10-07T16:38:24Z");
+        assert_eq!(e.data.len(), 6);
+        assert!(e
+            .message
+            .starts_with("Process 5464: ProxyWebRequest FederatedCrossForest"));
+        assert!(e.message.ends_with("could not be resolved & more —> inner"));
+        assert_eq!(e.position, 4);
+        assert!(out.notes.is_empty());
+    }
+
+    #[test]
+    fn broken_element_mid_file_is_rejected_and_later_events_read() {
+        let broken = EVENT.replace("</Level>", "</Lvl>");
+        let cut = &EVENT[..200];
+        let doc = format!("{EVENT}\n{broken}\n{cut}\n{EVENT}\ngarbage\n{EVENT}");
+        let (evs, out) = run(EventFormat::ViewerXml, doc.as_bytes(), &opts("UTC")).unwrap();
+        assert_eq!(evs.len(), 3);
+        assert_eq!(out.tally.rejected, 3);
+        let positions: Vec<u64> = out.rejections.iter().map(|r| r.position).collect();
+        assert_eq!(positions, [2, 3, 5]);
+        assert!(out.rejections[0].reason.contains("broken XML"));
+        assert!(out.rejections[1].reason.contains("not closed"));
+        assert!(out.rejections[2].reason.contains("outside"));
+        assert_eq!(
+            evs.iter().map(|e| e.position).collect::<Vec<_>>(),
+            [1, 4, 6]
+        );
+    }
+
+    #[test]
+    fn truncated_last_event_is_rejected() {
+        let doc = format!("<Events>{EVENT}{}", &EVENT[..300]);
+        let (evs, out) = run(EventFormat::ViewerXml, doc.as_bytes(), &opts("UTC")).unwrap();
+        assert_eq!((evs.len(), out.tally.rejected), (1, 1));
+        assert!(out.rejections[0].reason.contains("end of input"));
+    }
+}
