@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, Filter};
+use crate::config::{Config, EventTime, Filter};
 use crate::error::ConfigError;
 use crate::grammar::{check, Grammar};
+use crate::parse::eventlog::EventTz;
 use crate::pipeline;
 use crate::report::{json, table, Outputs, StdoutFormat};
 
@@ -32,7 +33,7 @@ pub struct Cli {
 pub enum Command {
     /// Read logs (files, folders, globs, .gz, .zip) and report free/busy failures.
     #[command(after_help = EXIT_CODES_HELP)]
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Explain one error message, event (General text), IIS log line or Test-* output: prints
     /// the taxonomy id first, then why and what to do. Exit 0 when classified, 1 when not.
     Explain(ExplainArgs),
@@ -111,6 +112,16 @@ pub struct AnalyzeArgs {
     /// Bytes per unit of parallel work (for testing chunk boundaries).
     #[arg(long, hide = true, value_name = "BYTES")]
     pub chunk_size: Option<usize>,
+    /// Time zone of event exports with local times (Event Viewer CSV/TXT, General text):
+    /// an IANA name (Europe/Berlin), UTC or an offset (+01:00). PATH=ZONE sets it for the
+    /// inputs under PATH or matching the glob PATH (repeatable). Without it, those times are
+    /// read as UTC and the reports say so. EVTX and XML carry UTC already.
+    #[arg(long = "event-tz", value_name = "[PATH=]ZONE")]
+    pub event_tz: Vec<String>,
+    /// Day/month order of numeric dates in event exports (3/4/2026); by default decided per
+    /// file from all its dates.
+    #[arg(long, value_name = "dmy|mdy")]
+    pub date_order: Option<String>,
 }
 
 impl AnalyzeArgs {
@@ -146,7 +157,44 @@ impl AnalyzeArgs {
         if let Some(c) = self.chunk_size {
             config.chunk_bytes = c.max(1);
         }
+        config.event_time = self.event_time()?;
         Ok(config)
+    }
+
+    fn event_time(&self) -> Result<EventTime, ConfigError> {
+        let mut time = EventTime::default();
+        let mut plain: Option<&str> = None;
+        for value in &self.event_tz {
+            let zone_of = |z: &str| {
+                EventTz::parse(z).map_err(|reason| ConfigError::BadEventTz {
+                    value: value.clone(),
+                    reason,
+                })
+            };
+            match value.rsplit_once('=') {
+                Some((path, zone)) if !path.trim().is_empty() => {
+                    time.per_path.push((path.trim().to_owned(), zone_of(zone)?));
+                }
+                _ => {
+                    let zone = value.trim_start_matches('=');
+                    if let Some(first) = plain {
+                        return Err(ConfigError::TwoEventTz {
+                            first: first.to_owned(),
+                            second: zone.to_owned(),
+                        });
+                    }
+                    time.zone = zone_of(zone)?;
+                    plain = Some(zone);
+                }
+            }
+        }
+        if let Some(order) = &self.date_order {
+            time.date_order = Some(order.parse().map_err(|reason| ConfigError::BadDateOrder {
+                value: order.clone(),
+                reason,
+            })?);
+        }
+        Ok(time)
     }
 }
 

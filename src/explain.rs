@@ -159,7 +159,7 @@ fn explain_events(
         },
     )?;
     let mut e = Explanation {
-        read_as: format!("a {} input ({events} events)", format.name()),
+        read_as: format!("{} export ({events} events)", format.name()),
         items: ordered(items),
         notes: Vec::new(),
     };

@@ -351,7 +351,7 @@ impl<'g> EventClassifier<'g> {
                         segment: i,
                         segments: segments.len(),
                         matched: one_line(&seg.text[start..end]),
-                        segment_text: shorten(seg.text),
+                        segment_text: around(seg.text, start, end),
                     });
                 }
             }
@@ -380,10 +380,9 @@ impl<'g> EventClassifier<'g> {
         input: usize,
         fallback_server: &str,
     ) -> Finding {
-        let server = if rec.computer.trim().is_empty() {
-            fallback_server.to_owned()
-        } else {
-            rec.computer.trim().to_owned()
+        let server = match server_name(&rec.computer) {
+            "" => fallback_server.to_owned(),
+            name => name.to_owned(),
         };
         let detail = self.detail(rec, &verdict);
         let facts = verdict.facts;
@@ -445,6 +444,17 @@ impl<'g> EventClassifier<'g> {
                 verdict.innermost
             ),
         }
+    }
+}
+
+/// The server an event names, as IIS logs name theirs (`s-computername`): the host part of
+/// the `Computer` FQDN, so that `FABRIKAM-EX01.fabrikam.com` and a folder `FABRIKAM-EX01`
+/// count as one server.
+pub fn server_name(computer: &str) -> &str {
+    let name = computer.trim();
+    match name.split_once('.') {
+        Some((host, _)) if !host.is_empty() && !host.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => name,
     }
 }
 
@@ -527,6 +537,31 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The part of a segment around a match: all of it when short, else the match with some
+/// context on each side, on one line.
+fn around(segment: &str, start: usize, end: usize) -> String {
+    if segment.chars().count() <= SEGMENT_SHOWN {
+        return one_line(segment);
+    }
+    let floor = |mut i: usize| {
+        while !segment.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let from = floor(start.saturating_sub(SEGMENT_SHOWN / 3));
+    let to = floor((end + SEGMENT_SHOWN / 2).min(segment.len()));
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    out.push_str(&one_line(&segment[from..to]));
+    if to < segment.len() {
+        out.push('…');
+    }
+    out
+}
+
 /// One line of at most [`SEGMENT_SHOWN`] characters.
 fn shorten(s: &str) -> String {
     let line = one_line(s);
@@ -595,7 +630,8 @@ mod tests {
         assert_eq!(f.mailbox, "jsmith@contoso.com");
         assert_eq!(f.origin_server, "FABRIKAM-EX01.fabrikam.com");
         assert_eq!(f.http_status, Some(401));
-        assert_eq!(f.server, "FABRIKAM-EX01.fabrikam.com");
+        assert_eq!(f.server, "FABRIKAM-EX01");
+        assert_eq!(server_name(" 10.0.1.5 "), "10.0.1.5");
         assert_eq!(f.event_id, Some(4002));
         assert_eq!(f.source, SourceKind::EventLog);
         assert!(f.detail.contains("rule tls-trust"), "{}", f.detail);
@@ -690,6 +726,17 @@ mod tests {
         assert_eq!(
             (id_of(&g, &v).as_str(), v.phase),
             ("orgrel-config", Phase::Config)
+        );
+        let cert = EventRecord {
+            provider: "Test-FederationTrust".into(),
+            level: "Error".into(),
+            message: "OrganizationCertificate: Unable to find the certificate referenced by property OrgPrivCertificate in the FederationTrust object.".into(),
+            ..EventRecord::default()
+        };
+        let v = c.classify(&cert).unwrap();
+        assert_eq!(
+            (id_of(&g, &v).as_str(), v.phase),
+            ("federation-cert", Phase::Token)
         );
         let unknown = EventRecord {
             message: "Something else failed.".into(),

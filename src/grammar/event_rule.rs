@@ -12,8 +12,17 @@ use crate::finding::Phase;
 
 use super::taxonomy::CategoryId;
 
-/// The provider a rule reads when its file does not say.
+/// The Availability service's event provider.
 pub const AVAILABILITY_PROVIDER: &str = "MSExchange Availability";
+
+/// The providers a rule reads when its file does not say: the free/busy sources, whose
+/// messages carry the same exception texts (Test-FederationTrust prints the TLS, certificate
+/// and token errors the Availability service logs).
+pub const DEFAULT_PROVIDERS: [&str; 3] = [
+    AVAILABILITY_PROVIDER,
+    "Test-FederationTrust",
+    "Test-OrganizationRelationship",
+];
 
 /// Where in a message a rule's signature counts (domain.md §4: "classify on the innermost
 /// exception first, then the HTTP status, then the wrapper").
@@ -48,7 +57,7 @@ impl Tier {
 pub struct EventRule {
     pub id: String,
     pub category: CategoryId,
-    /// Lower-cased provider names; never empty.
+    /// Provider names (compared case-insensitively); never empty.
     pub providers: Vec<String>,
     /// Empty: any event id.
     pub event_ids: Vec<u32>,

@@ -12,7 +12,7 @@ use crate::error::GrammarError;
 use crate::finding::Phase;
 use crate::parse::w3c::layout::{EXCHANGE_DEFAULT_FIELDS, HTTPERR_DEFAULT_FIELDS};
 
-use super::event_rule::{EventRule, EventSignatures, Tier, AVAILABILITY_PROVIDER};
+use super::event_rule::{EventRule, EventSignatures, Tier, DEFAULT_PROVIDERS};
 use super::iis_rule::{IisRule, LogKinds, StatusPattern};
 use super::taxonomy::{Category, Taxonomy, UNCLASSIFIED};
 use super::Grammar;
@@ -460,7 +460,7 @@ fn compile_event_rule(
         errs.at(at, format!("event rule {id:?}: empty provider name"));
     }
     let providers = if raw.providers.is_empty() {
-        vec![AVAILABILITY_PROVIDER.to_owned()]
+        DEFAULT_PROVIDERS.iter().map(|p| (*p).to_owned()).collect()
     } else {
         raw.providers.iter().map(|p| p.trim().to_owned()).collect()
     };

@@ -14,6 +14,7 @@ mod taxonomy;
 
 pub use event_rule::{
     EventFacts, EventRule, EventSignatures, LiteralHit, Tier, AVAILABILITY_PROVIDER,
+    DEFAULT_PROVIDERS,
 };
 pub use iis_rule::{IisRule, LogKinds, RequestFacts, StatusPattern};
 pub use load::GrammarSource;
