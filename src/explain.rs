@@ -227,7 +227,16 @@ fn explain_message(grammar: &Grammar, text: &str) -> Explanation {
     let items = classifier
         .classify(&rec)
         .filter(|v| v.evidence.is_some() || event_id.is_some())
-        .map(|v| event_item(&classifier, &rec, v))
+        .map(|v| {
+            let mut item = event_item(&classifier, &rec, v);
+            // No event was given: say what the text was taken for, not a provider.
+            item.context = item.context.replacen(
+                "MSExchange Availability",
+                "read as an Availability message",
+                1,
+            );
+            item
+        })
         .into_iter()
         .collect();
     Explanation {

@@ -709,3 +709,19 @@ fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_exports_name_their_server_by_file_or_folder() {
+        let s = server_from_event_path;
+        assert_eq!(s("samples/FABRIKAM-EX01/Application.csv"), "FABRIKAM-EX01");
+        assert_eq!(s("bundle.zip!EXCH01_Application.xml"), "EXCH01");
+        assert_eq!(s(r"C:\logs\ex02.contoso.com\app.evtx"), "ex02.contoso.com");
+        assert_eq!(s("samples/Application.csv"), "");
+        assert_eq!(s("2026-03-02/Application.csv"), "");
+        assert_eq!(s("Application.csv"), "");
+    }
+}

@@ -196,13 +196,24 @@ fn trim_trailing_punct(s: &str) -> &str {
 pub struct EventClassifier<'g> {
     grammar: &'g Grammar,
     facts: FactPatterns,
+    /// Every provider some rule names, once: most events of a large log (Security, System)
+    /// are dismissed by this short list before any text is looked at.
+    providers: Vec<String>,
 }
 
 impl<'g> EventClassifier<'g> {
     pub fn new(grammar: &'g Grammar) -> Self {
+        let mut providers: Vec<String> = grammar
+            .event_rules
+            .iter()
+            .flat_map(|r| r.providers.iter().map(|p| p.to_ascii_lowercase()))
+            .collect();
+        providers.sort();
+        providers.dedup();
         EventClassifier {
             grammar,
             facts: FactPatterns::new(),
+            providers,
         }
     }
 
@@ -270,11 +281,11 @@ impl<'g> EventClassifier<'g> {
                 Relevance::Ignored
             };
         }
+        let provider = rec.provider.trim();
         if self
-            .grammar
-            .event_rules
+            .providers
             .iter()
-            .any(|r| r.names_provider(&rec.provider))
+            .any(|p| p.eq_ignore_ascii_case(provider))
         {
             Relevance::RulesOnly
         } else {

@@ -99,13 +99,6 @@ impl EventRule {
                     .is_some_and(|c| self.caller_auth.iter().any(|a| a.eq_ignore_ascii_case(c))))
     }
 
-    /// Names this provider explicitly (so its events are looked at at all).
-    pub fn names_provider(&self, provider: &str) -> bool {
-        self.providers
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(provider.trim()))
-    }
-
     /// The event an example of this rule is checked as.
     pub fn example_facts(&self) -> (String, Option<u32>) {
         let provider = self
