@@ -46,9 +46,37 @@ pub fn parse(input: &Input, opts: &EventParseOptions, sink: &mut Sink) -> Result
     Ok(count.get())
 }
 
+/// The element names that matter; every other type is `Other` (kept as text or skipped).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Obj,
+    Props,
+    Ms,
+    Ref,
+    Nil,
+    ToString,
+    Lst,
+    Other,
+}
+
+impl Tag {
+    fn of(name: &[u8]) -> Tag {
+        match name {
+            b"Obj" => Tag::Obj,
+            b"Props" => Tag::Props,
+            b"MS" => Tag::Ms,
+            b"Ref" => Tag::Ref,
+            b"Nil" => Tag::Nil,
+            b"ToString" => Tag::ToString,
+            b"LST" => Tag::Lst,
+            _ => Tag::Other,
+        }
+    }
+}
+
 /// One open element while walking an object.
 struct Frame {
-    tag: Vec<u8>,
+    tag: Tag,
     name: Option<String>,
     ref_id: Option<String>,
 }
@@ -66,7 +94,7 @@ fn parse_obj(
     refs: &mut HashMap<String, String>,
     clock: &mut Clock,
 ) -> Result<EventRecord, String> {
-    let obj = walk(text, refs)?;
+    let mut obj = walk(text, refs)?;
     let names: Vec<&str> = obj.props.iter().map(|(k, _)| k.as_str()).collect();
     if !has_event_properties(&names) {
         return Err("object has no event properties (Id/EventID with Message or Source)".into());
@@ -77,7 +105,8 @@ fn parse_obj(
             .find(|(k, _)| k.eq_ignore_ascii_case(n))
             .map(|(_, v)| v.clone())
     };
-    build(&get, obj.data.clone(), line, clock)
+    let data = std::mem::take(&mut obj.data);
+    build(&get, data, line, clock)
 }
 
 fn walk(text: &[u8], refs: &mut HashMap<String, String>) -> Result<Obj, String> {
@@ -124,10 +153,12 @@ fn frame(e: &BytesStart) -> Frame {
             .find(|a| a.key.as_ref() == name)
             .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
     };
+    let tag = Tag::of(e.local_name().as_ref());
+    let wants_ref = matches!(tag, Tag::Obj | Tag::Ref);
     Frame {
-        tag: e.local_name().as_ref().to_vec(),
+        tag,
         name: attr(b"N"),
-        ref_id: attr(b"RefId"),
+        ref_id: if wants_ref { attr(b"RefId") } else { None },
     }
 }
 
@@ -138,9 +169,9 @@ fn frame(e: &BytesStart) -> Frame {
 /// `LST` items of `ReplacementStrings`, the `Value` of each `Properties` entry).
 fn close(stack: &[Frame], text: &str, obj: &mut Obj, refs: &mut HashMap<String, String>) {
     let top = &stack[stack.len() - 1];
-    let in_props = stack.len() >= 3 && matches!(stack[1].tag.as_slice(), b"Props" | b"MS");
+    let in_props = stack.len() >= 3 && matches!(stack[1].tag, Tag::Props | Tag::Ms);
     // Only property objects (EntryType values) are worth remembering, not the events.
-    if top.tag == b"ToString" && stack.len() >= 4 {
+    if top.tag == Tag::ToString && stack.len() >= 4 {
         remember(&stack[stack.len() - 2], text, refs);
     }
     if !in_props {
@@ -149,9 +180,9 @@ fn close(stack: &[Frame], text: &str, obj: &mut Obj, refs: &mut HashMap<String, 
     let prop = &stack[2];
     let prop_name = prop.name.clone().unwrap_or_default();
     match stack.len() {
-        3 => match top.tag.as_slice() {
-            b"Obj" | b"Nil" => {}
-            b"Ref" => {
+        3 => match top.tag {
+            Tag::Obj | Tag::Nil => {}
+            Tag::Ref => {
                 if let Some(v) = top.ref_id.as_ref().and_then(|r| refs.get(r)) {
                     obj.props.push((prop_name, v.clone()));
                 }
@@ -160,7 +191,7 @@ fn close(stack: &[Frame], text: &str, obj: &mut Obj, refs: &mut HashMap<String, 
                 .props
                 .push((prop_name, decode_escapes(text).into_owned())),
         },
-        4 if top.tag == b"ToString" => obj
+        4 if top.tag == Tag::ToString => obj
             .props
             .push((prop_name, decode_escapes(text).into_owned())),
         _ if is_list_value(stack) => obj.data.push(decode_escapes(text).into_owned()),
@@ -173,8 +204,8 @@ fn close(stack: &[Frame], text: &str, obj: &mut Obj, refs: &mut HashMap<String, 
 fn is_list_value(stack: &[Frame]) -> bool {
     let top = &stack[stack.len() - 1];
     let direct_item =
-        stack.len() == 5 && stack[3].tag == b"LST" && top.name.is_none() && top.tag != b"Obj";
-    let value = stack.len() > 5 && top.name.as_deref() == Some("Value") && stack[3].tag == b"LST";
+        stack.len() == 5 && stack[3].tag == Tag::Lst && top.name.is_none() && top.tag != Tag::Obj;
+    let value = stack.len() > 5 && top.name.as_deref() == Some("Value") && stack[3].tag == Tag::Lst;
     direct_item || value
 }
 

@@ -6,6 +6,7 @@
 //! truncated or recovered logs give all they can. Legacy `.Evt` logs (XP/2003) are a
 //! different format and are refused with a clear reason.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
 
@@ -104,7 +105,7 @@ fn read_all<T: Read + std::io::Seek>(mut parser: EvtxParser<T>, sink: &mut Sink,
         *seen = i as u64;
         let position = i as u64 + 1;
         match item {
-            Ok(rec) => match serde_json::from_slice::<Doc>(&rec.data) {
+            Ok(rec) => match serde_json::from_slice::<Doc<'_>>(&rec.data) {
                 Ok(doc) => sink.event(doc.into_record(position)),
                 Err(e) => sink.reject(
                     position,
@@ -130,43 +131,46 @@ fn error_text(e: &evtx::err::EvtxError) -> String {
 }
 
 /// The rendered record: only what is needed, everything else skipped by serde.
+/// Strings are borrowed from the rendering where they need no unescaping: most need none, and
+/// allocating every attribute and value made our side cost as much as the crate's rendering.
 #[derive(Deserialize)]
-struct Doc {
-    #[serde(rename = "Event")]
-    event: Event,
+struct Doc<'a> {
+    #[serde(rename = "Event", borrow)]
+    event: Event<'a>,
 }
 
 #[derive(Deserialize)]
-struct Event {
-    #[serde(rename = "System", default)]
-    system: Option<System>,
-    #[serde(rename = "EventData", default)]
-    event_data: Option<Node>,
-    #[serde(rename = "UserData", default)]
-    user_data: Option<Node>,
+struct Event<'a> {
+    #[serde(rename = "System", default, borrow)]
+    system: Option<System<'a>>,
+    #[serde(rename = "EventData", default, borrow)]
+    event_data: Option<Node<'a>>,
+    #[serde(rename = "UserData", default, borrow)]
+    user_data: Option<Node<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct System {
-    #[serde(rename = "Provider", default)]
-    provider: Option<Node>,
-    #[serde(rename = "EventID", default)]
-    event_id: Option<Node>,
-    #[serde(rename = "Level", default)]
-    level: Option<Node>,
-    #[serde(rename = "TimeCreated", default)]
-    time_created: Option<Node>,
-    #[serde(rename = "Computer", default)]
-    computer: Option<Node>,
+struct System<'a> {
+    #[serde(rename = "Provider", default, borrow)]
+    provider: Option<Node<'a>>,
+    #[serde(rename = "EventID", default, borrow)]
+    event_id: Option<Node<'a>>,
+    #[serde(rename = "Level", default, borrow)]
+    level: Option<Node<'a>>,
+    #[serde(rename = "TimeCreated", default, borrow)]
+    time_created: Option<Node<'a>>,
+    #[serde(rename = "Computer", default, borrow)]
+    computer: Option<Node<'a>>,
 }
 
-impl Doc {
+impl Doc<'_> {
     fn into_record(self, position: u64) -> EventRecord {
         let sys = self.event.system.unwrap_or_default();
         let provider = sys
             .provider
             .as_ref()
             .and_then(|p| p.attr("Name").or_else(|| p.attr("EventSourceName")))
+            .map(Cow::into_owned)
             .unwrap_or_default();
         let event_id = sys
             .event_id
@@ -187,11 +191,17 @@ impl Doc {
                 .as_ref()
                 .and_then(|n| n.attr("SystemTime"))
                 .and_then(|s| known_time(&s)),
-            level: level_name(sys.level.as_ref().and_then(|n| n.text())),
+            level: level_name(
+                sys.level
+                    .as_ref()
+                    .and_then(|n| n.text())
+                    .map(Cow::into_owned),
+            ),
             computer: sys
                 .computer
                 .as_ref()
                 .and_then(|n| n.text())
+                .map(Cow::into_owned)
                 .unwrap_or_default(),
             message: templates::render(&provider, event_id, &data),
             provider,
@@ -226,20 +236,20 @@ pub fn level_name(level: Option<String>) -> String {
 /// A JSON value that keeps object keys in document order (the crate renders named `Data`
 /// elements as keys, and their order is the insertion-string order).
 #[derive(Debug, Clone, PartialEq)]
-enum Node {
+enum Node<'a> {
     Null,
-    Scalar(String),
-    List(Vec<Node>),
-    Map(Vec<(String, Node)>),
+    Scalar(Cow<'a, str>),
+    List(Vec<Node<'a>>),
+    Map(Vec<(Cow<'a, str>, Node<'a>)>),
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// The value of an attribute (`{"#attributes": {"Name": ...}}`).
-    fn attr(&self, name: &str) -> Option<String> {
+    fn attr(&self, name: &str) -> Option<Cow<'a, str>> {
         self.get("#attributes")?.get(name)?.text()
     }
 
-    fn get(&self, key: &str) -> Option<&Node> {
+    fn get(&self, key: &str) -> Option<&Node<'a>> {
         match self {
             Node::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
@@ -247,7 +257,7 @@ impl Node {
     }
 
     /// A scalar, or the `#text` of an element with attributes.
-    fn text(&self) -> Option<String> {
+    fn text(&self) -> Option<Cow<'a, str>> {
         match self {
             Node::Scalar(s) => Some(s.clone()),
             Node::Map(_) => self.get("#text")?.text(),
@@ -260,7 +270,7 @@ impl Node {
     fn strings(&self, out: &mut Vec<String>) {
         match self {
             Node::Null => {}
-            Node::Scalar(s) => out.push(s.clone()),
+            Node::Scalar(s) => out.push(s.to_string()),
             Node::List(items) => {
                 for item in items {
                     match item {
@@ -280,57 +290,72 @@ impl Node {
     }
 }
 
-impl<'de> Deserialize<'de> for Node {
+impl<'de: 'a, 'a> Deserialize<'de> for Node<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NodeVisitor)
+        d.deserialize_any(NodeVisitor(std::marker::PhantomData))
     }
 }
 
-struct NodeVisitor;
+struct NodeVisitor<'a>(std::marker::PhantomData<&'a ()>);
 
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
+impl<'de: 'a, 'a> Visitor<'de> for NodeVisitor<'a> {
+    type Value = Node<'a>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Node<'a>, E> {
         Ok(Node::Null)
     }
-    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+    fn visit_none<E: de::Error>(self) -> Result<Node<'a>, E> {
         Ok(Node::Null)
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
-        Ok(Node::Scalar(v.to_string()))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node<'a>, E> {
+        Ok(Node::Scalar(v.to_string().into()))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
-        Ok(Node::Scalar(v.to_string()))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node<'a>, E> {
+        Ok(Node::Scalar(v.to_string().into()))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
-        Ok(Node::Scalar(v.to_string()))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node<'a>, E> {
+        Ok(Node::Scalar(v.to_string().into()))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
-        Ok(Node::Scalar(v.to_string()))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node<'a>, E> {
+        Ok(Node::Scalar(v.to_string().into()))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::Scalar(v.to_string()))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Node<'a>, E> {
+        Ok(Node::Scalar(Cow::Borrowed(v)))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
-        Ok(Node::Scalar(v))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node<'a>, E> {
+        Ok(Node::Scalar(v.to_string().into()))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Node<'a>, E> {
+        Ok(Node::Scalar(v.into()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = seq.next_element()? {
             items.push(item);
         }
         Ok(Node::List(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
         let mut entries = Vec::new();
-        while let Some((k, v)) = map.next_entry::<String, Node>()? {
+        while let Some((Key(k), v)) = map.next_entry::<Key<'a>, Node<'a>>()? {
             entries.push((k, v));
         }
         Ok(Node::Map(entries))
+    }
+}
+
+/// A map key, borrowed when it needs no unescaping (serde's own `Cow` always allocates).
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Node::deserialize(d)? {
+            Node::Scalar(s) => Ok(Key(s)),
+            _ => Err(de::Error::custom("map key is not a string")),
+        }
     }
 }
 
@@ -339,7 +364,9 @@ mod tests {
     use super::*;
 
     fn record(json: &str) -> EventRecord {
-        serde_json::from_str::<Doc>(json).unwrap().into_record(1)
+        serde_json::from_str::<Doc<'_>>(json)
+            .unwrap()
+            .into_record(1)
     }
 
     #[test]

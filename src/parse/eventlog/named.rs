@@ -75,12 +75,13 @@ fn parse_id(s: &str) -> Result<u32, String> {
 /// Decodes PowerShell's XML-safe escapes: `_x000D__x000A_` → CRLF, `_xHHHH_` → that
 /// character (`_x005F_` is a literal underscore).
 pub fn decode_escapes(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains("_x") {
+    let finder = memchr::memmem::Finder::new(b"_x");
+    if finder.find(s.as_bytes()).is_none() {
         return s.into();
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(i) = rest.find("_x") {
+    while let Some(i) = finder.find(rest.as_bytes()) {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
         match escape_at(tail) {
