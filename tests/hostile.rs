@@ -155,11 +155,31 @@ fn no_output_carries_a_formula_a_script_tag_or_an_escape_sequence() {
     assert!(
         findings
             .iter()
-            .any(|r| r[ua] == "<script>alert(1)</script>"),
-        "kept verbatim in CSV, escaped in HTML"
+            .any(|r| r[ua] == "&lt;script>alert(1)&lt;/script>"),
+        "active markup defanged"
     );
-    let rejected = fs::read_to_string(out.path().join("rejected.txt")).unwrap();
-    assert!(!rejected.contains('\0') && !rejected.contains('\x1b'));
+    for f in [
+        "findings.csv",
+        "summary.csv",
+        "inventory.csv",
+        "rejected.txt",
+    ] {
+        let text = fs::read_to_string(out.path().join(f)).unwrap();
+        assert!(!text.to_ascii_lowercase().contains("<script"), "{f}");
+        assert!(
+            !text.contains('\x1b') && !text.contains('\0') && !text.contains('\x07'),
+            "{f}"
+        );
+    }
+    let json = fbscope()
+        .args(["analyze", "tests/fixtures/hostile", "--format", "json"])
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&json.stdout);
+    assert!(
+        !json.to_ascii_lowercase().contains("<script") && !json.contains("\\u001b"),
+        "{json}"
+    );
 }
 
 #[test]
