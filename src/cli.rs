@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, Filter};
+use crate::config::{Config, EventTime, Filter};
 use crate::error::ConfigError;
 use crate::grammar::{check, Grammar};
+use crate::parse::eventlog::EventTz;
 use crate::pipeline;
 use crate::report::{json, table, Outputs, StdoutFormat};
 
@@ -19,7 +20,7 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code: a usage error, or an input could not be read completely.
 pub const EXIT_ERROR: u8 = 2;
 
-const EXIT_CODES_HELP: &str = "Exit codes:\n  0  the run completed (with or without findings)\n  1  findings were found and --fail-on-findings was given\n  2  usage error, or an input could not be read completely (named in the problems)";
+const EXIT_CODES_HELP: &str = "Exit codes:\n  0  the run completed (with or without findings); explain: the text was classified\n  1  findings were found and --fail-on-findings was given; explain: nothing matched\n  2  usage error, or an input could not be read completely (named in the problems)";
 
 #[derive(Debug, Parser)]
 #[command(name = "fbscope", version, about = "Find, classify and explain Exchange federated free/busy failures in IIS, HTTPERR and event logs", after_help = EXIT_CODES_HELP)]
@@ -32,7 +33,10 @@ pub struct Cli {
 pub enum Command {
     /// Read logs (files, folders, globs, .gz, .zip) and report free/busy failures.
     #[command(after_help = EXIT_CODES_HELP)]
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
+    /// Explain one error message, event (General text), IIS log line or Test-* output: prints
+    /// the taxonomy id first, then why and what to do. Exit 0 when classified, 1 when not.
+    Explain(ExplainArgs),
     /// Work with the rule files.
     Grammars {
         #[command(subcommand)]
@@ -49,6 +53,19 @@ pub enum GrammarsCommand {
         grammars: Option<PathBuf>,
     },
 }
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The text to explain; read from stdin when absent or "-".
+    #[arg(value_name = "TEXT")]
+    pub text: Option<String>,
+    /// Extra rule files (a file named like a shipped one replaces it).
+    #[arg(long, value_name = "DIR")]
+    pub grammars: Option<PathBuf>,
+}
+
+/// Largest text `explain` reads from stdin: a pasted event or a short export, not a log.
+const EXPLAIN_MAX_BYTES: u64 = 16 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -95,6 +112,16 @@ pub struct AnalyzeArgs {
     /// Bytes per unit of parallel work (for testing chunk boundaries).
     #[arg(long, hide = true, value_name = "BYTES")]
     pub chunk_size: Option<usize>,
+    /// Time zone of event exports with local times (Event Viewer CSV/TXT, General text):
+    /// an IANA name (Europe/Berlin), UTC or an offset (+01:00). PATH=ZONE sets it for the
+    /// inputs under PATH or matching the glob PATH (repeatable). Without it, those times are
+    /// read as UTC and the reports say so. EVTX and XML carry UTC already.
+    #[arg(long = "event-tz", value_name = "[PATH=]ZONE")]
+    pub event_tz: Vec<String>,
+    /// Day/month order of numeric dates in event exports (3/4/2026); by default decided per
+    /// file from all its dates.
+    #[arg(long, value_name = "dmy|mdy")]
+    pub date_order: Option<String>,
 }
 
 impl AnalyzeArgs {
@@ -130,7 +157,44 @@ impl AnalyzeArgs {
         if let Some(c) = self.chunk_size {
             config.chunk_bytes = c.max(1);
         }
+        config.event_time = self.event_time()?;
         Ok(config)
+    }
+
+    fn event_time(&self) -> Result<EventTime, ConfigError> {
+        let mut time = EventTime::default();
+        let mut plain: Option<&str> = None;
+        for value in &self.event_tz {
+            let zone_of = |z: &str| {
+                EventTz::parse(z).map_err(|reason| ConfigError::BadEventTz {
+                    value: value.clone(),
+                    reason,
+                })
+            };
+            match value.rsplit_once('=') {
+                Some((path, zone)) if !path.trim().is_empty() => {
+                    time.per_path.push((path.trim().to_owned(), zone_of(zone)?));
+                }
+                _ => {
+                    let zone = value.trim_start_matches('=');
+                    if let Some(first) = plain {
+                        return Err(ConfigError::TwoEventTz {
+                            first: first.to_owned(),
+                            second: zone.to_owned(),
+                        });
+                    }
+                    time.zone = zone_of(zone)?;
+                    plain = Some(zone);
+                }
+            }
+        }
+        if let Some(order) = &self.date_order {
+            time.date_order = Some(order.parse().map_err(|reason| ConfigError::BadDateOrder {
+                value: order.clone(),
+                reason,
+            })?);
+        }
+        Ok(time)
     }
 }
 
@@ -138,6 +202,7 @@ impl AnalyzeArgs {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Analyze(args) => analyze(&args),
+        Command::Explain(args) => explain(&args),
         Command::Grammars {
             command: GrammarsCommand::Check { grammars },
         } => grammars_check(grammars),
@@ -196,6 +261,51 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
     })
 }
 
+fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
+    let grammar = load_grammar(args.grammars.as_deref())?;
+    let text = match args.text.as_deref() {
+        Some(t) if t != "-" => t.to_owned(),
+        _ => read_stdin()?,
+    };
+    let explanation = crate::explain::explain(&grammar, &text);
+    let mut out = std::io::stdout().lock();
+    out.write_all(explanation.render(&grammar).as_bytes())?;
+    out.flush()?;
+    Ok(if explanation.classified() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(EXPLAIN_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > EXPLAIN_MAX_BYTES {
+        anyhow::bail!(
+            "explain reads at most {EXPLAIN_MAX_BYTES} bytes; give one event or message (use analyze for logs)"
+        );
+    }
+    Ok(decode_text(&bytes))
+}
+
+/// UTF-8 (BOM dropped) or UTF-16LE with BOM, as Windows tools paste; invalid bytes replaced.
+fn decode_text(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        return String::from_utf16_lossy(&units);
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 fn grammars_check(dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let grammar = load_grammar(dir.as_deref())?;
     let results = check::run(&grammar);
@@ -210,11 +320,12 @@ fn grammars_check(dir: Option<PathBuf>) -> anyhow::Result<u8> {
         );
     }
     println!(
-        "{}/{} examples passed ({} categories, {} rules)",
+        "{}/{} examples passed ({} categories, {} web rules, {} event rules)",
         passed,
         results.len(),
         grammar.taxonomy.len(),
-        grammar.iis_rules.len()
+        grammar.iis_rules.len(),
+        grammar.event_rules.len()
     );
     Ok(if passed == results.len() {
         EXIT_OK

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::input::limits::CHUNK_BYTES;
+use crate::parse::eventlog::{DateOrder, EventParseOptions, EventTz};
 use crate::time::UnixTime;
 
 /// Which free/busy requests are reported.
@@ -30,6 +31,58 @@ impl Filter {
     }
 }
 
+/// How the local times of event exports (CSV, TXT, General text) are read: `--event-tz ZONE`,
+/// `--event-tz PATH=ZONE` and `--date-order`.
+#[derive(Debug, Clone, Default)]
+pub struct EventTime {
+    /// The zone of every input no `PATH=ZONE` names (assumed UTC when not given).
+    pub zone: EventTz,
+    /// `PATH=ZONE` pairs, in the order given; the last one that matches an input wins.
+    pub per_path: Vec<(String, EventTz)>,
+    pub date_order: Option<DateOrder>,
+}
+
+impl EventTime {
+    /// The parse options of the input shown as `display`.
+    pub fn options_for(&self, display: &str) -> EventParseOptions {
+        let tz = self
+            .per_path
+            .iter()
+            .rev()
+            .find(|(pattern, _)| path_matches(pattern, display))
+            .map_or(self.zone, |&(_, tz)| tz);
+        EventParseOptions {
+            tz,
+            date_order: self.date_order,
+        }
+    }
+}
+
+/// A `PATH` of `--event-tz PATH=ZONE` names an input when it is the input's path or a folder
+/// (or archive) above it, or a glob matching the path; a pattern without a `/` also matches
+/// the file name alone (`*.csv`). Separators and a leading `./` do not matter.
+fn path_matches(pattern: &str, display: &str) -> bool {
+    let norm = |s: &str| {
+        let s = s.replace('\\', "/");
+        s.strip_prefix("./").unwrap_or(&s).to_owned()
+    };
+    let (pattern, display) = (norm(pattern), norm(display));
+    let prefix = pattern.trim_end_matches('/');
+    if !prefix.is_empty()
+        && (display == prefix
+            || display
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with(['/', '!'])))
+    {
+        return true;
+    }
+    let Ok(glob) = glob::Pattern::new(&pattern) else {
+        return false;
+    };
+    let name = display.rsplit(['/', '!']).next().unwrap_or(&display);
+    glob.matches(&display) || (!pattern.contains('/') && glob.matches(name))
+}
+
 /// Everything an analysis needs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -42,6 +95,7 @@ pub struct Config {
     pub progress: bool,
     /// Bytes per unit of parallel work (tests shrink it to shake out boundary bugs).
     pub chunk_bytes: usize,
+    pub event_time: EventTime,
 }
 
 impl Config {
@@ -54,6 +108,7 @@ impl Config {
             grammar_dir: None,
             progress: false,
             chunk_bytes: CHUNK_BYTES,
+            event_time: EventTime::default(),
         }
     }
 }
@@ -62,5 +117,43 @@ impl Config {
     /// The `--out` directory, if any (kept beside the config for the report layer).
     pub fn out_dir_hint<'a>(&self, out: &'a Option<PathBuf>) -> Option<&'a std::path::Path> {
         out.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_path_zones_match_folders_globs_and_names() {
+        let berlin = EventTz::parse("Europe/Berlin").unwrap();
+        let plus2 = EventTz::parse("+02:00").unwrap();
+        let t = EventTime {
+            zone: EventTz::parse("+01:00").unwrap(),
+            per_path: vec![
+                ("./samples/FABRIKAM-EX01/".into(), berlin),
+                ("*.txt".into(), plus2),
+            ],
+            date_order: None,
+        };
+        let tz = |d: &str| t.options_for(d).tz;
+        assert_eq!(tz("samples/FABRIKAM-EX01/Application.csv"), berlin);
+        assert_eq!(
+            tz("samples/FABRIKAM-EX01/paste.txt"),
+            plus2,
+            "the last match wins"
+        );
+        assert_eq!(tz("samples/FABRIKAM-EX010/Application.csv"), t.zone);
+        assert_eq!(tz(r"samples\FABRIKAM-EX01\a.csv"), berlin);
+        assert_eq!(tz("bundle.zip!x/y.txt"), plus2);
+        assert!(path_matches(
+            "samples/*/Application.csv",
+            "samples/EX9/Application.csv"
+        ));
+        assert!(path_matches("bundle.zip", "bundle.zip!EX9/a.csv"));
+        assert_eq!(
+            EventTime::default().options_for("x").tz,
+            EventTz::AssumedUtc
+        );
     }
 }

@@ -71,6 +71,12 @@ pub enum ConfigError {
     BadThreads,
     #[error("no input paths given")]
     NoInputs,
+    #[error("--event-tz {value:?}: {reason}")]
+    BadEventTz { value: String, reason: String },
+    #[error("--event-tz: give one ZONE for all inputs (got {first:?} and {second:?}); use PATH=ZONE for single files")]
+    TwoEventTz { first: String, second: String },
+    #[error("--date-order {value:?}: {reason}")]
+    BadDateOrder { value: String, reason: String },
 }
 
 /// Errors that stop a run before or while it writes its outputs.

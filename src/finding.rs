@@ -99,4 +99,12 @@ pub struct Finding {
     pub event_id: Option<u32>,
     pub mailbox: String,
     pub detail: String,
+    /// Event findings: `FederatedCrossForest`, `CrossSite`, ... (empty for web findings).
+    pub request_type: String,
+    /// Event findings: `WSSecurity`, `OAuth`, `NetworkCredentials` (`Caller SIDs:`).
+    pub caller_auth: String,
+    /// Event findings: `Name of the server where exception originated:`.
+    pub origin_server: String,
+    /// Event findings: the URL the request went to (its host is `target`).
+    pub target_url: String,
 }

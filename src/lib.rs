@@ -11,6 +11,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod explain;
 pub mod finding;
 pub mod grammar;
 pub mod input;

@@ -1,5 +1,5 @@
-//! The one home of parallelism: inputs are sniffed in parallel, then read and parsed in
-//! windows of line-aligned chunks.
+//! The one home of parallelism: inputs are sniffed in parallel, then web logs are read and
+//! parsed in windows of line-aligned chunks, then event-log exports in windows of whole inputs.
 //!
 //! Each window goes through four steps: (1) in parallel, fill the chunk buffers and find
 //! their directive lines; (2) in order, fold the directives so each chunk knows the
@@ -7,6 +7,10 @@
 //! partial results (line numbers, tallies, findings). Results are merged by (input, chunk)
 //! key, never by completion order, so the output is the same for any thread count; memory is
 //! bounded by the window (chunks in flight × chunk size) plus the findings of one window.
+//!
+//! Event-log exports are not cut into chunks (EVTX chunks, quoted multi-line CSV rows and XML
+//! elements do not split at line ends): each is parsed and classified whole by one worker,
+//! `threads` inputs at a time, and the results are merged in input order after the web logs.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -16,9 +20,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::aggregate::Aggregates;
+use crate::classify::event::server_name;
 use crate::classify::freebusy::CandidateFinder;
 use crate::classify::web::WebSink;
-use crate::classify::Classifier;
+use crate::classify::{Classifier, EventClassifier};
 use crate::config::Config;
 use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
@@ -26,6 +31,7 @@ use crate::grammar::Grammar;
 use crate::input::chunk::{self, BlockReader, ChunkData};
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::{discover, Format, Input};
+use crate::parse::eventlog::{self, EventFormat, EventOutput};
 use crate::parse::w3c::header::{HeaderDelta, HeaderState};
 use crate::parse::w3c::layout::{FieldLayout, HTTPERR_DEFAULT_FIELDS};
 use crate::parse::w3c::scan::{scan_chunk, ScanOutput};
@@ -159,6 +165,37 @@ fn run(
             progress.inc(consumed);
         }
     }
+    let events = EventPass {
+        inputs: &inputs,
+        config,
+        classifier: EventClassifier::new(grammar),
+    };
+    let event_inputs: Vec<(usize, EventFormat)> = reports
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.format {
+            Format::Event(f) => Some((i, f)),
+            _ => None,
+        })
+        .collect();
+    for window in event_inputs.chunks(config.threads.max(1)) {
+        let parsed: Vec<(usize, Result<EventResult, String>)> = pool.install(|| {
+            window
+                .par_iter()
+                .map(|&(i, format)| (i, events.run(i, format)))
+                .collect()
+        });
+        for (i, result) in parsed {
+            merge_event_input(
+                result,
+                &mut reports[i],
+                &mut problems,
+                &mut aggregates,
+                sink,
+            )?;
+            progress.inc(inputs[i].stored_size);
+        }
+    }
     progress.finish_and_clear();
     finish_reports(&mut reports, &mut problems);
     let mut totals = Tally::default();
@@ -176,10 +213,11 @@ fn run(
 fn sniff_input(input: &Input) -> Result<Format, String> {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let reader = input.open().map_err(|e| e.to_string())?;
+    let sniff = |head: &[u8]| crate::input::sniff::sniff_input(head, &input.display);
     match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
-        Ok(_) => Ok(crate::input::sniff::sniff(&head)),
+        Ok(_) => Ok(sniff(&head)),
         // A stream that fails early (truncated gzip) may still have a readable head.
-        Err(e) if !head.is_empty() => Ok(crate::input::sniff::sniff(&head)).and_then(|f| match f {
+        Err(e) if !head.is_empty() => Ok(sniff(&head)).and_then(|f| match f {
             Format::Unsupported(_) => Err(e.to_string()),
             f => Ok(f),
         }),
@@ -207,7 +245,7 @@ fn progress_bar(config: &Config, inputs: &[Input], reports: &[InputReport]) -> P
     let total: u64 = inputs
         .iter()
         .zip(reports)
-        .filter(|(_, r)| is_web(&r.format))
+        .filter(|(_, r)| is_web(&r.format) || matches!(r.format, Format::Event(_)))
         .map(|(i, _)| i.stored_size)
         .sum();
     let bar = ProgressBar::new(total);
@@ -521,6 +559,134 @@ fn merge_unit(
     Ok(())
 }
 
+/// Parses and classifies whole event-log inputs (one per worker).
+struct EventPass<'a> {
+    inputs: &'a [Input],
+    config: &'a Config,
+    classifier: EventClassifier<'a>,
+}
+
+/// What one event input produced.
+struct EventResult {
+    output: EventOutput,
+    /// The input's server for the inventory: the first `Computer` of its events, else the
+    /// one its path names.
+    server: String,
+    findings: Vec<Finding>,
+    freebusy: u64,
+    filtered: u64,
+}
+
+impl EventPass<'_> {
+    fn run(&self, index: usize, format: EventFormat) -> Result<EventResult, String> {
+        let input = &self.inputs[index];
+        let opts = self.config.event_time.options_for(&input.display);
+        let fallback_server = if input.server.is_empty() {
+            server_from_event_path(&input.display)
+        } else {
+            input.server.clone()
+        };
+        let mut findings = Vec::new();
+        let (mut freebusy, mut filtered) = (0, 0);
+        let mut first_computer = String::new();
+        let output = eventlog::parse(format, input, &opts, &mut |rec| {
+            if first_computer.is_empty() {
+                first_computer = server_name(&rec.computer).to_owned();
+            }
+            let counted = self.classifier.is_freebusy_event(&rec);
+            let verdict = self.classifier.classify(&rec);
+            if !counted && verdict.is_none() {
+                return;
+            }
+            let server = match server_name(&rec.computer) {
+                "" => fallback_server.as_str(),
+                c => c,
+            };
+            if !self.config.filter.admits(rec.time, server) {
+                filtered += 1;
+                return;
+            }
+            freebusy += u64::from(counted);
+            if let Some(v) = verdict {
+                findings.push(self.classifier.finding(&rec, v, index, &fallback_server));
+            }
+        })?;
+        Ok(EventResult {
+            output,
+            server: if first_computer.is_empty() {
+                fallback_server
+            } else {
+                first_computer
+            },
+            findings,
+            freebusy,
+            filtered,
+        })
+    }
+}
+
+/// The server of an event export whose records do not name it (Event Viewer CSV/TXT have no
+/// Computer column): `<SERVER>_Application.xml` as ExchangeLogCollector names its exports, or
+/// the folder it sits in when that looks like a host name (starts with a letter, has a digit
+/// or a '-': `FABRIKAM-EX01/Application.csv`, not `logs/` or `2026-03-02/`).
+fn server_from_event_path(display: &str) -> String {
+    let mut parts = display.rsplit(['/', '\\', '!']).filter(|p| !p.is_empty());
+    let file = parts.next().unwrap_or_default();
+    if let Some((server, _)) = file.split_once('_') {
+        if looks_like_host(server) {
+            return server.to_owned();
+        }
+    }
+    parts
+        .next()
+        .filter(|dir| looks_like_host(dir))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn looks_like_host(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.contains(|c: char| c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
+/// Streams one event input's findings to the sink and files its counts and notes.
+fn merge_event_input(
+    result: Result<EventResult, String>,
+    report: &mut InputReport,
+    problems: &mut Vec<Problem>,
+    aggregates: &mut Aggregates,
+    sink: &mut FindingSink<'_>,
+) -> Result<(), ReportError> {
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            problems.push(Problem::failed(&report.display, e.clone()));
+            report.failed = true;
+            report.notes.push(format!("not read: {e}"));
+            return Ok(());
+        }
+    };
+    for f in &result.findings {
+        aggregates.add(f);
+        sink(f, &report.display)?;
+    }
+    if report.server.is_empty() {
+        report.server = result.server;
+    }
+    let mut tally = result.output.tally;
+    tally.freebusy_requests += result.freebusy;
+    tally.filtered += result.filtered;
+    tally.findings += result.findings.len() as u64;
+    report.tally.merge(&tally);
+    report.rejections = result.output.rejections;
+    report.rejections.truncate(REJECTED_KEPT_PER_INPUT);
+    report.notes.extend(result.output.notes);
+    Ok(())
+}
+
 /// Notes per input once all its chunks are merged.
 fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
     for r in reports.iter_mut() {
@@ -544,5 +710,21 @@ fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
         if let Format::Unsupported(why) = &r.format {
             r.notes.insert(0, format!("skipped: {why}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_exports_name_their_server_by_file_or_folder() {
+        let s = server_from_event_path;
+        assert_eq!(s("samples/FABRIKAM-EX01/Application.csv"), "FABRIKAM-EX01");
+        assert_eq!(s("bundle.zip!EXCH01_Application.xml"), "EXCH01");
+        assert_eq!(s(r"C:\logs\ex02.contoso.com\app.evtx"), "ex02.contoso.com");
+        assert_eq!(s("samples/Application.csv"), "");
+        assert_eq!(s("2026-03-02/Application.csv"), "");
+        assert_eq!(s("Application.csv"), "");
     }
 }

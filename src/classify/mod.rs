@@ -1,10 +1,14 @@
 //! Classification: which records are free/busy traffic, and which failures they show.
 //!
-//! Web-log rules come from `grammars/` (see [`crate::grammar`]); this module decides what a
-//! failing free/busy request is and applies the rules with the taxonomy's precedence.
+//! Web-log and event rules come from `grammars/` (see [`crate::grammar`]); this module decides
+//! what a failing free/busy request or event is and applies the rules with the taxonomy's
+//! precedence: [`Classifier`] for web-log lines, [`event::EventClassifier`] for events.
 
+pub mod event;
 pub mod freebusy;
 pub mod web;
+
+pub use event::{EventClassifier, EventVerdict};
 
 use crate::finding::Phase;
 use crate::grammar::{CategoryId, Grammar, IisRule, RequestFacts};

@@ -104,6 +104,10 @@ impl WebSink<'_> {
             event_id: None,
             mailbox: String::new(),
             detail: self.detail(rec, rule_id),
+            request_type: String::new(),
+            caller_auth: String::new(),
+            origin_server: String::new(),
+            target_url: String::new(),
         }
     }
 

@@ -1,15 +1,16 @@
 //! `fbscope grammars check`: runs every rule's examples and counter-examples through the real
-//! parser and classifier.
+//! parser and classifier (web rules as W3C lines, event rules as events of their provider), so
+//! an example passes only if the whole precedence picks the rule's category.
 
 use std::sync::Arc;
 
-use crate::classify::{Classifier, Verdict};
+use crate::classify::{Classifier, EventClassifier, Verdict};
 use crate::parse::w3c::header::HeaderState;
 use crate::parse::w3c::layout::FieldLayout;
 use crate::parse::w3c::split::split;
-use crate::record::W3cRecord;
+use crate::record::{EventRecord, W3cRecord};
 
-use super::{Grammar, IisRule};
+use super::{EventRule, Grammar, IisRule};
 
 /// The outcome of one example.
 #[derive(Debug, Clone)]
@@ -33,7 +34,59 @@ pub fn run(grammar: &Grammar) -> Vec<CaseResult> {
             results.push(check_iis(&classifier, rule, ex, false));
         }
     }
+    let events = EventClassifier::new(grammar);
+    for rule in &grammar.event_rules {
+        for ex in &rule.examples {
+            results.push(check_event(&events, rule, ex, true));
+        }
+        for ex in &rule.counter_examples {
+            results.push(check_event(&events, rule, ex, false));
+        }
+    }
     results
+}
+
+/// The event an event rule's example stands for: an Error of the rule's first provider and
+/// first event id.
+pub fn example_event(rule: &EventRule, message: &str) -> EventRecord {
+    let (provider, event_id) = rule.example_facts();
+    EventRecord {
+        position: 1,
+        provider,
+        event_id,
+        level: "Error".into(),
+        message: message.to_owned(),
+        ..EventRecord::default()
+    }
+}
+
+fn check_event(
+    classifier: &EventClassifier<'_>,
+    rule: &EventRule,
+    message: &str,
+    expect_match: bool,
+) -> CaseResult {
+    let taxonomy = &classifier.grammar().taxonomy;
+    let want = &taxonomy.get(rule.category).id;
+    let got = classifier
+        .classify(&example_event(rule, message))
+        .map_or_else(
+            || "(not a free/busy failure)".to_owned(),
+            |v| taxonomy.get(v.category).id.clone(),
+        );
+    let passed = (got == *want) == expect_match;
+    let message_text = if expect_match {
+        format!("expected {want}, got {got}")
+    } else {
+        format!("must not be {want}, got {got}")
+    };
+    CaseResult {
+        rule: rule.id.clone(),
+        origin: rule.origin.clone(),
+        input: message.to_owned(),
+        passed,
+        message: message_text,
+    }
 }
 
 /// Classifies one example line under the rule's example `#Fields`.
@@ -106,5 +159,41 @@ mod tests {
         assert!(results.len() >= 18, "only {} examples", results.len());
         let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
         assert!(failed.is_empty(), "{failed:#?}");
+    }
+
+    /// domain.md §4: every taxonomy id with an event signature has a rule with an example.
+    #[test]
+    fn every_event_category_has_a_rule_with_examples() {
+        let grammar = Grammar::embedded().expect("shipped grammars load");
+        let with_event_signature = [
+            "oauth-auth",
+            "sts-delegation-token",
+            "federation-cert",
+            "token-processing",
+            "security-verification",
+            "tls-trust",
+            "tls-handshake",
+            "dns-resolution",
+            "connect-failure",
+            "connection-reset",
+            "timeout",
+            "ews-forbidden",
+            "service-unavailable",
+            "perimeter-interference",
+            "wssecurity-4xx",
+            "autodiscover-failed",
+            "orgrel-config",
+            "clock-skew",
+        ];
+        for id in with_event_signature {
+            let cat = grammar.taxonomy.find(id).expect(id);
+            assert!(
+                grammar
+                    .event_rules
+                    .iter()
+                    .any(|r| r.category == cat && !r.examples.is_empty()),
+                "no event rule with examples for {id}"
+            );
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -11,6 +12,7 @@ use crate::error::GrammarError;
 use crate::finding::Phase;
 use crate::parse::w3c::layout::{EXCHANGE_DEFAULT_FIELDS, HTTPERR_DEFAULT_FIELDS};
 
+use super::event_rule::{EventRule, EventSignatures, Tier, DEFAULT_PROVIDERS};
 use super::iis_rule::{IisRule, LogKinds, StatusPattern};
 use super::taxonomy::{Category, Taxonomy, UNCLASSIFIED};
 use super::Grammar;
@@ -80,6 +82,8 @@ struct RawFile {
     category: Vec<RawCategory>,
     #[serde(default)]
     rule: Vec<RawIisRule>,
+    #[serde(default)]
+    event_rule: Vec<RawEventRule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +119,29 @@ struct RawIisRule {
     #[serde(default)]
     counter_examples: Vec<String>,
     example_fields: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEventRule {
+    id: Spanned<String>,
+    category: String,
+    #[serde(default)]
+    providers: Vec<String>,
+    #[serde(default)]
+    event_ids: Vec<u32>,
+    #[serde(default)]
+    caller_auth: Vec<String>,
+    tier: Option<String>,
+    #[serde(default)]
+    literals: Vec<Spanned<String>>,
+    #[serde(default)]
+    regexes: Vec<Spanned<String>>,
+    phase: Option<String>,
+    #[serde(default)]
+    examples: Vec<String>,
+    #[serde(default)]
+    counter_examples: Vec<String>,
 }
 
 const SEVERITIES: [&str; 3] = ["critical", "error", "warning"];
@@ -199,14 +226,55 @@ pub(super) fn compile(sources: &[GrammarSource]) -> Result<Grammar, Vec<GrammarE
         errors.extend(errs.list);
     }
 
-    if errors.is_empty() {
-        Ok(Grammar {
+    let event_rules = compile_event_rules(sources, &parsed, &taxonomy, &mut errors);
+    let event_signatures = match EventSignatures::build(&event_rules) {
+        Ok(s) => Some(s),
+        Err(message) => {
+            errors.push(GrammarError::Invalid {
+                file: "events".into(),
+                line: 1,
+                message,
+            });
+            None
+        }
+    };
+    match event_signatures {
+        Some(event_signatures) if errors.is_empty() => Ok(Grammar {
             taxonomy,
             iis_rules,
-        })
-    } else {
-        Err(errors)
+            event_rules,
+            event_signatures,
+        }),
+        _ => Err(errors),
     }
+}
+
+fn compile_event_rules(
+    sources: &[GrammarSource],
+    parsed: &[(usize, RawFile)],
+    taxonomy: &Taxonomy,
+    errors: &mut Vec<GrammarError>,
+) -> Vec<EventRule> {
+    let mut rules: Vec<EventRule> = Vec::new();
+    for (i, raw) in parsed {
+        let mut errs = Errors {
+            file: &sources[*i],
+            list: Vec::new(),
+        };
+        for rule in &raw.event_rule {
+            if let Some(r) = compile_event_rule(taxonomy, rule, &mut errs) {
+                if rules.iter().any(|o| o.id == r.id) {
+                    errs.at(
+                        rule.id.span().start,
+                        format!("duplicate event rule id {:?}", r.id),
+                    );
+                }
+                rules.push(r);
+            }
+        }
+        errors.extend(errs.list);
+    }
+    rules
 }
 
 fn add_category(taxonomy: &mut Taxonomy, raw: &RawCategory, errs: &mut Errors<'_>) {
@@ -342,6 +410,119 @@ fn compile_iis_rule(
     })
 }
 
+fn compile_event_rule(
+    taxonomy: &Taxonomy,
+    raw: &RawEventRule,
+    errs: &mut Errors<'_>,
+) -> Option<EventRule> {
+    let at = raw.id.span().start;
+    let id = raw.id.get_ref().clone();
+    let before = errs.list.len();
+    if !is_valid_id(&id) {
+        errs.at(
+            at,
+            format!("event rule id {id:?} must be lower-case letters, digits and '-'"),
+        );
+    }
+    let category = taxonomy.find(&raw.category);
+    if category.is_none() {
+        errs.at(
+            at,
+            format!("event rule {id:?}: unknown category {:?}", raw.category),
+        );
+    }
+    let tier = raw.tier.as_deref().map_or(Some(Tier::Exception), |t| {
+        let parsed = Tier::parse(t);
+        if parsed.is_none() {
+            errs.at(
+                at,
+                format!("event rule {id:?}: tier {t:?} is not exception, http-status or wrapper"),
+            );
+        }
+        parsed
+    });
+    let phase = raw.phase.as_deref().and_then(|p| {
+        let parsed = Phase::parse(p);
+        if parsed.is_none() {
+            errs.at(at, format!("event rule {id:?}: unknown phase {p:?}"));
+        }
+        parsed
+    });
+    check_literals(&id, raw, at, errs);
+    let regexes = compile_regexes(&id, &raw.regexes, errs);
+    if raw.examples.is_empty() {
+        errs.at(
+            at,
+            format!("event rule {id:?}: every rule needs at least one example message"),
+        );
+    }
+    if raw.providers.iter().any(|p| p.trim().is_empty()) {
+        errs.at(at, format!("event rule {id:?}: empty provider name"));
+    }
+    let providers = if raw.providers.is_empty() {
+        DEFAULT_PROVIDERS.iter().map(|p| (*p).to_owned()).collect()
+    } else {
+        raw.providers.iter().map(|p| p.trim().to_owned()).collect()
+    };
+    (errs.list.len() == before).then(|| EventRule {
+        id,
+        category: category.unwrap_or(super::CategoryId(0)),
+        providers,
+        event_ids: raw.event_ids.clone(),
+        caller_auth: raw.caller_auth.clone(),
+        tier: tier.unwrap_or(Tier::Exception),
+        literals: raw.literals.iter().map(|l| l.get_ref().clone()).collect(),
+        regexes,
+        phase,
+        examples: raw.examples.clone(),
+        counter_examples: raw.counter_examples.clone(),
+        origin: format!(
+            "{}:{}",
+            errs.file.name,
+            errs.file.text[..at].matches('\n').count() + 1
+        ),
+    })
+}
+
+/// Every rule needs a literal: the automaton is the only way a rule becomes a candidate.
+fn check_literals(id: &str, raw: &RawEventRule, at: usize, errs: &mut Errors<'_>) {
+    if raw.literals.is_empty() {
+        errs.at(
+            at,
+            format!("event rule {id:?}: needs at least one literal (regexes run only on messages a literal selected)"),
+        );
+    }
+    for lit in &raw.literals {
+        if lit.get_ref().trim().len() < 3 {
+            errs.at(
+                lit.span().start,
+                format!("event rule {id:?}: literal {:?} is too short to be a signature (3 characters at least)", lit.get_ref()),
+            );
+        }
+    }
+}
+
+fn compile_regexes(id: &str, raw: &[Spanned<String>], errs: &mut Errors<'_>) -> Vec<Regex> {
+    raw.iter()
+        .filter_map(|r| {
+            match regex::RegexBuilder::new(r.get_ref())
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+            {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    errs.at(
+                        r.span().start,
+                        format!("event rule {id:?}: bad regex {:?}: {e}", r.get_ref()),
+                    );
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
 fn parse_kinds(formats: &[String]) -> Result<LogKinds, String> {
     if formats.is_empty() {
         return Ok(LogKinds {
@@ -379,6 +560,7 @@ mod tests {
         let g = compile(&GrammarSource::embedded()).expect("shipped grammars");
         assert!(g.taxonomy.find("tls-trust").is_some());
         assert!(!g.iis_rules.is_empty());
+        assert!(g.event_rules.len() >= 18);
     }
 
     #[test]
@@ -404,6 +586,47 @@ mod tests {
         ));
         let errs = compile(&sources).unwrap_err();
         assert!(errs[0].to_string().starts_with("typo.toml:"), "{}", errs[0]);
+    }
+
+    #[test]
+    fn event_rule_errors_carry_the_line_of_the_bad_value() {
+        let mut sources = GrammarSource::embedded();
+        sources.push(src(
+            "ev.toml",
+            "[[event_rule]]\nid = \"x\"\ncategory = \"tls-trust\"\nliterals = [\"abc\"]\nregexes = [\n  \"ok\",\n  \"(unclosed\",\n]\nexamples = [\"abc\"]\n\n[[event_rule]]\nid = \"y\"\ncategory = \"tls-trust\"\ntier = \"outer\"\nexamples = [\"z\"]\n",
+        ));
+        let errs: Vec<String> = compile(&sources)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("ev.toml:7:") && e.contains("bad regex")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("ev.toml:12:") && e.contains("tier")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("ev.toml:12:") && e.contains("literal")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_event_rule_keys_are_rejected() {
+        let mut sources = GrammarSource::embedded();
+        sources.push(src(
+            "ev.toml",
+            "[[event_rule]]\nid = \"x\"\ncategory = \"tls-trust\"\nliteral = [\"abc\"]\n",
+        ));
+        let errs = compile(&sources).unwrap_err();
+        assert!(errs[0].to_string().starts_with("ev.toml:"), "{}", errs[0]);
+        assert!(errs[0].to_string().contains("literal"), "{}", errs[0]);
     }
 
     #[test]

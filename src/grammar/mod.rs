@@ -3,12 +3,19 @@
 //!
 //! The shipped files are embedded in the binary; `--grammars DIR` adds files, and a file with
 //! the name of a shipped one replaces it. Every problem is reported with file:line, all at once.
+//! `iis.toml` holds web-log rules (`[[rule]]`), `events.toml` event-log rules
+//! (`[[event_rule]]`); any file may hold either.
 
 pub mod check;
+mod event_rule;
 mod iis_rule;
 mod load;
 mod taxonomy;
 
+pub use event_rule::{
+    EventFacts, EventRule, EventSignatures, LiteralHit, Tier, AVAILABILITY_PROVIDER,
+    DEFAULT_PROVIDERS,
+};
 pub use iis_rule::{IisRule, LogKinds, RequestFacts, StatusPattern};
 pub use load::GrammarSource;
 pub use taxonomy::{Category, CategoryId, Taxonomy, UNCLASSIFIED};
@@ -24,6 +31,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../grammars/taxonomy.toml"),
     ),
     ("iis.toml", include_str!("../../grammars/iis.toml")),
+    ("events.toml", include_str!("../../grammars/events.toml")),
 ];
 
 /// Everything the classifier needs, compiled.
@@ -31,6 +39,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 pub struct Grammar {
     pub taxonomy: Taxonomy,
     pub iis_rules: Vec<IisRule>,
+    pub event_rules: Vec<EventRule>,
+    /// The literals of all event rules, in one automaton.
+    pub event_signatures: EventSignatures,
 }
 
 impl Grammar {

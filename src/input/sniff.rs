@@ -1,5 +1,8 @@
 //! Format detection from content, not names: the first bytes of an input decide its parser.
+//! Event-log exports are recognised first (strictly, by [`eventlog::sniff`]); everything else
+//! must look like a W3C log.
 
+use crate::parse::eventlog::{self, EventFormat};
 use crate::parse::w3c::header::trim_cr;
 
 /// What an input holds.
@@ -9,6 +12,8 @@ pub enum Format {
     Iis,
     /// HTTP.sys error log.
     HttpErr,
+    /// An event-log export (EVTX, Event Viewer CSV/TXT/XML, PowerShell, General text, Test-*).
+    Event(EventFormat),
     /// Not something fbscope reads; the reason is shown in the inventory.
     Unsupported(String),
 }
@@ -19,6 +24,7 @@ impl Format {
         match self {
             Format::Iis => "w3c-iis",
             Format::HttpErr => "w3c-httperr",
+            Format::Event(f) => f.name(),
             Format::Unsupported(_) => "skipped",
         }
     }
@@ -29,7 +35,27 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// How many leading lines are looked at.
 const SNIFF_LINES: usize = 32;
 
-/// Detects the format from the first bytes of the decoded input.
+/// Detects the format of an input from its first bytes (its display name only breaks ties
+/// between event-log formats).
+pub fn sniff_input(head: &[u8], display: &str) -> Format {
+    if is_legacy_evt(head) {
+        return Format::Unsupported(
+            "legacy .Evt event log (Windows XP/2003): not read; export it from Event Viewer as .evtx, CSV or XML".into(),
+        );
+    }
+    match eventlog::sniff(head, display) {
+        Some(f) => Format::Event(f),
+        None => sniff(head),
+    }
+}
+
+/// The `ELF_LOGFILE_HEADER` of a pre-Vista `.Evt` file: size 0x30, then `LfLe`. It is not an
+/// export fbscope reads, so it is skipped (and listed), not a failed input.
+fn is_legacy_evt(head: &[u8]) -> bool {
+    head.len() >= 8 && head[..4] == [0x30, 0, 0, 0] && &head[4..8] == b"LfLe"
+}
+
+/// Detects a W3C format from the first bytes of the decoded input.
 pub fn sniff(head: &[u8]) -> Format {
     let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
     if head.is_empty() {
@@ -130,5 +156,26 @@ mod tests {
             Format::Unsupported(_)
         ));
         assert!(matches!(sniff(b"ElfFile\x00rest"), Format::Unsupported(_)));
+    }
+
+    #[test]
+    fn event_exports_are_recognised_before_w3c() {
+        let csv = b"Level,Date and Time,Source,Event ID,Task Category\r\nError,3/2/2026 10:10:15 AM,MSExchange Availability,4002,Availability Service,x\r\n";
+        assert_eq!(
+            sniff_input(csv, "Application.csv"),
+            Format::Event(EventFormat::ViewerCsv)
+        );
+        assert_eq!(Format::Event(EventFormat::ViewerCsv).name(), "event-csv");
+        assert!(matches!(
+            sniff_input(b"0\0\0\0LfLe\x01\0\0\0", "SysEvent.Evt"),
+            Format::Unsupported(_)
+        ));
+        assert_eq!(
+            sniff_input(
+                b"#Software: Microsoft HTTP API 2.0\n#Version: 1.0\n",
+                "h.log"
+            ),
+            Format::HttpErr
+        );
     }
 }

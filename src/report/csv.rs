@@ -12,7 +12,7 @@ use crate::pipeline::InputReport;
 use crate::sanitize::csv_cell;
 use crate::time::{self, format_opt};
 
-pub const FINDINGS_COLUMNS: [&str; 20] = [
+pub const FINDINGS_COLUMNS: [&str; 24] = [
     "time_utc",
     "server",
     "site",
@@ -33,6 +33,10 @@ pub const FINDINGS_COLUMNS: [&str; 20] = [
     "event_id",
     "mailbox",
     "detail",
+    "request_type",
+    "caller_auth",
+    "origin_server",
+    "target_url",
 ];
 
 pub const SUMMARY_COLUMNS: [&str; 10] = [
@@ -113,6 +117,10 @@ impl<W: Write> FindingsCsv<W> {
             opt(f.event_id),
             f.mailbox.clone(),
             f.detail.clone(),
+            f.request_type.clone(),
+            f.caller_auth.clone(),
+            f.origin_server.clone(),
+            f.target_url.clone(),
         ];
         write_row(&mut self.out, &cells)
     }

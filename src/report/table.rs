@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use crate::aggregate::TOP_TARGETS;
 use crate::grammar::Taxonomy;
+use crate::parse::eventlog::time::ASSUMED_UTC_NOTE;
 use crate::pipeline::Analysis;
 use crate::problem::Severity;
 use crate::sanitize::terminal;
@@ -60,6 +61,17 @@ pub fn render(a: &Analysis, taxonomy: &Taxonomy) -> String {
         "free/busy requests: {}, findings: {}",
         t.freebusy_requests, t.findings
     );
+    let assumed_utc = a
+        .inputs
+        .iter()
+        .filter(|r| r.notes.iter().any(|n| n == ASSUMED_UTC_NOTE))
+        .count();
+    if assumed_utc > 0 {
+        let _ = writeln!(
+            s,
+            "event times assumed UTC in {assumed_utc} input(s) with local times: no --event-tz given (use --event-tz ZONE, or PATH=ZONE per file)"
+        );
+    }
     if t.filtered > 0 {
         let _ = writeln!(
             s,

@@ -4,13 +4,29 @@
 //! (record, row, element) in a [`Tally`] — `lines` = `records` + `directives` (header rows) +
 //! `blank` + `rejected` — and keeps the first rejections with their position and reason.
 
+mod clixml;
+mod dates;
+mod elements;
+mod evtx;
+mod general;
+mod named;
+mod pscsv;
+mod rows;
+mod sink;
+mod sniff;
+mod templates;
+mod text;
 pub mod time;
+mod transcript;
+mod viewer;
+mod xml;
 
 pub use time::{DateOrder, EventTz};
 
 use crate::input::Input;
 use crate::record::EventRecord;
 use crate::tally::{Rejection, Tally};
+use sink::Sink;
 
 /// The event-log formats fbscope reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,8 +78,7 @@ pub struct EventParseOptions {
 /// Detects an event-log format from the first 64 KiB of decoded bytes (may start with a UTF-8
 /// or UTF-16LE BOM) and the display name (only as a tie-breaker).
 pub fn sniff(head: &[u8], display: &str) -> Option<EventFormat> {
-    let _ = (head, display);
-    None
+    sniff::sniff(head, display)
 }
 
 /// Parses a whole input, calling `on_event` for each event in file order. `Err` only when
@@ -75,6 +90,227 @@ pub fn parse(
     opts: &EventParseOptions,
     on_event: &mut dyn FnMut(EventRecord),
 ) -> Result<EventOutput, String> {
-    let _ = (input, opts, on_event);
-    Err(format!("{} parser not implemented yet", format.name()))
+    let mut sink = Sink::new(on_event);
+    let bytes = match format {
+        EventFormat::Evtx => evtx::parse(input, &mut sink)?,
+        EventFormat::ViewerCsv => viewer::parse(input, opts, b',', &mut sink)?,
+        EventFormat::ViewerTxt => viewer::parse(input, opts, b'\t', &mut sink)?,
+        EventFormat::ViewerXml => xml::parse(input, &mut sink)?,
+        EventFormat::PowerShellCsv => pscsv::parse(input, opts, &mut sink)?,
+        EventFormat::Clixml => clixml::parse(input, opts, &mut sink)?,
+        EventFormat::GeneralText => general::parse(input, opts, &mut sink)?,
+        EventFormat::Transcript => transcript::parse(input, &mut sink)?,
+    };
+    Ok(sink.finish(bytes))
+}
+
+/// Opens an input's text as UTF-8, whatever its encoding; also returns the count of bytes read.
+fn open_text(input: &Input) -> Result<text::Utf8Text, String> {
+    let raw = input
+        .open()
+        .map_err(|e| format!("cannot open {}: {e}", input.display))?;
+    text::utf8_stream(raw).map_err(|e| format!("cannot read {}: {e}", input.display))
+}
+
+/// Helpers for the parsers' tests: inputs from bytes, and a run collecting the events.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::input::origin::{Container, Origin};
+
+    /// An input whose decoded bytes are `bytes`.
+    pub fn input(bytes: &[u8]) -> Input {
+        Input {
+            display: "test-input".into(),
+            origin: Origin::Member {
+                container: Container::Memory(Arc::new(bytes.to_vec())),
+                data_start: 0,
+                compressed_size: bytes.len() as u64,
+                deflated: false,
+            },
+            gzip: false,
+            stored_size: bytes.len() as u64,
+            server: String::new(),
+            site: String::new(),
+        }
+    }
+
+    /// Parses `bytes` as `format`, asserting the tally balances.
+    pub fn run(
+        format: EventFormat,
+        bytes: &[u8],
+        opts: &EventParseOptions,
+    ) -> Result<(Vec<EventRecord>, EventOutput), String> {
+        let mut events = Vec::new();
+        let out = parse(format, &input(bytes), opts, &mut |e| events.push(e))?;
+        assert!(out.tally.is_balanced(), "{:?}", out.tally);
+        assert_eq!(out.tally.records, events.len() as u64);
+        assert_eq!(out.tally.bytes, bytes.len() as u64);
+        Ok((events, out))
+    }
+
+    /// UTF-16LE with a BOM.
+    pub fn utf16le(s: &str) -> Vec<u8> {
+        let mut v = vec![0xFF, 0xFE];
+        v.extend(s.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        v
+    }
+
+    /// Options with a fixed zone.
+    pub fn opts(tz: &str) -> EventParseOptions {
+        EventParseOptions {
+            tz: EventTz::parse(tz).unwrap(),
+            date_order: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{opts, run};
+    use super::*;
+    use proptest::prelude::*;
+
+    const FORMATS: [EventFormat; 8] = [
+        EventFormat::Evtx,
+        EventFormat::ViewerCsv,
+        EventFormat::ViewerTxt,
+        EventFormat::ViewerXml,
+        EventFormat::PowerShellCsv,
+        EventFormat::Clixml,
+        EventFormat::GeneralText,
+        EventFormat::Transcript,
+    ];
+
+    /// Pieces of every format, so that random inputs reach deep into the parsers.
+    const TOKENS: &[&str] = &[
+        "\"",
+        "\"\"",
+        ",",
+        ";",
+        "\t",
+        "\n",
+        "\r\n",
+        " ",
+        ":",
+        "<",
+        ">",
+        "/>",
+        "&amp;",
+        "&#xD800;",
+        "<Event>",
+        "<Event xmlns='x'>",
+        "</Event>",
+        "<Events>",
+        "</Events>",
+        "<System>",
+        "</System>",
+        "<EventID>4002</EventID>",
+        "<Data>",
+        "</Data>",
+        "<TimeCreated SystemTime='2016-10-07T16:38:24Z'/>",
+        "<Objs>",
+        "</Objs>",
+        "<Obj RefId=\"1\">",
+        "<Obj N=\"EntryType\">",
+        "</Obj>",
+        "<Props>",
+        "</Props>",
+        "<S N=\"Message\">",
+        "</S>",
+        "<I32 N=\"EventID\">",
+        "</I32>",
+        "<Ref N=\"EntryType\" RefId=\"1\"/>",
+        "<ToString>",
+        "</ToString>",
+        "<LST>",
+        "</LST>",
+        "_x000D__x000A_",
+        "_xD800_",
+        "Level,Date and Time,Source,Event ID,Task Category",
+        "Error",
+        "10/7/2016 6:38:24 PM",
+        "13/13/2016 25:61:61",
+        "2016/10/07 18:38:24",
+        "07.10.2016",
+        "午後",
+        "4002",
+        "99999999999",
+        "#TYPE System.Diagnostics.EventLogEntry",
+        "\"Message\",\"Id\",\"TimeCreated\"",
+        "Log Name: Application",
+        "Event ID: 4002",
+        "Date: 10/7/2016 6:38:24 PM",
+        "Description:",
+        "Event Xml:",
+        "Source: S",
+        "Id : TokenValidation",
+        "Type : Error",
+        "Message : m",
+        "STEP 1: x",
+        "RESULT: Error",
+        "Id  Type  Message",
+        "--  ----  -------",
+        "\u{feff}",
+        "é",
+        "\0",
+    ];
+
+    fn soup() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => prop::sample::select(TOKENS).prop_map(|t| t.as_bytes().to_vec()),
+                1 => prop::collection::vec(any::<u8>(), 0..8),
+            ],
+            0..80,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    fn check(format: EventFormat, bytes: &[u8]) {
+        // Err is fine (nothing readable); a panic or an unbalanced tally is not (see `run`).
+        let _ = run(format, bytes, &opts("Europe/Berlin"));
+        let _ = sniff(bytes, "x.csv");
+    }
+
+    proptest! {
+        // 64 cases by default (fast CI); PROPTEST_CASES=5000 for a deeper local run.
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
+        ))]
+
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+            for format in FORMATS {
+                check(format, &bytes);
+            }
+        }
+
+        #[test]
+        fn never_panics_on_format_soup(bytes in soup(), bom in 0usize..3) {
+            let mut input = [&b""[..], b"\xEF\xBB\xBF", b"\xFF\xFE"][bom].to_vec();
+            input.extend_from_slice(&bytes);
+            for format in FORMATS {
+                check(format, &input);
+            }
+        }
+
+        #[test]
+        fn never_panics_on_evtx_garbage(rest in prop::collection::vec(any::<u8>(), 0..70_000)) {
+            let mut bytes = b"ElfFile\0".to_vec();
+            bytes.extend_from_slice(&rest);
+            check(EventFormat::Evtx, &bytes);
+        }
+    }
+
+    #[test]
+    fn legacy_evt_is_refused_with_its_reason() {
+        let mut evt = vec![0x30, 0, 0, 0];
+        evt.extend_from_slice(b"LfLe\x01\x00\x00\x00");
+        assert_eq!(sniff(&evt, "SysEvent.Evt"), Some(EventFormat::Evtx));
+        let err = run(EventFormat::Evtx, &evt, &opts("UTC")).unwrap_err();
+        assert_eq!(err, "legacy .Evt format (Windows XP/2003) is not supported");
+    }
 }

@@ -1,0 +1,782 @@
+//! Event-log classification: which Application-log events are free/busy failures, which
+//! taxonomy category each one is, and the facts its finding carries.
+//!
+//! A message is cut into exception segments at the nesting arrows (`--->`, `—>`,
+//! `&#8212;>`), each segment ending before its stack trace. The rules of
+//! `grammars/events.toml` are then tried in three tiers — exception signatures segment by
+//! segment from the innermost outward, then HTTP statuses, then wrapper exceptions — and within
+//! one tier and segment the category listed first in the taxonomy wins (domain.md §4). One
+//! literal automaton selects the candidate rules; regexes run only on those.
+
+use regex::Regex;
+
+use crate::finding::{Finding, Phase, Side, SourceKind};
+use crate::grammar::{CategoryId, EventFacts, EventRule, Grammar, LiteralHit, Tier};
+use crate::record::EventRecord;
+
+/// The Availability service's provider, and the ids of its events (domain.md §2).
+const AVAILABILITY: &str = "MSExchange Availability";
+const AVAILABILITY_IDS: std::ops::RangeInclusive<u32> = 4001..=4018;
+/// The one Availability event logged by the responder.
+const RESPONDER_EVENT: u32 = 4010;
+const AUTODISCOVER_EVENT: u32 = 4001;
+
+/// Test cmdlets whose failing steps are findings, with the phase they test.
+const TEST_PROVIDERS: [(&str, Phase); 2] = [
+    ("Test-FederationTrust", Phase::Token),
+    ("Test-OrganizationRelationship", Phase::Config),
+];
+
+/// Level names (as exports write them, localized ones included) that mean a failure.
+const FAILURE_LEVELS: [&str; 12] = [
+    "error", "critical", "failure", "failed", "fehler", "kritisch", "erreur", "critique", "errore",
+    "critico", "1", "2",
+];
+
+/// Where one exception's text starts in a message, and the nesting arrows between them.
+const ARROWS: [&str; 5] = ["--->", "\u{2014}>", "&#8212;>", "---&gt;", "&#8212;&gt;"];
+
+/// How much of a matched segment `explain` and the detail column show.
+const SEGMENT_SHOWN: usize = 240;
+
+/// One exception of a message's chain, without its stack trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment<'m> {
+    pub text: &'m str,
+    /// Byte offset of `text` in the message.
+    pub start: usize,
+}
+
+/// What matched, and where: the "why" of a classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub rule: usize,
+    pub tier: Tier,
+    /// 0 = the outermost segment (with the event's preamble).
+    pub segment: usize,
+    pub segments: usize,
+    /// The signature as written in the message.
+    pub matched: String,
+    /// The start of the segment it matched in (one line, shortened).
+    pub segment_text: String,
+}
+
+impl Evidence {
+    /// "innermost exception (3 of 3)", "outermost exception (1 of 2)", "the message".
+    pub fn place(&self) -> String {
+        let n = self.segment + 1;
+        match (self.segments, n) {
+            (1, _) => "the message (no inner exceptions)".to_owned(),
+            (total, n) if n == total => format!("the innermost exception ({n} of {total})"),
+            (total, 1) => format!("the outermost exception (1 of {total})"),
+            (total, n) => format!("inner exception {n} of {total}"),
+        }
+    }
+}
+
+/// Facts read from a message (domain.md §2 message shapes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageFacts {
+    /// `FederatedCrossForest`, `CrossSite`, ...
+    pub request_type: String,
+    /// `WSSecurity`, `OAuth`, `NetworkCredentials` (`Caller SIDs:`).
+    pub caller_auth: String,
+    pub target_url: String,
+    pub mailbox: String,
+    /// `Name of the server where exception originated:`.
+    pub origin_server: String,
+    pub http_status: Option<u16>,
+}
+
+/// How an event was classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventVerdict {
+    pub category: CategoryId,
+    pub phase: Phase,
+    pub side: Side,
+    /// `None`: nothing matched (`unclassified`).
+    pub evidence: Option<Evidence>,
+    pub facts: MessageFacts,
+    /// Shown when nothing matched: the start of the innermost exception.
+    pub innermost: String,
+}
+
+/// Is an event looked at, and may it fall back to `unclassified`?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relevance {
+    /// A free/busy failure: a finding whether or not a rule names it.
+    Failure,
+    /// A provider some rule names: a finding only when a rule matches.
+    RulesOnly,
+    Ignored,
+}
+
+/// The regexes that read facts from messages, compiled once.
+#[derive(Debug, Clone)]
+struct FactPatterns {
+    request_type: Regex,
+    caller_auth: Regex,
+    target_url: [Regex; 3],
+    mailbox: [Regex; 3],
+    origin_server: Regex,
+    http_status: [Regex; 2],
+    stack_frame: Regex,
+}
+
+impl FactPatterns {
+    fn new() -> Self {
+        let re = |p: &str| Regex::new(p).expect("built-in fact pattern compiles");
+        FactPatterns {
+            request_type: re(
+                r"(?i)\b(?:ProxyWebRequest\s+(?:type\s*=\s*)?|Proxy request\s+)([A-Za-z]+)\b",
+            ),
+            caller_auth: re(r"(?i)Caller SIDs:\s*([A-Za-z]+)"),
+            target_url: [
+                re(r#"(?i)\bto\s+(https?://[^\s"'<>]+)\s+failed"#),
+                re(r#"(?i)\burl\s*=\s*(https?://[^\s,"'<>]+)"#),
+                re(r#"(?i)\brequest to\s+(https?://[^\s,"'<>]+)"#),
+            ],
+            mailbox: [
+                re(r"(?i)Mailbox list\s*=\s*(?:<[^>]*>)?\s*SMTP:([^\s,;<>]+@[^\s,;<>]+)"),
+                re(r"(?i)\bSMTP:([^\s,;<>]+@[^\s,;<>]+)"),
+                re(r"(?i)\be-?mail address\s+<?([\w.+'-]+@[\w-]+(?:\.[\w-]+)+)"),
+            ],
+            origin_server: re(
+                r"(?i)Name of the server where exception originated:\s*([\w-]+(?:\.[\w-]+)*)",
+            ),
+            http_status: [
+                re(r"(?i)HTTP status (\d{3})\b"),
+                re(r"\((\d{3})\) [A-Z][a-z]"),
+            ],
+            // A .NET stack frame (`   at Namespace.Type.Method(`), on its own line or, in
+            // flattened copies, after a run of spaces; or the end-of-inner-trace marker.
+            stack_frame: re(
+                r"(?m)(?:^[ \t]*|[ \t]{2,})at [A-Za-z_][\w.`<>\[\],+]*\(|--- End of inner exception stack trace ---",
+            ),
+        }
+    }
+
+    fn first(patterns: &[Regex], text: &str) -> String {
+        patterns
+            .iter()
+            .find_map(|p| p.captures(text).and_then(|c| c.get(1)))
+            .map(|m| trim_trailing_punct(m.as_str()).to_owned())
+            .unwrap_or_default()
+    }
+
+    fn read(&self, message: &str) -> MessageFacts {
+        let one = |p: &Regex| Self::first(std::slice::from_ref(p), message);
+        let request_type = one(&self.request_type);
+        MessageFacts {
+            request_type: if ["from", "type", "to"]
+                .contains(&request_type.to_ascii_lowercase().as_str())
+            {
+                String::new()
+            } else {
+                request_type
+            },
+            caller_auth: one(&self.caller_auth),
+            target_url: Self::first(&self.target_url, message),
+            mailbox: Self::first(&self.mailbox, message),
+            origin_server: one(&self.origin_server),
+            http_status: Self::first(&self.http_status, message)
+                .parse()
+                .ok()
+                .filter(|s| (100..600).contains(s)),
+        }
+    }
+}
+
+fn trim_trailing_punct(s: &str) -> &str {
+    s.trim_end_matches(['.', ',', ';', ')', '\'', '"', ':'])
+}
+
+/// Classifies event records with the compiled grammar.
+#[derive(Debug)]
+pub struct EventClassifier<'g> {
+    grammar: &'g Grammar,
+    facts: FactPatterns,
+    /// Every provider some rule names, once: most events of a large log (Security, System)
+    /// are dismissed by this short list before any text is looked at.
+    providers: Vec<String>,
+}
+
+impl<'g> EventClassifier<'g> {
+    pub fn new(grammar: &'g Grammar) -> Self {
+        let mut providers: Vec<String> = grammar
+            .event_rules
+            .iter()
+            .flat_map(|r| r.providers.iter().map(|p| p.to_ascii_lowercase()))
+            .collect();
+        providers.sort();
+        providers.dedup();
+        EventClassifier {
+            grammar,
+            facts: FactPatterns::new(),
+            providers,
+        }
+    }
+
+    pub fn grammar(&self) -> &'g Grammar {
+        self.grammar
+    }
+
+    /// Is this event a free/busy event at all (counted as one), whether or not it failed?
+    pub fn is_freebusy_event(&self, rec: &EventRecord) -> bool {
+        is_availability(&rec.provider) || test_provider_phase(&rec.provider).is_some()
+    }
+
+    /// The verdict for one event; `None` when it is not a free/busy failure.
+    pub fn classify(&self, rec: &EventRecord) -> Option<EventVerdict> {
+        let relevance = self.relevance(rec);
+        if relevance == Relevance::Ignored {
+            return None;
+        }
+        let text = classification_text(rec);
+        let facts = self.facts.read(&text);
+        let segments = self.segments(&text);
+        let event = EventFacts {
+            provider: &rec.provider,
+            event_id: rec.event_id,
+            caller_auth: (!facts.caller_auth.is_empty()).then_some(facts.caller_auth.as_str()),
+        };
+        let evidence = self.best_match(&segments, &event);
+        if evidence.is_none() && relevance == Relevance::RulesOnly {
+            return None;
+        }
+        let rule = evidence.as_ref().map(|e| &self.grammar.event_rules[e.rule]);
+        let category = rule.map_or_else(|| self.grammar.taxonomy.unclassified(), |r| r.category);
+        Some(EventVerdict {
+            category,
+            phase: self.phase(rule, category, rec),
+            side: if rec.event_id == Some(RESPONDER_EVENT) {
+                Side::Responder
+            } else {
+                Side::Requester
+            },
+            evidence,
+            facts,
+            innermost: segments
+                .last()
+                .map_or_else(String::new, |s| shorten(s.text)),
+        })
+    }
+
+    fn relevance(&self, rec: &EventRecord) -> Relevance {
+        let failing = is_failure_level(&rec.level);
+        if is_availability(&rec.provider) {
+            let in_range = rec
+                .event_id
+                .is_some_and(|id| AVAILABILITY_IDS.contains(&id));
+            return if failing || in_range {
+                Relevance::Failure
+            } else {
+                Relevance::Ignored
+            };
+        }
+        if test_provider_phase(&rec.provider).is_some() {
+            return if failing {
+                Relevance::Failure
+            } else {
+                Relevance::Ignored
+            };
+        }
+        let provider = rec.provider.trim();
+        if self
+            .providers
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(provider))
+        {
+            Relevance::RulesOnly
+        } else {
+            Relevance::Ignored
+        }
+    }
+
+    /// The rule's phase; else the category's if it is `token` or `config`; else the test's
+    /// (Test-FederationTrust: token, Test-OrganizationRelationship: config); else the event's
+    /// (4001 autodiscover, the other Availability events availability).
+    fn phase(&self, rule: Option<&EventRule>, category: CategoryId, rec: &EventRecord) -> Phase {
+        if let Some(p) = rule.and_then(|r| r.phase) {
+            return p;
+        }
+        let cat = self.grammar.category(category).phase;
+        if matches!(cat, Phase::Token | Phase::Config) {
+            return cat;
+        }
+        if let Some(p) = test_provider_phase(&rec.provider) {
+            return p;
+        }
+        match rec.event_id {
+            Some(AUTODISCOVER_EVENT) => Phase::Autodiscover,
+            Some(id) if AVAILABILITY_IDS.contains(&id) => Phase::Availability,
+            _ => cat,
+        }
+    }
+
+    /// The exception segments of a message, outermost first, each cut before its stack trace.
+    pub fn segments<'m>(&self, message: &'m str) -> Vec<Segment<'m>> {
+        split_at_arrows(message)
+            .into_iter()
+            .map(|seg| {
+                let end = self
+                    .facts
+                    .stack_frame
+                    .find(seg.text)
+                    .map_or(seg.text.len(), |m| m.start());
+                Segment {
+                    text: &seg.text[..end],
+                    start: seg.start,
+                }
+            })
+            .collect()
+    }
+
+    /// Tier by tier, segment by segment from the innermost: the first segment with a
+    /// matching rule decides, the category listed first in the taxonomy winning within it.
+    fn best_match(&self, segments: &[Segment<'_>], event: &EventFacts<'_>) -> Option<Evidence> {
+        let rules = &self.grammar.event_rules;
+        let hits: Vec<Vec<LiteralHit>> = segments
+            .iter()
+            .map(|s| {
+                let mut v: Vec<LiteralHit> = self
+                    .grammar
+                    .event_signatures
+                    .hits(s.text)
+                    .filter(|h| rules[h.rule].applies_to(event))
+                    .collect();
+                v.sort_by_key(|h| (rules[h.rule].category, h.rule, h.start));
+                v
+            })
+            .collect();
+        for tier in Tier::ALL {
+            for (i, seg) in segments.iter().enumerate().rev() {
+                let found = hits[i]
+                    .iter()
+                    .filter(|h| rules[h.rule].tier == tier)
+                    .find_map(|h| self.confirm(h, seg.text));
+                if let Some((rule, start, end)) = found {
+                    return Some(Evidence {
+                        rule,
+                        tier,
+                        segment: i,
+                        segments: segments.len(),
+                        matched: one_line(&seg.text[start..end]),
+                        segment_text: around(seg.text, start, end),
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// A literal hit stands when its rule has no regexes or one of them matches the segment;
+    /// returns the rule and the span to show (the regex match, if any).
+    fn confirm(&self, hit: &LiteralHit, segment: &str) -> Option<(usize, usize, usize)> {
+        let rule = &self.grammar.event_rules[hit.rule];
+        if rule.regexes.is_empty() {
+            return Some((hit.rule, hit.start, hit.end));
+        }
+        rule.regexes
+            .iter()
+            .find_map(|re| re.find(segment))
+            .map(|m| (hit.rule, m.start(), m.end()))
+    }
+
+    /// The finding for a classified event of input `input`.
+    pub fn finding(
+        &self,
+        rec: &EventRecord,
+        verdict: EventVerdict,
+        input: usize,
+        fallback_server: &str,
+    ) -> Finding {
+        let server = match server_name(&rec.computer) {
+            "" => fallback_server.to_owned(),
+            name => name.to_owned(),
+        };
+        let detail = self.detail(rec, &verdict);
+        let facts = verdict.facts;
+        let (host, path) = split_url(&facts.target_url);
+        let target = if !host.is_empty() {
+            host
+        } else if verdict.side == Side::Responder {
+            server.clone()
+        } else {
+            facts
+                .mailbox
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_ascii_lowercase())
+                .unwrap_or_default()
+        };
+        Finding {
+            time: rec.time,
+            server,
+            site: String::new(),
+            source: SourceKind::EventLog,
+            input,
+            position: rec.position,
+            category: verdict.category,
+            phase: verdict.phase,
+            side: verdict.side,
+            http_status: facts.http_status,
+            sub_status: None,
+            win32_status: None,
+            method: String::new(),
+            uri_stem: path,
+            client_ip: String::new(),
+            user_agent: String::new(),
+            target,
+            event_id: rec.event_id,
+            mailbox: facts.mailbox,
+            detail,
+            request_type: facts.request_type,
+            caller_auth: facts.caller_auth,
+            origin_server: facts.origin_server,
+            target_url: facts.target_url,
+        }
+    }
+
+    /// `"<signature>" in <place>; rule <id>`, or what the innermost exception says.
+    fn detail(&self, rec: &EventRecord, verdict: &EventVerdict) -> String {
+        let source = match rec.event_id {
+            Some(id) => format!("{} {id}", rec.provider.trim()),
+            None => rec.provider.trim().to_owned(),
+        };
+        match &verdict.evidence {
+            Some(e) => format!(
+                "{source}: \"{}\" in {}; rule {}",
+                e.matched,
+                e.place(),
+                self.grammar.event_rules[e.rule].id
+            ),
+            None => format!(
+                "{source}: no rule matched; innermost: {}",
+                verdict.innermost
+            ),
+        }
+    }
+}
+
+/// The server an event names, as IIS logs name theirs (`s-computername`): the host part of
+/// the `Computer` FQDN, so that `FABRIKAM-EX01.fabrikam.com` and a folder `FABRIKAM-EX01`
+/// count as one server.
+pub fn server_name(computer: &str) -> &str {
+    let name = computer.trim();
+    match name.split_once('.') {
+        Some((host, _)) if !host.is_empty() && !host.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => name,
+    }
+}
+
+fn is_availability(provider: &str) -> bool {
+    provider.trim().eq_ignore_ascii_case(AVAILABILITY)
+}
+
+fn test_provider_phase(provider: &str) -> Option<Phase> {
+    TEST_PROVIDERS
+        .iter()
+        .find(|(p, _)| provider.trim().eq_ignore_ascii_case(p))
+        .map(|&(_, phase)| phase)
+}
+
+fn is_failure_level(level: &str) -> bool {
+    let level = level.trim();
+    FAILURE_LEVELS.iter().any(|l| level.eq_ignore_ascii_case(l))
+}
+
+/// The text rules read: the message, with the insertion strings when there is no message,
+/// and a test step's id in front of its message (rules name step ids such as
+/// `TokenValidation`).
+fn classification_text(rec: &EventRecord) -> std::borrow::Cow<'_, str> {
+    if rec.message.trim().is_empty() {
+        return rec.data.join("\n").into();
+    }
+    if test_provider_phase(&rec.provider).is_some() {
+        let extra: Vec<&str> = rec
+            .data
+            .iter()
+            .map(String::as_str)
+            .filter(|d| !d.is_empty() && !rec.message.contains(d))
+            .collect();
+        if !extra.is_empty() {
+            return format!("{}: {}", extra.join(" "), rec.message).into();
+        }
+    }
+    rec.message.as_str().into()
+}
+
+/// Splits at every nesting arrow, outermost first.
+fn split_at_arrows(message: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    loop {
+        let rest = &message[start..];
+        let next = ARROWS
+            .iter()
+            .filter_map(|a| rest.find(a).map(|i| (i, a.len())))
+            .min();
+        match next {
+            Some((i, len)) => {
+                out.push(Segment {
+                    text: &rest[..i],
+                    start,
+                });
+                start += i + len;
+            }
+            None => {
+                out.push(Segment { text: rest, start });
+                return out;
+            }
+        }
+    }
+}
+
+/// `https://host:443/path?q` → (`host`, `/path`), host lower-cased.
+fn split_url(url: &str) -> (String, String) {
+    let Some((_, rest)) = url.split_once("://") else {
+        return (String::new(), String::new());
+    };
+    let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = host.split(':').next().unwrap_or(host);
+    let path = path.split('?').next().unwrap_or(path);
+    (host.to_ascii_lowercase(), path.to_owned())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The part of a segment around a match: all of it when short, else the match with some
+/// context on each side, on one line.
+fn around(segment: &str, start: usize, end: usize) -> String {
+    if segment.chars().count() <= SEGMENT_SHOWN {
+        return one_line(segment);
+    }
+    let floor = |mut i: usize| {
+        while !segment.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let from = floor(start.saturating_sub(SEGMENT_SHOWN / 3));
+    let to = floor((end + SEGMENT_SHOWN / 2).min(segment.len()));
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    out.push_str(&one_line(&segment[from..to]));
+    if to < segment.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// One line of at most [`SEGMENT_SHOWN`] characters.
+fn shorten(s: &str) -> String {
+    let line = one_line(s);
+    if line.chars().count() <= SEGMENT_SHOWN {
+        return line;
+    }
+    let mut out: String = line.chars().take(SEGMENT_SHOWN).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grammar() -> Grammar {
+        Grammar::embedded().expect("shipped grammars load")
+    }
+
+    fn event(id: Option<u32>, message: &str) -> EventRecord {
+        EventRecord {
+            position: 1,
+            provider: AVAILABILITY.into(),
+            event_id: id,
+            level: "Error".into(),
+            computer: "FABRIKAM-EX01.fabrikam.com".into(),
+            message: message.into(),
+            ..EventRecord::default()
+        }
+    }
+
+    fn id_of(g: &Grammar, v: &EventVerdict) -> String {
+        g.category(v.category).id.clone()
+    }
+
+    const TLS_4002: &str = "Process 7420[w3wp.exe:/LM/W3SVC/2/ROOT/EWS-1-1]: ProxyWebRequest FederatedCrossForest from S-1-5-21-1-2-3-1105 to https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity failed. Caller SIDs: WSSecurity. The exception returned is Microsoft.Exchange.InfoWorker.Common.Availability.ProxyWebRequestProcessingException: The request failed with HTTP status 401: Unauthorized. ---> System.Net.WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel.\r\n   at System.Net.HttpWebRequest.EndGetResponse(IAsyncResult asyncResult)\r\n   --- End of inner exception stack trace ---\r\n. The request information is ProxyWebRequest type = FederatedCrossForest, url = https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity\r\nMailbox list = <Jane Smith>SMTP:jsmith@contoso.com, Parameters: windowStart = 3/2/2026\r\n. Name of the server where exception originated: FABRIKAM-EX01.fabrikam.com.";
+
+    #[test]
+    fn innermost_exception_beats_the_http_status() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let v = c.classify(&event(Some(4002), TLS_4002)).unwrap();
+        assert_eq!(id_of(&g, &v), "tls-trust");
+        let e = v.evidence.as_ref().unwrap();
+        assert_eq!((e.segment, e.segments, e.tier), (1, 2, Tier::Exception));
+        assert!(e.matched.starts_with("Could not establish trust"), "{e:?}");
+        assert_eq!(v.side, Side::Requester);
+        assert_eq!(v.phase, Phase::Availability);
+    }
+
+    #[test]
+    fn reads_the_facts_of_a_4002() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let rec = event(Some(4002), TLS_4002);
+        let v = c.classify(&rec).unwrap();
+        let f = c.finding(&rec, v, 3, "fallback");
+        assert_eq!(f.request_type, "FederatedCrossForest");
+        assert_eq!(f.caller_auth, "WSSecurity");
+        assert_eq!(
+            f.target_url,
+            "https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity"
+        );
+        assert_eq!(f.target, "mail.contoso.com");
+        assert_eq!(f.uri_stem, "/EWS/Exchange.asmx/WSSecurity");
+        assert_eq!(f.mailbox, "jsmith@contoso.com");
+        assert_eq!(f.origin_server, "FABRIKAM-EX01.fabrikam.com");
+        assert_eq!(f.http_status, Some(401));
+        assert_eq!(f.server, "FABRIKAM-EX01");
+        assert_eq!(server_name(" 10.0.1.5 "), "10.0.1.5");
+        assert_eq!(f.event_id, Some(4002));
+        assert_eq!(f.source, SourceKind::EventLog);
+        assert!(f.detail.contains("rule tls-trust"), "{}", f.detail);
+    }
+
+    #[test]
+    fn the_status_decides_when_no_exception_signature_matches() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let msg = "ProxyWebRequest FederatedCrossForest from S-1 to https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity failed. Caller SIDs: WSSecurity. The exception returned is Microsoft.Exchange.InfoWorker.Common.Availability.ProxyWebRequestProcessingException: System.Net.WebException: The request failed with HTTP status 401: Unauthorized.";
+        let v = c.classify(&event(Some(4002), msg)).unwrap();
+        assert_eq!(id_of(&g, &v), "wssecurity-4xx");
+        let other = msg.replace("Caller SIDs: WSSecurity", "Caller SIDs: NetworkCredentials");
+        let v = c.classify(&event(Some(4002), &other)).unwrap();
+        assert_eq!(id_of(&g, &v), "unclassified");
+    }
+
+    #[test]
+    fn a_4001_names_the_mail_domain_as_target_and_the_wrapper_comes_last() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let msg = "Process Microsoft.Exchange.InfoWorker.Common.Delayed`1[System.String]: <jsmith@contoso.com>SMTP:jsmith@contoso.com failed. Exception returned is Microsoft.Exchange.InfoWorker.Common.Availability.AutoDiscoverFailedException: Autodiscover failed for e-mail address <jsmith@contoso.com>SMTP:jsmith@contoso.com with exception System.Net.WebException: The remote name could not be resolved: 'autodiscover.contoso.com'";
+        let rec = event(Some(4001), msg);
+        let v = c.classify(&rec).unwrap();
+        assert_eq!(id_of(&g, &v), "dns-resolution");
+        assert_eq!(v.phase, Phase::Autodiscover);
+        let f = c.finding(&rec, v, 0, "");
+        assert_eq!(f.target, "contoso.com");
+        assert_eq!(f.mailbox, "jsmith@contoso.com");
+        let wrapper_only = msg.replace("The remote name could not be resolved", "Something new");
+        let v = c.classify(&event(Some(4001), &wrapper_only)).unwrap();
+        assert_eq!(id_of(&g, &v), "autodiscover-failed");
+        assert_eq!(v.evidence.unwrap().tier, Tier::Wrapper);
+    }
+
+    #[test]
+    fn other_availability_errors_are_unclassified_and_other_providers_ignored() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let v = c
+            .classify(&event(
+                Some(4010),
+                "Process 1: Request from S-1-5-21 failed security checks.",
+            ))
+            .unwrap();
+        assert_eq!(id_of(&g, &v), "unclassified");
+        assert_eq!(v.side, Side::Responder);
+        let mut info = event(
+            Some(4999),
+            "could not establish trust relationship for the ssl/tls secure channel",
+        );
+        info.level = "Information".into();
+        assert!(c.classify(&info).is_none());
+        let mut other = event(
+            Some(4002),
+            "Could not establish trust relationship for the SSL/TLS secure channel",
+        );
+        other.provider = "MSExchange RPC Client Access".into();
+        assert!(c.classify(&other).is_none());
+        assert!(!c.is_freebusy_event(&other));
+    }
+
+    #[test]
+    fn test_steps_become_token_or_config_findings() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let step = EventRecord {
+            provider: "Test-FederationTrust".into(),
+            level: "Error".into(),
+            message: "Failed to validate delegation token.".into(),
+            data: vec!["TokenValidation".into()],
+            ..EventRecord::default()
+        };
+        let v = c.classify(&step).unwrap();
+        assert_eq!(
+            (id_of(&g, &v).as_str(), v.phase),
+            ("token-processing", Phase::Token)
+        );
+        let ok = EventRecord {
+            level: "Success".into(),
+            ..step.clone()
+        };
+        assert!(c.classify(&ok).is_none());
+        let orgrel = EventRecord {
+            provider: "Test-OrganizationRelationship".into(),
+            level: "Error".into(),
+            message: "The application URIs differ.".into(),
+            data: vec!["ApplicationUrisDiffer".into()],
+            ..EventRecord::default()
+        };
+        let v = c.classify(&orgrel).unwrap();
+        assert_eq!(
+            (id_of(&g, &v).as_str(), v.phase),
+            ("orgrel-config", Phase::Config)
+        );
+        let cert = EventRecord {
+            provider: "Test-FederationTrust".into(),
+            level: "Error".into(),
+            message: "OrganizationCertificate: Unable to find the certificate referenced by property OrgPrivCertificate in the FederationTrust object.".into(),
+            ..EventRecord::default()
+        };
+        let v = c.classify(&cert).unwrap();
+        assert_eq!(
+            (id_of(&g, &v).as_str(), v.phase),
+            ("federation-cert", Phase::Token)
+        );
+        let unknown = EventRecord {
+            message: "Something else failed.".into(),
+            data: vec!["SomethingElse".into()],
+            ..orgrel
+        };
+        let v = c.classify(&unknown).unwrap();
+        assert_eq!(
+            (id_of(&g, &v).as_str(), v.phase),
+            ("unclassified", Phase::Config)
+        );
+    }
+
+    #[test]
+    fn splits_at_every_arrow_spelling_and_cuts_stack_traces() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let msg = "A: one ---> B: two\n   at X.Y(Z)\n —> C: three &#8212;> D: four    at Q.R(S)";
+        let texts: Vec<&str> = c.segments(msg).iter().map(|s| s.text.trim()).collect();
+        assert_eq!(texts, ["A: one", "B: two", "C: three", "D: four"]);
+        assert_eq!(c.segments("plain").len(), 1);
+    }
+
+    #[test]
+    fn urls_split_into_host_and_path() {
+        assert_eq!(
+            split_url("https://Mail.Contoso.com:443/EWS/Exchange.asmx?x=1"),
+            ("mail.contoso.com".into(), "/EWS/Exchange.asmx".into())
+        );
+        assert_eq!(split_url("nonsense"), (String::new(), String::new()));
+    }
+}

@@ -1,0 +1,165 @@
+//! Where a parser's results go: events to the caller, every unit into the tally, the first
+//! rejections kept, and the notes said once per input.
+
+use super::dates::{parse_stamp, Stamp};
+use super::time::{DateOrder, EventTz, Shift, ASSUMED_UTC_NOTE};
+use super::EventOutput;
+use crate::record::EventRecord;
+use crate::tally::{Rejection, REJECTED_KEPT_PER_INPUT};
+use crate::time::{format_utc, TimeKey, UnixTime};
+
+/// Collects one input's output while its parser runs.
+pub struct Sink<'a> {
+    out: EventOutput,
+    on_event: &'a mut dyn FnMut(EventRecord),
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(on_event: &'a mut dyn FnMut(EventRecord)) -> Self {
+        Sink {
+            out: EventOutput::default(),
+            on_event,
+        }
+    }
+
+    /// Hands one event to the caller and counts it.
+    pub fn event(&mut self, ev: EventRecord) {
+        self.out.tally.lines += 1;
+        self.out.tally.records += 1;
+        if let Some(t) = ev.time {
+            self.out.tally.saw_time(time_key(t));
+        }
+        (self.on_event)(ev);
+    }
+
+    /// Counts one rejected unit, keeping the first few with their reason.
+    pub fn reject(&mut self, position: u64, reason: impl Into<String>, raw: &[u8]) {
+        self.out.tally.lines += 1;
+        self.out.tally.rejected += 1;
+        if self.out.rejections.len() < REJECTED_KEPT_PER_INPUT {
+            self.out
+                .rejections
+                .push(Rejection::new(position, reason.into(), raw));
+        }
+    }
+
+    /// Counts a header row, a type line or other text that is not an event on purpose.
+    pub fn directive(&mut self) {
+        self.out.tally.lines += 1;
+        self.out.tally.directives += 1;
+    }
+
+    pub fn blank(&mut self) {
+        self.out.tally.lines += 1;
+        self.out.tally.blank += 1;
+    }
+
+    /// Counts a record accepted only by a tolerant reading (see [`crate::tally::Tally`]).
+    pub fn tolerated(&mut self) {
+        self.out.tally.tolerated += 1;
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        if !self.out.notes.contains(&note) {
+            self.out.notes.push(note);
+        }
+    }
+
+    /// Records seen so far (for tests and progress).
+    pub fn records(&self) -> u64 {
+        self.out.tally.records
+    }
+
+    pub fn finish(mut self, bytes: u64) -> EventOutput {
+        self.out.tally.bytes = bytes;
+        self.out
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` of a UTC time, the tally's sort key.
+fn time_key(t: UnixTime) -> TimeKey {
+    let s = format_utc(t);
+    let mut key = [0u8; 19];
+    let b = s.as_bytes();
+    if b.len() == 20 {
+        key.copy_from_slice(&b[..19]);
+        key[10] = b' ';
+    }
+    key
+}
+
+/// Converts the local times of one input to UTC, counting what needs saying.
+pub struct Clock {
+    tz: EventTz,
+    pub order: DateOrder,
+    ambiguous: u64,
+    nonexistent: u64,
+    local_seen: bool,
+}
+
+impl Clock {
+    pub fn new(tz: EventTz, order: DateOrder) -> Self {
+        Clock {
+            tz,
+            order,
+            ambiguous: 0,
+            nonexistent: 0,
+            local_seen: false,
+        }
+    }
+
+    /// Parses a date-time string of the export; `Err` says why it could not be read.
+    pub fn utc(&mut self, s: &str) -> Result<UnixTime, String> {
+        match parse_stamp(s, self.order) {
+            Some(Stamp::Absolute(t)) => Ok(t),
+            Some(Stamp::Local(local)) => {
+                self.local_seen = true;
+                let (t, shift) = self.tz.to_utc(local);
+                match shift {
+                    Some(Shift::Ambiguous) => self.ambiguous += 1,
+                    Some(Shift::Nonexistent) => self.nonexistent += 1,
+                    None => {}
+                }
+                Ok(t)
+            }
+            None => Err(format!(
+                "unreadable date {:?} (read as {})",
+                truncate(s, 60),
+                self.order
+            )),
+        }
+    }
+
+    /// Adds the notes about time conversion to the sink.
+    pub fn finish(&self, sink: &mut Sink) {
+        if !self.local_seen {
+            return;
+        }
+        if self.tz == EventTz::AssumedUtc {
+            sink.note(ASSUMED_UTC_NOTE);
+        } else {
+            sink.note(format!("event times converted from {} to UTC", self.tz));
+        }
+        if self.ambiguous > 0 {
+            sink.note(format!(
+                "{} local times fell in the repeated hour at the end of DST: the earlier instant was taken",
+                self.ambiguous
+            ));
+        }
+        if self.nonexistent > 0 {
+            sink.note(format!(
+                "{} local times fell in the skipped hour at the start of DST: shifted forward by the gap",
+                self.nonexistent
+            ));
+        }
+    }
+}
+
+/// The first `max` characters of `s`.
+pub fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
