@@ -22,7 +22,11 @@ fn main() {
         eprintln!("usage: bench-iis FILE [THREADS...]   (default threads: 1 2)");
         std::process::exit(2);
     };
-    let threads: Vec<usize> = match args[1..].iter().map(|a| a.parse()).collect::<Result<Vec<_>, _>>() {
+    let threads: Vec<usize> = match args[1..]
+        .iter()
+        .map(|a| a.parse())
+        .collect::<Result<Vec<_>, _>>()
+    {
         Ok(t) if !t.is_empty() => t,
         Ok(_) => vec![1, 2],
         Err(e) => {
@@ -30,29 +34,47 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or_else(|e| {
-        eprintln!("{file}: {e}");
-        std::process::exit(2)
-    });
+    let size = std::fs::metadata(file)
+        .map(|m| m.len())
+        .unwrap_or_else(|e| {
+            eprintln!("{file}: {e}");
+            std::process::exit(2)
+        });
     warm_page_cache(Path::new(file));
     let wc = time_wc(file);
     let grammar = Grammar::embedded().expect("shipped grammars compile");
     println!("file: {file} ({:.2} GB)", size as f64 / 1e9);
     if let Some(wc) = wc {
-        println!("wc -l: {:.3} s ({:.0} MB/s)", wc.as_secs_f64(), size as f64 / 1e6 / wc.as_secs_f64());
+        println!(
+            "wc -l: {:.3} s ({:.0} MB/s)",
+            wc.as_secs_f64(),
+            size as f64 / 1e6 / wc.as_secs_f64()
+        );
     }
     let mut walls = Vec::new();
     for &t in &threads {
         let wall = run_once(file, t, &grammar, size, wc);
         walls.push((t, wall));
     }
-    if let (Some(&(1, one)), Some(&(2, two))) = (walls.iter().find(|w| w.0 == 1), walls.iter().find(|w| w.0 == 2)) {
-        println!("speed-up 1 -> 2 threads: {:.2}x", one.as_secs_f64() / two.as_secs_f64());
+    if let (Some(&(1, one)), Some(&(2, two))) = (
+        walls.iter().find(|w| w.0 == 1),
+        walls.iter().find(|w| w.0 == 2),
+    ) {
+        println!(
+            "speed-up 1 -> 2 threads: {:.2}x",
+            one.as_secs_f64() / two.as_secs_f64()
+        );
     }
     println!("peak RSS: {}", peak_rss().unwrap_or_else(|| "n/a".into()));
 }
 
-fn run_once(file: &str, threads: usize, grammar: &Grammar, size: u64, wc: Option<Duration>) -> Duration {
+fn run_once(
+    file: &str,
+    threads: usize,
+    grammar: &Grammar,
+    size: u64,
+    wc: Option<Duration>,
+) -> Duration {
     let mut config = Config::new(vec![file.to_owned()]);
     config.threads = threads;
     let mut findings = 0u64;
@@ -66,7 +88,10 @@ fn run_once(file: &str, threads: usize, grammar: &Grammar, size: u64, wc: Option
     let secs = wall.as_secs_f64();
     let t = &analysis.totals;
     assert!(t.is_balanced(), "every line accounted");
-    let ratio = wc.map_or_else(|| "n/a".into(), |w| format!("{:.2}x wc -l", secs / w.as_secs_f64()));
+    let ratio = wc.map_or_else(
+        || "n/a".into(),
+        |w| format!("{:.2}x wc -l", secs / w.as_secs_f64()),
+    );
     println!(
         "threads {threads}: {secs:.3} s, {:.0} MB/s, {:.1} M lines/s, {} lines, {} rejected, {findings} findings, {ratio}",
         size as f64 / 1e6 / secs,
@@ -91,7 +116,13 @@ fn time_wc(file: &str) -> Option<Duration> {
     (0..3)
         .filter_map(|_| {
             let started = Instant::now();
-            let ok = Command::new("wc").arg("-l").arg(file).output().ok()?.status.success();
+            let ok = Command::new("wc")
+                .arg("-l")
+                .arg(file)
+                .output()
+                .ok()?
+                .status
+                .success();
             ok.then(|| started.elapsed())
         })
         .min()

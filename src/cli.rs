@@ -228,6 +228,7 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         FormatArg::Json => StdoutFormat::Json,
         FormatArg::Csv => StdoutFormat::Csv,
     };
+    crate::report::atomic::remove_temps_on_interrupt();
     let stdout = Box::new(std::io::BufWriter::new(std::io::stdout().lock()));
     let mut outputs = Outputs::open(
         &grammar.taxonomy,

@@ -306,7 +306,10 @@ impl<'a> WindowReader<'a> {
         }
     }
 
-    fn recycle(&mut self, buf: Vec<u8>) {
+    /// Keeps a buffer for reuse, emptied: a stream slot left unfilled must never show the
+    /// bytes of an earlier chunk.
+    fn recycle(&mut self, mut buf: Vec<u8>) {
+        buf.clear();
         self.pool.push(buf);
     }
 

@@ -11,12 +11,61 @@ use std::borrow::Cow;
 /// Characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula.
 const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
-/// Prefixes a `'` to a cell that a spreadsheet would evaluate.
+/// A CSV cell: [`file_text`], then a `'` before a cell that a spreadsheet would evaluate.
 pub fn csv_cell(text: &str) -> Cow<'_, str> {
+    let text = file_text(text);
     match text.chars().next() {
         Some(c) if FORMULA_TRIGGERS.contains(&c) => Cow::Owned(format!("'{text}")),
-        _ => Cow::Borrowed(text),
+        _ => text,
     }
+}
+
+/// HTML elements that run code or load content when a report file is previewed as HTML
+/// (ticket systems and mail clients do). Other `<...>` text, such as Exchange's `<empty>`
+/// placeholder, stays as it is.
+const ACTIVE_TAGS: [&str; 14] = [
+    "script", "iframe", "img", "svg", "object", "embed", "style", "link", "meta", "base", "form",
+    "body", "math", "frame",
+];
+
+/// Log text as written into any report file (CSV, JSON, text): control characters other
+/// than tab and line breaks become visible `\u{..}` escapes (so no escape sequence reaches a
+/// terminal that `cat`s the file), and an opening `<` of an active HTML tag becomes `&lt;`.
+pub fn file_text(text: &str) -> Cow<'_, str> {
+    let has_control = text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+    if !has_control && !has_active_tag(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, c) in text.char_indices() {
+        match c {
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            '<' if starts_active_tag(&text[i + 1..]) => out.push_str("&lt;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn has_active_tag(text: &str) -> bool {
+    text.match_indices('<')
+        .any(|(i, _)| starts_active_tag(&text[i + 1..]))
+}
+
+/// Does the text after a `<` open (or close) an active element?
+fn starts_active_tag(rest: &str) -> bool {
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
+    ACTIVE_TAGS.iter().any(|tag| {
+        rest.len() >= tag.len()
+            && rest.as_bytes()[..tag.len()].eq_ignore_ascii_case(tag.as_bytes())
+            && !rest
+                .as_bytes()
+                .get(tag.len())
+                .is_some_and(u8::is_ascii_alphanumeric)
+    })
 }
 
 /// Escapes the five HTML-significant characters.
@@ -79,6 +128,26 @@ mod tests {
         }
         assert_eq!(csv_cell("ASProxy/CrossForest"), "ASProxy/CrossForest");
         assert_eq!(csv_cell(""), "");
+    }
+
+    #[test]
+    fn report_files_get_no_active_markup_or_control_characters() {
+        assert_eq!(
+            file_text("<script>alert(1)</script>"),
+            "&lt;script>alert(1)&lt;/script>"
+        );
+        assert_eq!(
+            file_text("<IMG src=x onerror=y>"),
+            "&lt;IMG src=x onerror=y>"
+        );
+        assert_eq!(
+            file_text("&CorrelationID=<empty>;"),
+            "&CorrelationID=<empty>;"
+        );
+        assert_eq!(file_text("<scripts>"), "<scripts>");
+        assert_eq!(file_text("EVIL\x1b[2J"), "EVIL\\u{1b}[2J");
+        assert_eq!(file_text("line1\r\nline2\tx"), "line1\r\nline2\tx");
+        assert_eq!(csv_cell("=\x07"), "'=\\u{7}");
     }
 
     #[test]

@@ -151,12 +151,32 @@ fn finish_last_line(file: &mut File, buf: &mut Vec<u8>, range_len: usize) -> io:
     }
 }
 
+/// Appends one read of at most [`OVERRUN_STEP`] bytes. The request size never depends on
+/// the buffer's capacity, so a stream that fails (a bomb stopped by its limit) fails at the
+/// same byte whatever buffers were reused: output stays identical for any `--threads`.
+fn read_step(inner: &mut dyn Read, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let start = buf.len();
+    buf.resize(start + OVERRUN_STEP, 0);
+    let read = loop {
+        match inner.read(&mut buf[start..]) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => break other,
+        }
+    };
+    buf.truncate(start + *read.as_ref().unwrap_or(&0));
+    read
+}
+
 /// Cuts a decoded stream into line-aligned blocks of about `chunk` bytes.
+///
+/// A stream that fails midway (a truncated `.gz`) first yields what was decoded before the
+/// failure, then the error: every line that can be read is read.
 pub struct BlockReader {
     inner: Box<dyn Read + Send>,
     carry: Vec<u8>,
     chunk: usize,
     done: bool,
+    failed: Option<io::Error>,
 }
 
 impl BlockReader {
@@ -166,17 +186,26 @@ impl BlockReader {
             carry: Vec::new(),
             chunk: chunk.max(1),
             done: false,
+            failed: None,
         }
     }
 
     /// Fills `buf` with the next block; `Ok(false)` at the end of the stream.
     pub fn next_block(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
         buf.clear();
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         buf.append(&mut self.carry);
         while !self.done && (buf.len() < self.chunk || memchr::memrchr(b'\n', buf).is_none()) {
-            let want = (self.chunk.saturating_sub(buf.len())).max(OVERRUN_STEP);
-            let n = (&mut self.inner).take(want as u64).read_to_end(buf)?;
-            self.done = n == 0;
+            match read_step(&mut self.inner, buf) {
+                Ok(n) => self.done = n == 0,
+                Err(e) if buf.is_empty() => return Err(e),
+                Err(e) => {
+                    self.failed = Some(e);
+                    self.done = true;
+                }
+            }
         }
         if !self.done {
             if let Some(i) = memchr::memrchr(b'\n', buf) {
@@ -242,5 +271,27 @@ mod tests {
             }
             assert_eq!(all, text, "chunk {chunk}");
         }
+    }
+
+    /// Yields its data, then fails.
+    struct FailsAfter(std::io::Cursor<Vec<u8>>);
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_failing_stream_yields_what_it_decoded_then_the_error() {
+        let data = std::io::Cursor::new(b"a\nb\npartial".to_vec());
+        let mut r = BlockReader::new(Box::new(FailsAfter(data)), 1 << 20);
+        let mut buf = Vec::new();
+        assert!(r.next_block(&mut buf).unwrap());
+        assert_eq!(buf, b"a\nb\npartial");
+        assert!(r.next_block(&mut buf).is_err());
     }
 }

@@ -74,7 +74,9 @@ pub fn sniff(head: &[u8]) -> Format {
         .take(SNIFF_LINES);
     let mut saw_w3c_directive = false;
     for line in lines {
-        if line.contains(&0) {
+        // NULs after the header are a crashed or preallocated log: its lines are rejected
+        // one by one. NULs before any directive mean the file is not text.
+        if !saw_w3c_directive && line.contains(&0) {
             return Format::Unsupported("binary data".into());
         }
         if line.first() != Some(&b'#') {

@@ -5,8 +5,34 @@
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::ReportError;
+
+/// Temporary files not yet committed, removed if the run is interrupted.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PENDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Exit code after Ctrl-C / SIGTERM (128 + SIGINT, the shell convention).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// On Ctrl-C or SIGTERM (Ctrl-Break/close on Windows), removes every uncommitted temporary
+/// file and exits, so an interrupted run leaves neither a partial report nor a temp file.
+/// Committed files from an earlier run stay as they were.
+pub fn remove_temps_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        for temp in pending().drain(..) {
+            let _ = fs::remove_file(temp);
+        }
+        eprintln!("fbscope: interrupted; no report written");
+        std::process::exit(EXIT_INTERRUPTED);
+    });
+}
 
 /// A file being written; becomes visible under its name only on [`AtomicFile::commit`].
 pub struct AtomicFile {
@@ -19,6 +45,7 @@ impl AtomicFile {
     pub fn create(dir: &Path, name: &str) -> Result<Self, ReportError> {
         let target = dir.join(name);
         let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        pending().push(temp.clone());
         let file = File::create(&temp).map_err(|source| ReportError::Io {
             path: temp.clone(),
             source,
@@ -44,7 +71,9 @@ impl AtomicFile {
         let file = writer.into_inner().map_err(|e| err(e.into_error()))?;
         file.sync_all().map_err(err)?;
         drop(file);
-        fs::rename(&self.temp, &self.target).map_err(err)
+        let renamed = fs::rename(&self.temp, &self.target).map_err(err);
+        forget_pending(&self.temp);
+        renamed
     }
 }
 
@@ -62,8 +91,13 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if self.writer.take().is_some() {
             let _ = fs::remove_file(&self.temp);
+            forget_pending(&self.temp);
         }
     }
+}
+
+fn forget_pending(temp: &Path) {
+    pending().retain(|p| p != temp);
 }
 
 /// Creates `dir` if needed and proves it writable before any input is read.

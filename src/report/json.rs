@@ -89,12 +89,29 @@ pub fn document(analysis: &Analysis, taxonomy: &Taxonomy) -> Value {
         .iter()
         .map(|p| json!({"input": p.input, "position": p.position, "severity": p.severity_str(), "message": p.message}))
         .collect();
-    json!({
+    let mut doc = json!({
         "schema_version": SCHEMA_VERSION,
         "tool": format!("fbscope {}", env!("CARGO_PKG_VERSION")),
         "totals": totals,
         "categories": categories,
         "inventory": analysis.inputs.iter().map(inventory_entry).collect::<Vec<_>>(),
         "problems": problems,
-    })
+    });
+    defang_strings(&mut doc);
+    doc
+}
+
+/// Passes every string of the document (file names, servers, messages: all may come from
+/// logs or archive member names) through [`crate::sanitize::file_text`].
+fn defang_strings(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(clean) = crate::sanitize::file_text(s) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(defang_strings),
+        Value::Object(map) => map.values_mut().for_each(defang_strings),
+        _ => {}
+    }
 }

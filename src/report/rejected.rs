@@ -3,25 +3,22 @@
 use std::io::{self, Write};
 
 use crate::pipeline::InputReport;
+use crate::sanitize::file_text;
 
 pub fn write_rejected<W: Write>(mut out: W, inputs: &[InputReport]) -> io::Result<W> {
     for r in inputs.iter().filter(|r| r.tally.rejected > 0) {
-        writeln!(
-            out,
-            "# {}: {} rejected, first {} shown",
-            r.display,
-            r.tally.rejected,
-            r.rejections.len()
-        )?;
+        let file = file_text(&r.display);
+        let (total, shown) = (r.tally.rejected, r.rejections.len());
+        writeln!(out, "# {file}: {total} rejected, first {shown} shown")?;
         for rej in &r.rejections {
-            // Escape control characters so the file shows exactly one line per rejection.
+            // escape_debug keeps one line per rejection and makes control bytes visible.
+            let text = rej.text.escape_debug().to_string();
             writeln!(
                 out,
-                "{}:{}: {}: {}",
-                r.display,
+                "{file}:{}: {}: {}",
                 rej.position,
                 rej.reason,
-                rej.text.escape_debug()
+                file_text(&text)
             )?;
         }
     }

@@ -126,6 +126,14 @@ fn classify_line(
                 sink.record(line_no, &rec, &mut out.tally);
             }
         }
+        Err(_) if memchr::memchr(0, line).is_some() => {
+            reject(
+                out,
+                line_no,
+                "NUL bytes in the line (a crashed or preallocated log leaves these)".into(),
+                line,
+            );
+        }
         Err(found) => {
             let mut reason = format!("{found} values where #Fields declares {expected}");
             if header.assumed {
