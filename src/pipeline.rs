@@ -28,7 +28,7 @@ use crate::config::Config;
 use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
 use crate::grammar::Grammar;
-use crate::input::chunk::{self, BlockReader, ChunkData};
+use crate::input::chunk::{self, BlockReader};
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::{discover, Format, Input};
 use crate::parse::eventlog::{self, EventFormat, EventOutput};
@@ -134,34 +134,20 @@ fn run(
         }
         pool.install(|| reader.fill(&mut units));
         reader.fold(&mut units, &mut reports, &mut problems);
-        let scanned: Vec<(Unit, UnitResult)> = pool.install(|| {
+        // Buffers come back for reuse by the next window.
+        let scanned: Vec<(usize, u64, UnitResult, Vec<u8>)> = pool.install(|| {
             units
                 .into_par_iter()
                 .map(|u| {
-                    let r = scan_unit(
-                        &u,
-                        &inputs[u.input],
-                        &reports[u.input],
-                        &classifier,
-                        &finder,
-                        config,
-                    );
-                    (u, r)
+                    let (input, report) = (&inputs[u.input], &reports[u.input]);
+                    let r = scan_unit(&u, input, report, &classifier, &finder, config);
+                    (u.input, u.consumed, r, u.data)
                 })
                 .collect()
         });
-        for (unit, result) in scanned {
-            let consumed = unit.consumed;
-            merge_unit(
-                unit.input,
-                result,
-                &mut reports[unit.input],
-                &mut aggregates,
-                sink,
-            )?;
-            if let Some(buf) = unit.data.into_buffer() {
-                reader.recycle(buf);
-            }
+        for (input, consumed, result, buf) in scanned {
+            merge_unit(input, result, &mut reports[input], &mut aggregates, sink)?;
+            reader.recycle(buf);
             progress.inc(consumed);
         }
     }
@@ -266,14 +252,20 @@ fn is_web(format: &Format) -> bool {
 struct Unit {
     input: usize,
     range: Option<(u64, u64)>,
-    data: ChunkData,
-    /// Size of the plain file the range belongs to.
-    file_len: u64,
+    /// The chunk's bytes (a reused buffer); its lines start at `first`.
+    data: Vec<u8>,
+    first: usize,
     delta: HeaderDelta,
     start: Option<HeaderState>,
     error: Option<String>,
     /// Stored bytes this unit accounts for (progress).
     consumed: u64,
+}
+
+impl Unit {
+    fn lines(&self) -> &[u8] {
+        &self.data[self.first.min(self.data.len())..]
+    }
 }
 
 /// Cuts the inputs into windows of units, in input order, and reads them.
@@ -287,7 +279,6 @@ struct WindowReader<'a> {
     states: Vec<HeaderState>,
     pool: Vec<Vec<u8>>,
     chunk_bytes: usize,
-    file_len: u64,
 }
 
 impl<'a> WindowReader<'a> {
@@ -302,7 +293,6 @@ impl<'a> WindowReader<'a> {
             states: reports.iter().map(|r| initial_state(&r.format)).collect(),
             pool: Vec::new(),
             chunk_bytes,
-            file_len: 0,
         }
     }
 
@@ -317,8 +307,8 @@ impl<'a> WindowReader<'a> {
         Unit {
             input,
             range,
-            data: ChunkData::Owned(self.pool.pop().unwrap_or_default()),
-            file_len: self.file_len,
+            data: self.pool.pop().unwrap_or_default(),
+            first: 0,
             delta: HeaderDelta::default(),
             start: None,
             error: None,
@@ -363,7 +353,6 @@ impl<'a> WindowReader<'a> {
             match input.plain_path() {
                 Some(path) => {
                     let len = std::fs::metadata(path).map_or(input.stored_size, |m| m.len());
-                    self.file_len = len;
                     self.ranges = chunk::ranges(len, self.chunk_bytes).into_iter();
                 }
                 None => {
@@ -394,7 +383,7 @@ impl<'a> WindowReader<'a> {
             },
             || read_stream_units(stream, &mut streamed),
         );
-        units.retain(|u| u.range.is_some() || !u.data.bytes().is_empty() || u.error.is_some());
+        units.retain(|u| u.range.is_some() || !u.lines().is_empty() || u.error.is_some());
         if ended {
             self.stream = None;
             self.current = None;
@@ -431,18 +420,10 @@ fn read_range_unit(u: &mut Unit, input: &Input) {
     let (Some(path), Some((s, e))) = (input.plain_path(), u.range) else {
         return;
     };
-    let read = match chunk::map_range(path, s, e, u.file_len) {
-        Ok(Some(data)) => Ok(data),
-        Ok(None) => {
-            let mut buf = u.data.take_buffer();
-            chunk::read_range(path, s, e, &mut buf).map(|()| ChunkData::Owned(buf))
-        }
-        Err(err) => Err(err),
-    };
-    match read {
-        Ok(data) => {
-            u.data = data;
-            u.delta = HeaderDelta::scan(u.data.bytes());
+    match chunk::read_range(path, s, e, &mut u.data) {
+        Ok(first) => {
+            u.first = first;
+            u.delta = HeaderDelta::scan(u.lines());
         }
         Err(err) => u.error = Some(err.to_string()),
     }
@@ -454,14 +435,11 @@ fn read_stream_units(stream: &mut Option<BlockReader>, units: &mut [&mut Unit]) 
         return !units.is_empty();
     };
     for u in units.iter_mut() {
-        let mut buf = u.data.take_buffer();
-        let read = reader.next_block(&mut buf);
-        u.data = ChunkData::Owned(buf);
-        match read {
-            Ok(true) => u.delta = HeaderDelta::scan(u.data.bytes()),
+        match reader.next_block(&mut u.data) {
+            Ok(true) => u.delta = HeaderDelta::scan(&u.data),
             Ok(false) => return true,
             Err(e) => {
-                u.data = ChunkData::Owned(Vec::new());
+                u.data.clear();
                 u.error = Some(e.to_string());
                 return true;
             }
@@ -517,7 +495,7 @@ fn scan_unit(
         httperr: report.format == Format::HttpErr,
         findings: Vec::new(),
     };
-    let bytes = u.data.bytes();
+    let bytes = u.lines();
     let scan = scan_chunk(bytes, start, finder.find_iter(bytes), &mut sink);
     UnitResult {
         scan,

@@ -7,8 +7,6 @@
 
 use std::sync::Arc;
 
-use memchr::memmem;
-
 use super::layout::FieldLayout;
 
 /// One directive line, borrowed.
@@ -135,12 +133,11 @@ impl HeaderDelta {
     }
 }
 
-/// Offsets of the lines that start with `#`.
+/// Offsets of the lines that start with `#`. `#` is rare in web logs (browsers do not send
+/// URL fragments), so a single-byte search beats a two-byte `"\n#"` search, whose first
+/// byte occurs on every line.
 fn directive_starts(buf: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    let first = (buf.first() == Some(&b'#')).then_some(0);
-    first
-        .into_iter()
-        .chain(memmem::find_iter(buf, b"\n#").map(|p| p + 1))
+    memchr::memchr_iter(b'#', buf).filter(move |&p| p == 0 || buf[p - 1] == b'\n')
 }
 
 /// Drops a trailing `\r` (CRLF files).
