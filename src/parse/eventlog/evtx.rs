@@ -6,17 +6,13 @@
 //! truncated or recovered logs give all they can. Legacy `.Evt` logs (XP/2003) are a
 //! different format and are refused with a clear reason.
 
-use std::borrow::Cow;
-use std::fmt;
 use std::io::Read;
 
-use evtx::{EvtxParser, ParserSettings};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use evtx::{EvtxParser, ParserSettings, RenderedChunkItem};
 
 use super::dates::parse_utc;
 use super::sink::Sink;
-use super::templates;
+use super::{rendered, templates};
 use crate::input::Input;
 use crate::record::EventRecord;
 
@@ -100,21 +96,39 @@ fn read_records<T: Read + std::io::Seek>(parser: EvtxParser<T>, sink: &mut Sink)
     }
 }
 
+/// Renders a chunk at a time into one buffer (the path the crate's own `evtx_dump` takes):
+/// the per-record iterator allocates a buffer per record and cost 45% more than this on
+/// Security logs. `chunks_json_bytes` is `#[doc(hidden)]` ("CLI-internal"), so the crate is
+/// pinned to an exact version in Cargo.toml; the corpus test pins its counts.
 fn read_all<T: Read + std::io::Seek>(mut parser: EvtxParser<T>, sink: &mut Sink, seen: &mut u64) {
-    for (i, item) in parser.records_json_bytes().enumerate() {
-        *seen = i as u64;
-        let position = i as u64 + 1;
-        match item {
-            Ok(rec) => match serde_json::from_slice::<Doc<'_>>(&rec.data) {
-                Ok(doc) => sink.event(doc.into_record(position)),
-                Err(e) => sink.reject(
-                    position,
-                    format!("record {}: unreadable rendering: {e}", rec.event_record_id),
-                    &rec.data,
-                ),
-            },
-            Err(e) => sink.reject(position, error_text(&e), b""),
+    for chunk in parser.chunks_json_bytes(false) {
+        let mut start = 0;
+        for item in &chunk.items {
+            *seen += 1;
+            let position = *seen;
+            match item {
+                RenderedChunkItem::Record {
+                    event_record_id,
+                    end,
+                } => {
+                    let json = &chunk.data[start..end.saturating_sub(1).max(start)];
+                    start = *end;
+                    take(json, *event_record_id, position, sink);
+                }
+                RenderedChunkItem::Failed(e) => sink.reject(position, error_text(e), b""),
+            }
         }
+    }
+}
+
+fn take(json: &[u8], record_id: u64, position: u64, sink: &mut Sink) {
+    match rendered::extract(json) {
+        Ok(fields) => sink.event(record(fields, position)),
+        Err(e) => sink.reject(
+            position,
+            format!("record {record_id}: unreadable rendering: {e}"),
+            json,
+        ),
     }
 }
 
@@ -130,84 +144,17 @@ fn error_text(e: &evtx::err::EvtxError) -> String {
     text
 }
 
-/// The rendered record: only what is needed, everything else skipped by serde.
-/// Strings are borrowed from the rendering where they need no unescaping: most need none, and
-/// allocating every attribute and value made our side cost as much as the crate's rendering.
-#[derive(Deserialize)]
-struct Doc<'a> {
-    #[serde(rename = "Event", borrow)]
-    event: Event<'a>,
-}
-
-#[derive(Deserialize)]
-struct Event<'a> {
-    #[serde(rename = "System", default, borrow)]
-    system: Option<System<'a>>,
-    #[serde(rename = "EventData", default, borrow)]
-    event_data: Option<Node<'a>>,
-    #[serde(rename = "UserData", default, borrow)]
-    user_data: Option<Node<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct System<'a> {
-    #[serde(rename = "Provider", default, borrow)]
-    provider: Option<Node<'a>>,
-    #[serde(rename = "EventID", default, borrow)]
-    event_id: Option<Node<'a>>,
-    #[serde(rename = "Level", default, borrow)]
-    level: Option<Node<'a>>,
-    #[serde(rename = "TimeCreated", default, borrow)]
-    time_created: Option<Node<'a>>,
-    #[serde(rename = "Computer", default, borrow)]
-    computer: Option<Node<'a>>,
-}
-
-impl Doc<'_> {
-    fn into_record(self, position: u64) -> EventRecord {
-        let sys = self.event.system.unwrap_or_default();
-        let provider = sys
-            .provider
-            .as_ref()
-            .and_then(|p| p.attr("Name").or_else(|| p.attr("EventSourceName")))
-            .map(Cow::into_owned)
-            .unwrap_or_default();
-        let event_id = sys
-            .event_id
-            .as_ref()
-            .and_then(|n| n.text())
-            .and_then(|t| t.parse().ok());
-        let mut data = Vec::new();
-        for node in [&self.event.event_data, &self.event.user_data]
-            .into_iter()
-            .flatten()
-        {
-            node.strings(&mut data);
-        }
-        EventRecord {
-            position,
-            time: sys
-                .time_created
-                .as_ref()
-                .and_then(|n| n.attr("SystemTime"))
-                .and_then(|s| known_time(&s)),
-            level: level_name(
-                sys.level
-                    .as_ref()
-                    .and_then(|n| n.text())
-                    .map(Cow::into_owned),
-            ),
-            computer: sys
-                .computer
-                .as_ref()
-                .and_then(|n| n.text())
-                .map(Cow::into_owned)
-                .unwrap_or_default(),
-            message: templates::render(&provider, event_id, &data),
-            provider,
-            event_id,
-            data,
-        }
+/// Builds the event from the fields read out of the rendering.
+fn record(f: rendered::Extracted, position: u64) -> EventRecord {
+    EventRecord {
+        position,
+        time: f.system_time.as_deref().and_then(known_time),
+        level: level_name(f.level),
+        computer: f.computer,
+        message: templates::render(&f.provider, f.event_id, &f.data),
+        provider: f.provider,
+        event_id: f.event_id,
+        data: f.data,
     }
 }
 
@@ -233,135 +180,34 @@ pub fn level_name(level: Option<String>) -> String {
     }
 }
 
-/// A JSON value that keeps object keys in document order (the crate renders named `Data`
-/// elements as keys, and their order is the insertion-string order).
-#[derive(Debug, Clone, PartialEq)]
-enum Node<'a> {
-    Null,
-    Scalar(Cow<'a, str>),
-    List(Vec<Node<'a>>),
-    Map(Vec<(Cow<'a, str>, Node<'a>)>),
-}
-
-impl<'a> Node<'a> {
-    /// The value of an attribute (`{"#attributes": {"Name": ...}}`).
-    fn attr(&self, name: &str) -> Option<Cow<'a, str>> {
-        self.get("#attributes")?.get(name)?.text()
-    }
-
-    fn get(&self, key: &str) -> Option<&Node<'a>> {
-        match self {
-            Node::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// A scalar, or the `#text` of an element with attributes.
-    fn text(&self) -> Option<Cow<'a, str>> {
-        match self {
-            Node::Scalar(s) => Some(s.clone()),
-            Node::Map(_) => self.get("#text")?.text(),
-            _ => None,
-        }
-    }
-
-    /// Appends the insertion strings under this node, in order: scalars as they are, nulls
-    /// inside lists as empty strings, attributes and `Binary` skipped.
-    fn strings(&self, out: &mut Vec<String>) {
-        match self {
-            Node::Null => {}
-            Node::Scalar(s) => out.push(s.to_string()),
-            Node::List(items) => {
-                for item in items {
-                    match item {
-                        Node::Null => out.push(String::new()),
-                        other => other.strings(out),
-                    }
-                }
-            }
-            Node::Map(m) => {
-                for (k, v) in m {
-                    if k != "#attributes" && k != "Binary" {
-                        v.strings(out);
-                    }
-                }
-            }
-        }
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Node<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NodeVisitor(std::marker::PhantomData))
-    }
-}
-
-struct NodeVisitor<'a>(std::marker::PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for NodeVisitor<'a> {
-    type Value = Node<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Node<'a>, E> {
-        Ok(Node::Null)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Node<'a>, E> {
-        Ok(Node::Null)
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node<'a>, E> {
-        Ok(Node::Scalar(v.to_string().into()))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node<'a>, E> {
-        Ok(Node::Scalar(v.to_string().into()))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node<'a>, E> {
-        Ok(Node::Scalar(v.to_string().into()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node<'a>, E> {
-        Ok(Node::Scalar(v.to_string().into()))
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Node<'a>, E> {
-        Ok(Node::Scalar(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node<'a>, E> {
-        Ok(Node::Scalar(v.to_string().into()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Node<'a>, E> {
-        Ok(Node::Scalar(v.into()))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Node::List(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
-        let mut entries = Vec::new();
-        while let Some((Key(k), v)) = map.next_entry::<Key<'a>, Node<'a>>()? {
-            entries.push((k, v));
-        }
-        Ok(Node::Map(entries))
-    }
-}
-
-/// A map key, borrowed when it needs no unescaping (serde's own `Cow` always allocates).
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Node::deserialize(d)? {
-            Node::Scalar(s) => Ok(Key(s)),
-            _ => Err(de::Error::custom("map key is not a string")),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reference::Doc;
+
+    /// The fast reader gives what the serde reading gives, on every record of the corpus.
+    #[test]
+    fn fast_extraction_matches_serde_on_the_corpus() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/evtx");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            println!("skipping: ../shared/corpus not present");
+            return;
+        };
+        let mut compared = 0;
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let Ok(mut parser) = EvtxParser::from_path(&path) else {
+                continue;
+            };
+            for rec in parser.records_json_bytes().flatten() {
+                let doc: Doc<'_> = serde_json::from_slice(&rec.data).unwrap();
+                let fast = super::record(rendered::extract(&rec.data).unwrap(), 1);
+                assert_eq!(fast, doc.into_record(1), "{}", path.display());
+                compared += 1;
+            }
+        }
+        assert!(compared > 8000, "{compared}");
+    }
 
     fn record(json: &str) -> EventRecord {
         serde_json::from_str::<Doc<'_>>(json)
@@ -413,5 +259,223 @@ mod tests {
         assert_eq!(check_magic(&mut &head[..]), Err(LEGACY_EVT_REASON.into()));
         assert!(check_magic(&mut &b"ElfFile\0rest"[..]).is_ok());
         assert!(check_magic(&mut &b"short"[..]).is_err());
+    }
+}
+
+/// A serde reading of the rendering, kept as the reference that [`rendered::extract`] is
+/// checked against.
+#[cfg(test)]
+mod reference {
+    use super::*;
+    use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde::Deserialize;
+    use std::borrow::Cow;
+    use std::fmt;
+
+    /// The rendered record: only what is needed, everything else skipped by serde.
+    /// Strings are borrowed from the rendering where they need no unescaping: most need none, and
+    /// allocating every attribute and value made our side cost as much as the crate's rendering.
+    #[derive(Deserialize)]
+    pub struct Doc<'a> {
+        #[serde(rename = "Event", borrow)]
+        event: Event<'a>,
+    }
+
+    #[derive(Deserialize)]
+    struct Event<'a> {
+        #[serde(rename = "System", default, borrow)]
+        system: Option<System<'a>>,
+        #[serde(rename = "EventData", default, borrow)]
+        event_data: Option<Node<'a>>,
+        #[serde(rename = "UserData", default, borrow)]
+        user_data: Option<Node<'a>>,
+    }
+
+    #[derive(Deserialize, Default)]
+    struct System<'a> {
+        #[serde(rename = "Provider", default, borrow)]
+        provider: Option<Node<'a>>,
+        #[serde(rename = "EventID", default, borrow)]
+        event_id: Option<Node<'a>>,
+        #[serde(rename = "Level", default, borrow)]
+        level: Option<Node<'a>>,
+        #[serde(rename = "TimeCreated", default, borrow)]
+        time_created: Option<Node<'a>>,
+        #[serde(rename = "Computer", default, borrow)]
+        computer: Option<Node<'a>>,
+    }
+
+    impl Doc<'_> {
+        pub fn into_record(self, position: u64) -> EventRecord {
+            let sys = self.event.system.unwrap_or_default();
+            let provider = sys
+                .provider
+                .as_ref()
+                .and_then(|p| p.attr("Name").or_else(|| p.attr("EventSourceName")))
+                .map(Cow::into_owned)
+                .unwrap_or_default();
+            let event_id = sys
+                .event_id
+                .as_ref()
+                .and_then(|n| n.text())
+                .and_then(|t| t.parse().ok());
+            let mut data = Vec::new();
+            for node in [&self.event.event_data, &self.event.user_data]
+                .into_iter()
+                .flatten()
+            {
+                node.strings(&mut data);
+            }
+            EventRecord {
+                position,
+                time: sys
+                    .time_created
+                    .as_ref()
+                    .and_then(|n| n.attr("SystemTime"))
+                    .and_then(|s| known_time(&s)),
+                level: level_name(
+                    sys.level
+                        .as_ref()
+                        .and_then(|n| n.text())
+                        .map(Cow::into_owned),
+                ),
+                computer: sys
+                    .computer
+                    .as_ref()
+                    .and_then(|n| n.text())
+                    .map(Cow::into_owned)
+                    .unwrap_or_default(),
+                message: templates::render(&provider, event_id, &data),
+                provider,
+                event_id,
+                data,
+            }
+        }
+    }
+
+    /// A JSON value that keeps object keys in document order (the crate renders named `Data`
+    /// elements as keys, and their order is the insertion-string order).
+    #[derive(Debug, Clone, PartialEq)]
+    enum Node<'a> {
+        Null,
+        Scalar(Cow<'a, str>),
+        List(Vec<Node<'a>>),
+        Map(Vec<(Cow<'a, str>, Node<'a>)>),
+    }
+
+    impl<'a> Node<'a> {
+        /// The value of an attribute (`{"#attributes": {"Name": ...}}`).
+        fn attr(&self, name: &str) -> Option<Cow<'a, str>> {
+            self.get("#attributes")?.get(name)?.text()
+        }
+
+        fn get(&self, key: &str) -> Option<&Node<'a>> {
+            match self {
+                Node::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+                _ => None,
+            }
+        }
+
+        /// A scalar, or the `#text` of an element with attributes.
+        fn text(&self) -> Option<Cow<'a, str>> {
+            match self {
+                Node::Scalar(s) => Some(s.clone()),
+                Node::Map(_) => self.get("#text")?.text(),
+                _ => None,
+            }
+        }
+
+        /// Appends the insertion strings under this node, in order: scalars as they are, nulls
+        /// inside lists as empty strings, attributes and `Binary` skipped.
+        fn strings(&self, out: &mut Vec<String>) {
+            match self {
+                Node::Null => {}
+                Node::Scalar(s) => out.push(s.to_string()),
+                Node::List(items) => {
+                    for item in items {
+                        match item {
+                            Node::Null => out.push(String::new()),
+                            other => other.strings(out),
+                        }
+                    }
+                }
+                Node::Map(m) => {
+                    for (k, v) in m {
+                        if k != "#attributes" && k != "Binary" {
+                            v.strings(out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Node<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(NodeVisitor(std::marker::PhantomData))
+        }
+    }
+
+    struct NodeVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+    impl<'de: 'a, 'a> Visitor<'de> for NodeVisitor<'a> {
+        type Value = Node<'a>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Node<'a>, E> {
+            Ok(Node::Null)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Node<'a>, E> {
+            Ok(Node::Null)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node<'a>, E> {
+            Ok(Node::Scalar(v.to_string().into()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node<'a>, E> {
+            Ok(Node::Scalar(v.to_string().into()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node<'a>, E> {
+            Ok(Node::Scalar(v.to_string().into()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node<'a>, E> {
+            Ok(Node::Scalar(v.to_string().into()))
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Node<'a>, E> {
+            Ok(Node::Scalar(Cow::Borrowed(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Node<'a>, E> {
+            Ok(Node::Scalar(v.to_string().into()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Node<'a>, E> {
+            Ok(Node::Scalar(v.into()))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(Node::List(items))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
+            let mut entries = Vec::new();
+            while let Some((Key(k), v)) = map.next_entry::<Key<'a>, Node<'a>>()? {
+                entries.push((k, v));
+            }
+            Ok(Node::Map(entries))
+        }
+    }
+
+    /// A map key, borrowed when it needs no unescaping (serde's own `Cow` always allocates).
+    struct Key<'a>(Cow<'a, str>);
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            match Node::deserialize(d)? {
+                Node::Scalar(s) => Ok(Key(s)),
+                _ => Err(de::Error::custom("map key is not a string")),
+            }
+        }
     }
 }

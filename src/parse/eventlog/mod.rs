@@ -11,6 +11,7 @@ mod evtx;
 mod general;
 mod named;
 mod pscsv;
+mod rendered;
 mod rows;
 mod sink;
 mod sniff;

@@ -1,0 +1,439 @@
+//! Reading the `evtx` crate's compact JSON rendering of one record: only the fields an
+//! [`EventRecord`](crate::record::EventRecord) needs, in one pass, allocating only for the
+//! values kept.
+//!
+//! A general JSON parser (serde building a tree of every attribute) cost as much as the
+//! crate's own rendering; this walker skips what it does not need at memchr speed. Its
+//! results are checked against a serde-based reading of every corpus record in the tests.
+
+use std::borrow::Cow;
+
+/// What is taken from one rendered record.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Extracted {
+    /// `System/Provider/@Name`, else `@EventSourceName`.
+    pub provider: String,
+    pub event_id: Option<u32>,
+    /// The numeric level as written.
+    pub level: Option<String>,
+    /// `System/TimeCreated/@SystemTime`.
+    pub system_time: Option<String>,
+    pub computer: String,
+    /// `EventData` then `UserData` values, in document order: scalars as written, `null`
+    /// list items as empty strings, attributes and `Binary` skipped.
+    pub data: Vec<String>,
+}
+
+/// Where the walker is, which decides what a value means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum At {
+    Root,
+    Event,
+    System,
+    Provider,
+    ProviderAttrs,
+    EventId,
+    Level,
+    Computer,
+    Time,
+    TimeAttrs,
+    Data,
+}
+
+/// Reads one rendered record.
+pub fn extract(json: &[u8]) -> Result<Extracted, String> {
+    // Validated once here, so that strings are slices of `text` with no check of their own.
+    let text = std::str::from_utf8(json).map_err(|e| format!("bad UTF-8 in rendering: {e}"))?;
+    let mut w = Walker {
+        s: text,
+        b: json,
+        i: 0,
+    };
+    let mut out = Extracted::default();
+    let mut source_name = String::new();
+    w.value(At::Root, &mut out, &mut source_name)?;
+    if out.provider.is_empty() {
+        out.provider = source_name;
+    }
+    Ok(out)
+}
+
+struct Walker<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+/// Strings shorter than this are scanned byte by byte; `memchr` pays off past it.
+const SHORT_SCAN: usize = 32;
+
+/// The first `"` or `\\` at or after `from`.
+fn quote_or_escape(b: &[u8], from: usize) -> Option<usize> {
+    let short = b.len().min(from + SHORT_SCAN);
+    if let Some(j) = b[from..short].iter().position(|&c| c == b'"' || c == b'\\') {
+        return Some(from + j);
+    }
+    memchr::memchr2(b'"', b'\\', &b[short..]).map(|j| short + j)
+}
+
+impl<'a> Walker<'a> {
+    fn value(&mut self, at: At, out: &mut Extracted, source: &mut String) -> Result<(), String> {
+        self.ws();
+        match self.peek()? {
+            b'{' => self.object(at, out, source),
+            b'[' if at == At::Data => self.data_list(out),
+            b'[' => self.skip(),
+            _ if at == At::Data => {
+                if let Some(s) = self.scalar()? {
+                    out.data.push(s.into_owned());
+                }
+                Ok(())
+            }
+            _ => {
+                let s = self.scalar()?;
+                let s = s.as_deref();
+                match at {
+                    At::EventId => out.event_id = s.and_then(|s| s.parse().ok()),
+                    At::Level => out.level = s.map(str::to_string),
+                    At::Computer => out.computer = s.unwrap_or_default().to_string(),
+                    _ => {}
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn object(&mut self, at: At, out: &mut Extracted, source: &mut String) -> Result<(), String> {
+        self.expect(b'{')?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            let key = self.string()?;
+            self.ws();
+            self.expect(b':')?;
+            match child(at, &key) {
+                Some(Child::Into(next)) => self.value(next, out, source)?,
+                Some(Child::Take(slot)) => {
+                    self.ws();
+                    let v = self.scalar_or_skip()?;
+                    if let Some(v) = v {
+                        match slot {
+                            Slot::ProviderName => out.provider = v.into_owned(),
+                            Slot::SourceName => *source = v.into_owned(),
+                            Slot::SystemTime => out.system_time = Some(v.into_owned()),
+                        }
+                    }
+                }
+                None => self.skip()?,
+            }
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Ok(()),
+                c => return Err(self.error(c, "',' or '}'")),
+            }
+        }
+    }
+
+    /// A list inside the data: `null` items are empty strings.
+    fn data_list(&mut self, out: &mut Extracted) -> Result<(), String> {
+        self.expect(b'[')?;
+        self.ws();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.b[self.i..].starts_with(b"null") {
+                self.i += 4;
+                out.data.push(String::new());
+            } else {
+                self.value(At::Data, out, &mut String::new())?;
+            }
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b']' => return Ok(()),
+                c => return Err(self.error(c, "',' or ']'")),
+            }
+        }
+    }
+
+    /// A string, number or literal as text; `None` for `null`. Objects and lists are errors.
+    fn scalar(&mut self) -> Result<Option<Cow<'a, str>>, String> {
+        match self.peek()? {
+            b'"' => self.string().map(Some),
+            b'n' => self.literal(b"null").map(|_| None),
+            b't' => self.literal(b"true").map(|_| Some("true".into())),
+            b'f' => self.literal(b"false").map(|_| Some("false".into())),
+            b'-' | b'0'..=b'9' => Ok(Some(self.number())),
+            c => Err(self.error(c, "a value")),
+        }
+    }
+
+    /// A scalar, or `None` after skipping an object or list.
+    fn scalar_or_skip(&mut self) -> Result<Option<Cow<'a, str>>, String> {
+        match self.peek()? {
+            b'{' | b'[' => self.skip().map(|_| None),
+            _ => self.scalar(),
+        }
+    }
+
+    fn number(&mut self) -> Cow<'a, str> {
+        let start = self.i;
+        while self.i < self.b.len()
+            && matches!(
+                self.b[self.i],
+                b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+            )
+        {
+            self.i += 1;
+        }
+        // ASCII by construction.
+        String::from_utf8_lossy(&self.b[start..self.i])
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), String> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(format!("bad literal at byte {}", self.i))
+        }
+    }
+
+    /// A JSON string, borrowed when it has no escapes.
+    fn string(&mut self) -> Result<Cow<'a, str>, String> {
+        self.expect(b'"')?;
+        let start = self.i;
+        let end = quote_or_escape(self.b, start).ok_or("unterminated string")?;
+        if self.b[end] == b'"' {
+            self.i = end + 1;
+            // Both ends are ASCII quotes, so the slice is on character boundaries.
+            return self
+                .s
+                .get(start..end)
+                .map(Cow::Borrowed)
+                .ok_or_else(|| "bad string bounds".into());
+        }
+        self.i = start;
+        self.escaped_string().map(Cow::Owned)
+    }
+
+    fn escaped_string(&mut self) -> Result<String, String> {
+        let mut out = Vec::new();
+        loop {
+            let j = memchr::memchr2(b'"', b'\\', &self.b[self.i..]).ok_or("unterminated string")?;
+            out.extend_from_slice(&self.b[self.i..self.i + j]);
+            self.i += j;
+            if self.next()? == b'"' {
+                return String::from_utf8(out).map_err(|e| format!("bad UTF-8 in string: {e}"));
+            }
+            let c = match self.next()? {
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'u' => self.unicode_escape()?,
+                c @ (b'"' | b'\\' | b'/') => c as char,
+                c => return Err(self.error(c, "an escape")),
+            };
+            let mut tmp = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+        }
+    }
+
+    /// `\uXXXX`, with a following `\uXXXX` low surrogate when the first is high.
+    fn unicode_escape(&mut self) -> Result<char, String> {
+        let hi = self.hex4()?;
+        if (0xD800..0xDC00).contains(&hi) && self.b[self.i..].starts_with(b"\\u") {
+            self.i += 2;
+            let lo = self.hex4()?;
+            let c = 0x10000
+                + ((u32::from(hi) - 0xD800) << 10)
+                + (u32::from(lo).wrapping_sub(0xDC00) & 0x3FF);
+            return Ok(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
+        Ok(char::from_u32(u32::from(hi)).unwrap_or(char::REPLACEMENT_CHARACTER))
+    }
+
+    fn hex4(&mut self) -> Result<u16, String> {
+        let digits = self.b.get(self.i..self.i + 4).ok_or("short \\u escape")?;
+        let text = std::str::from_utf8(digits).map_err(|_| "bad \\u escape")?;
+        let v = u16::from_str_radix(text, 16).map_err(|_| "bad \\u escape")?;
+        self.i += 4;
+        Ok(v)
+    }
+
+    /// Skips one value of any kind.
+    fn skip(&mut self) -> Result<(), String> {
+        self.ws();
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'{' | b'[' => self.skip_nested(),
+            _ => self.scalar().map(|_| ()),
+        }
+    }
+
+    /// Skips a whole object or list, minding strings (the skipped parts are short).
+    fn skip_nested(&mut self) -> Result<(), String> {
+        let mut depth = 0usize;
+        while let Some(&c) = self.b.get(self.i) {
+            match c {
+                b'"' => self.skip_string_body()?,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.i += 1;
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+            self.i += 1;
+        }
+        Err("unterminated object".into())
+    }
+
+    /// From a string's opening quote to its closing quote.
+    fn skip_string_body(&mut self) -> Result<(), String> {
+        let mut j = self.i + 1;
+        loop {
+            j = quote_or_escape(self.b, j).ok_or("unterminated string")?;
+            if self.b[j] == b'"' {
+                self.i = j;
+                return Ok(());
+            }
+            // An escape: its second byte is never the closing quote.
+            j += 2;
+            if j >= self.b.len() {
+                return Err("unterminated string".into());
+            }
+        }
+    }
+
+    fn ws(&mut self) {
+        while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self) -> Result<u8, String> {
+        self.b
+            .get(self.i)
+            .copied()
+            .ok_or_else(|| "unexpected end of JSON".into())
+    }
+
+    fn next(&mut self) -> Result<u8, String> {
+        let c = self.peek()?;
+        self.i += 1;
+        Ok(c)
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), String> {
+        match self.next()? {
+            got if got == c => Ok(()),
+            got => Err(self.error(got, &format!("'{}'", c as char))),
+        }
+    }
+
+    fn error(&self, got: u8, wanted: &str) -> String {
+        format!(
+            "bad JSON at byte {}: found {:?}, expected {wanted}",
+            self.i, got as char
+        )
+    }
+}
+
+/// What a key leads to.
+enum Child {
+    Into(At),
+    Take(Slot),
+}
+
+#[derive(Clone, Copy)]
+enum Slot {
+    ProviderName,
+    SourceName,
+    SystemTime,
+}
+
+fn child(at: At, key: &str) -> Option<Child> {
+    use At::*;
+    Some(match (at, key) {
+        (Root, "Event") => Child::Into(Event),
+        (Event, "System") => Child::Into(System),
+        (Event, "EventData" | "UserData") => Child::Into(Data),
+        (System, "Provider") => Child::Into(Provider),
+        (System, "EventID") => Child::Into(EventId),
+        (System, "Level") => Child::Into(Level),
+        (System, "Computer") => Child::Into(Computer),
+        (System, "TimeCreated") => Child::Into(Time),
+        (Provider, "#attributes") => Child::Into(ProviderAttrs),
+        (ProviderAttrs, "Name") => Child::Take(Slot::ProviderName),
+        (ProviderAttrs, "EventSourceName") => Child::Take(Slot::SourceName),
+        (Time, "#attributes") => Child::Into(TimeAttrs),
+        (TimeAttrs, "SystemTime") => Child::Take(Slot::SystemTime),
+        (EventId | Level | Computer, "#text") => Child::Into(at),
+        (Data, "#attributes" | "Binary") => return None,
+        (Data, _) => Child::Into(Data),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_fields_and_skips_the_rest() {
+        let json = br##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"MSExchange Availability","Guid":"{g}"}},"EventID":{"#attributes":{"Qualifiers":49156},"#text":4002},"Version":0,"Level":2,"TimeCreated":{"#attributes":{"SystemTime":"2016-10-07T16:38:24.1Z"}},"Execution":{"#attributes":{"ProcessID":1}},"Computer":"EX01","Security":null},"EventData":{"Data":{"#text":["a\"b\\c\u00e9\ud83d\ude00",null,"",7]},"Binary":"00"}}}"##;
+        let e = extract(json).unwrap();
+        assert_eq!(e.provider, "MSExchange Availability");
+        assert_eq!(e.event_id, Some(4002));
+        assert_eq!(e.level.as_deref(), Some("2"));
+        assert_eq!(e.system_time.as_deref(), Some("2016-10-07T16:38:24.1Z"));
+        assert_eq!(e.computer, "EX01");
+        assert_eq!(e.data, ["a\"b\\cé😀", "", "", "7"]);
+    }
+
+    #[test]
+    fn source_name_stands_in_for_a_missing_name() {
+        let json = br##"{"Event":{"System":{"Provider":{"#attributes":{"EventSourceName":"Old"}},"EventID":5},"UserData":{"Foo":{"A":"x","B":{"C":"y"}}}}}"##;
+        let e = extract(json).unwrap();
+        assert_eq!((e.provider.as_str(), e.event_id), ("Old", Some(5)));
+        assert_eq!(e.data, ["x", "y"]);
+    }
+
+    #[test]
+    fn broken_json_is_an_error_not_a_panic() {
+        for bad in [
+            &b""[..],
+            b"{",
+            b"{\"Event\":",
+            b"{\"Event\":{\"System\":[}",
+            b"{\"a\":\"\\u12\"}",
+            b"[1,2",
+        ] {
+            assert!(extract(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_json_soup(parts in proptest::collection::vec(
+            proptest::sample::select(vec!["{", "}", "[", "]", "\"", "\\", "\\u", "d83d", ":", ",", "null", "1", "\"Event\"", "\"System\"", "\"EventData\"", "\"#attributes\"", "\"Name\"", "\"EventID\"", "\"#text\"", "é", " "]),
+            0..60,
+        )) {
+            let _ = extract(parts.concat().as_bytes());
+        }
+    }
+}
