@@ -1,11 +1,13 @@
 //! Recognising event-log exports from their first bytes, strictly: a W3C log, an Exchange
 //! CSV log or a random CSV/text file must never be taken for one.
 
+use super::dates::parse_stamp;
 use super::evtx::{is_legacy_evt, EVTX_MAGIC};
 use super::named::has_event_properties;
 use super::pscsv::header_delimiter;
 use super::rows::{trim, Row, RowReader};
 use super::text::decode_head;
+use super::time::DateOrder;
 use super::transcript::{cmdlet_in, list_pair};
 use super::EventFormat;
 
@@ -122,8 +124,7 @@ fn sniff_viewer(body: &str, display: &str) -> Option<EventFormat> {
             Ok(Some(Row::Fields { .. })) => {
                 let id = trim(rows.field(3).unwrap_or_default());
                 let numeric = !id.is_empty() && id.iter().all(u8::is_ascii_digit);
-                let date = rows.field(1).unwrap_or_default();
-                return (rows.len() >= 5 && numeric && date.iter().any(u8::is_ascii_digit))
+                return (rows.len() >= 5 && numeric && is_date_time(&rows.text(1)))
                     .then_some(format);
             }
             // A head cut inside the first row's message: judge the row by its first line.
@@ -142,6 +143,13 @@ fn sniff_viewer(body: &str, display: &str) -> Option<EventFormat> {
     let named =
         (delim == b',' && lower.ends_with(".csv")) || (delim == b'\t' && lower.ends_with(".txt"));
     (known || named && header_line.to_ascii_lowercase().contains("event")).then_some(format)
+}
+
+/// A date with a time of day, in either day/month order.
+fn is_date_time(s: &str) -> bool {
+    [DateOrder::Mdy, DateOrder::Dmy]
+        .into_iter()
+        .any(|o| parse_stamp(s, o).is_some())
 }
 
 /// `Log Name:` and `Event ID:` lines near the top.
@@ -240,6 +248,8 @@ mod tests {
             None
         );
         assert_eq!(sniff(b"hello world\n", "x.txt"), None);
+        let dated = "name,date,city,count,category\nfoo,2020-01-01,x,5,y\n";
+        assert_eq!(sniff(dated.as_bytes(), "sales.csv"), None);
         assert_eq!(sniff(b"", "x"), None);
         assert_eq!(sniff(b"<html><body>Event</body></html>", "x.xml"), None);
         assert_eq!(sniff(b"<Objs xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><Obj><S>x</S></Obj></Objs>", "x.xml"), None);

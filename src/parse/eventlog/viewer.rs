@@ -38,7 +38,7 @@ pub fn parse(
     let mut clock = Clock::new(opts.tz, order);
     let (stream, count) = open_text(input)?;
     read_rows(stream, delim, &mut clock, sink).map_err(|e| format!("read error: {e}"))?;
-    if sink.records() > 0 {
+    if survey.ambiguous_shape > 0 && sink.records() > 0 {
         sink.note(why);
     }
     clock.finish(sink);
