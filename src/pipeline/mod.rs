@@ -1,0 +1,239 @@
+//! The one home of parallelism: inputs are sniffed in parallel, then web logs are read and
+//! parsed in windows of line-aligned chunks, then event-log exports in windows of whole inputs.
+//!
+//! [`window`] holds the web-log pass (four steps per window of chunks), [`events`] the
+//! event-log pass. Results are always merged by input (and chunk) order, never by completion
+//! order, so the output is the same for any thread count. Event-log exports are not cut into chunks (EVTX chunks, quoted multi-line CSV rows and XML
+//! elements do not split at line ends): each is parsed and classified whole by one worker,
+//! `threads` inputs at a time, and the results are merged in input order after the web logs.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::aggregate::Aggregates;
+use crate::config::Config;
+use crate::error::{ReportError, RunError};
+use crate::finding::Finding;
+use crate::grammar::Grammar;
+use crate::input::limits::SNIFF_BYTES;
+use crate::input::{discover, Format, Input};
+use crate::problem::{Problem, Severity};
+use crate::tally::{Rejection, Tally};
+
+mod events;
+mod window;
+
+/// How the inventory note about data before any `#Fields` starts.
+const ASSUMED_NOTE: &str = "no #Fields before line";
+
+/// What one input contributed.
+#[derive(Debug, Clone)]
+pub struct InputReport {
+    pub display: String,
+    pub format: Format,
+    pub server: String,
+    pub site: String,
+    pub tally: Tally,
+    pub rejections: Vec<Rejection>,
+    pub failed: bool,
+    pub notes: Vec<String>,
+}
+
+/// The result of a run (findings themselves went to the caller's sink as they came).
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub inputs: Vec<InputReport>,
+    pub problems: Vec<Problem>,
+    pub aggregates: Aggregates,
+    pub totals: Tally,
+    pub elapsed: Duration,
+    pub threads: usize,
+}
+
+impl Analysis {
+    /// True when an input could not be read completely (exit code 2).
+    pub fn any_input_failed(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Failed)
+    }
+}
+
+/// Receives every finding in output order, with the display name of its input.
+pub type FindingSink<'a> = dyn FnMut(&Finding, &str) -> Result<(), ReportError> + 'a;
+
+/// Runs an analysis with `config.threads` workers.
+pub fn analyze(
+    config: &Config,
+    grammar: &Grammar,
+    sink: &mut FindingSink<'_>,
+) -> Result<Analysis, RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|e| RunError::Threads {
+            threads: config.threads,
+            reason: e.to_string(),
+        })?;
+    run(&pool, config, grammar, sink)
+}
+
+/// What the passes share, read-only.
+struct Context<'a> {
+    pool: &'a rayon::ThreadPool,
+    config: &'a Config,
+    grammar: &'a Grammar,
+    inputs: &'a [Input],
+    progress: &'a ProgressBar,
+}
+
+/// What the passes fill in, per input in input order.
+struct Collected {
+    reports: Vec<InputReport>,
+    problems: Vec<Problem>,
+    aggregates: Aggregates,
+}
+
+/// Runs on the calling thread (which alone touches the sink); the parallel steps run in `pool`.
+fn run(
+    pool: &rayon::ThreadPool,
+    config: &Config,
+    grammar: &Grammar,
+    sink: &mut FindingSink<'_>,
+) -> Result<Analysis, RunError> {
+    let started = Instant::now();
+    let discovery = discover(&config.paths, config.server_name.as_deref())?;
+    let inputs = discovery.inputs;
+    let mut out = Collected {
+        reports: Vec::new(),
+        problems: discovery.problems,
+        aggregates: Aggregates::default(),
+    };
+    out.reports = sniff_all(pool, &inputs, &mut out.problems);
+    let progress = progress_bar(config, &inputs, &out.reports);
+    let ctx = Context {
+        pool,
+        config,
+        grammar,
+        inputs: &inputs,
+        progress: &progress,
+    };
+    window::web_pass(&ctx, &mut out, sink)?;
+    events::event_pass(&ctx, &mut out, sink)?;
+    progress.finish_and_clear();
+    finish_reports(&mut out.reports, &mut out.problems);
+    let mut totals = Tally::default();
+    out.reports.iter().for_each(|r| totals.merge(&r.tally));
+    Ok(Analysis {
+        inputs: out.reports,
+        problems: out.problems,
+        aggregates: out.aggregates,
+        totals,
+        elapsed: started.elapsed(),
+        threads: config.threads,
+    })
+}
+
+/// Detects every input's format (in parallel) and opens its report; unreadable and skipped
+/// inputs become problems.
+fn sniff_all(
+    pool: &rayon::ThreadPool,
+    inputs: &[Input],
+    problems: &mut Vec<Problem>,
+) -> Vec<InputReport> {
+    let formats: Vec<Result<Format, String>> =
+        pool.install(|| inputs.par_iter().map(sniff_input).collect());
+    for (input, format) in inputs.iter().zip(&formats) {
+        match format {
+            Err(e) => problems.push(Problem::failed(&input.display, e.clone())),
+            Ok(Format::Unsupported(why)) => {
+                problems.push(Problem::note(&input.display, format!("skipped: {why}")))
+            }
+            Ok(_) => {}
+        }
+    }
+    inputs
+        .iter()
+        .zip(&formats)
+        .map(|(i, f)| new_report(i, f))
+        .collect()
+}
+
+fn sniff_input(input: &Input) -> Result<Format, String> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let reader = input.open().map_err(|e| e.to_string())?;
+    let sniff = |head: &[u8]| crate::input::sniff::sniff_input(head, &input.display);
+    match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+        Ok(_) => Ok(sniff(&head)),
+        // A stream that fails early (truncated gzip) may still have a readable head.
+        Err(e) if !head.is_empty() => Ok(sniff(&head)).and_then(|f| match f {
+            Format::Unsupported(_) => Err(e.to_string()),
+            f => Ok(f),
+        }),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn new_report(input: &Input, format: &Result<Format, String>) -> InputReport {
+    InputReport {
+        display: input.display.clone(),
+        format: format.clone().unwrap_or_else(Format::Unsupported),
+        server: input.server.clone(),
+        site: input.site.clone(),
+        tally: Tally::default(),
+        rejections: Vec::new(),
+        failed: format.is_err(),
+        notes: Vec::new(),
+    }
+}
+
+fn progress_bar(config: &Config, inputs: &[Input], reports: &[InputReport]) -> ProgressBar {
+    if !config.progress {
+        return ProgressBar::hidden();
+    }
+    let total: u64 = inputs
+        .iter()
+        .zip(reports)
+        .filter(|(_, r)| is_web(&r.format) || matches!(r.format, Format::Event(_)))
+        .map(|(i, _)| i.stored_size)
+        .sum();
+    let bar = ProgressBar::new(total);
+    let style = ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+    );
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn is_web(format: &Format) -> bool {
+    matches!(format, Format::Iis | Format::HttpErr)
+}
+
+/// Notes per input once all its chunks are merged.
+fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
+    for r in reports.iter_mut() {
+        let t = &r.tally;
+        debug_assert!(t.is_balanced(), "{}: {t:?}", r.display);
+        if t.tolerated > 0 {
+            r.notes.push(format!(
+                "{} lines split tolerantly (blank runs or quoted values)",
+                t.tolerated
+            ));
+        }
+        if t.rejected > 0 {
+            r.notes
+                .push(format!("{} lines rejected (see rejected.txt)", t.rejected));
+        }
+        for note in &r.notes {
+            if note.starts_with(ASSUMED_NOTE) {
+                problems.push(Problem::note(&r.display, note.clone()));
+            }
+        }
+        if let Format::Unsupported(why) = &r.format {
+            r.notes.insert(0, format!("skipped: {why}"));
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The web-log pass: IIS and HTTPERR inputs cut into windows of line-aligned chunks.
+//!
+//! Each window goes through four steps: (1) in parallel, fill the chunk buffers and find
+//! their directive lines; (2) in order, fold the directives so each chunk knows the
+//! `#Fields` in force at its start; (3) in parallel, scan the chunks; (4) in order, merge the
+//! partial results (line numbers, tallies, findings). Results are merged by (input, chunk)
+//! key, never by completion order, so the output is the same for any thread count; memory is
+//! bounded by the window (chunks in flight × chunk size) plus the findings of one window.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::{is_web, Collected, Context, FindingSink, InputReport, ASSUMED_NOTE};
+use crate::aggregate::Aggregates;
+use crate::classify::freebusy::CandidateFinder;
+use crate::classify::web::WebSink;
+use crate::classify::Classifier;
+use crate::config::Config;
+use crate::error::ReportError;
+use crate::finding::Finding;
+use crate::input::chunk::{self, BlockReader};
+use crate::input::{Format, Input};
+use crate::parse::w3c::header::{HeaderDelta, HeaderState};
+use crate::parse::w3c::layout::{FieldLayout, HTTPERR_DEFAULT_FIELDS};
+use crate::parse::w3c::scan::{scan_chunk, ScanOutput};
+use crate::problem::Problem;
+use crate::tally::REJECTED_KEPT_PER_INPUT;
+
+/// Chunks per window per thread: enough to balance uneven chunks, few enough to bound memory.
+const CHUNKS_PER_THREAD: usize = 4;
+
+/// Reads, scans and merges every web-log input, window by window.
+pub(super) fn web_pass(
+    ctx: &Context<'_>,
+    out: &mut Collected,
+    sink: &mut FindingSink<'_>,
+) -> Result<(), ReportError> {
+    let classifier = Classifier::new(ctx.grammar);
+    let finder = CandidateFinder::new();
+    let mut reader = WindowReader::new(ctx.inputs, &out.reports, ctx.config.chunk_bytes);
+    let window = CHUNKS_PER_THREAD * ctx.config.threads.max(1);
+    loop {
+        let mut units = reader.next_window(window);
+        if units.is_empty() {
+            return Ok(());
+        }
+        ctx.pool.install(|| reader.fill(&mut units));
+        reader.fold(&mut units, &mut out.reports, &mut out.problems);
+        let reports = &out.reports;
+        let scanned: Vec<(usize, u64, UnitResult, Vec<u8>)> = ctx.pool.install(|| {
+            units
+                .into_par_iter()
+                .map(|u| {
+                    let (input, report) = (&ctx.inputs[u.input], &reports[u.input]);
+                    let r = scan_unit(&u, input, report, &classifier, &finder, ctx.config);
+                    (u.input, u.consumed, r, u.data)
+                })
+                .collect()
+        });
+        for (input, consumed, result, buf) in scanned {
+            merge_unit(
+                input,
+                result,
+                &mut out.reports[input],
+                &mut out.aggregates,
+                sink,
+            )?;
+            // Buffers come back for reuse by the next window.
+            reader.recycle(buf);
+            ctx.progress.inc(consumed);
+        }
+    }
+}
+
+/// A chunk of one input, in flight.
+struct Unit {
+    input: usize,
+    range: Option<(u64, u64)>,
+    /// The chunk's bytes (a reused buffer); its lines start at `first`.
+    data: Vec<u8>,
+    first: usize,
+    delta: HeaderDelta,
+    start: Option<HeaderState>,
+    error: Option<String>,
+    /// Stored bytes this unit accounts for (progress).
+    consumed: u64,
+}
+
+impl Unit {
+    fn lines(&self) -> &[u8] {
+        &self.data[self.first.min(self.data.len())..]
+    }
+}
+
+/// Cuts the inputs into windows of units, in input order, and reads them.
+struct WindowReader<'a> {
+    inputs: &'a [Input],
+    web: Vec<bool>,
+    next_input: usize,
+    current: Option<usize>,
+    ranges: std::vec::IntoIter<(u64, u64)>,
+    stream: Option<BlockReader>,
+    states: Vec<HeaderState>,
+    pool: Vec<Vec<u8>>,
+    chunk_bytes: usize,
+}
+
+impl<'a> WindowReader<'a> {
+    fn new(inputs: &'a [Input], reports: &[InputReport], chunk_bytes: usize) -> Self {
+        WindowReader {
+            inputs,
+            web: reports.iter().map(|r| is_web(&r.format)).collect(),
+            next_input: 0,
+            current: None,
+            ranges: Vec::new().into_iter(),
+            stream: None,
+            states: reports.iter().map(|r| initial_state(&r.format)).collect(),
+            pool: Vec::new(),
+            chunk_bytes,
+        }
+    }
+
+    /// Keeps a buffer for reuse, emptied: a stream slot left unfilled must never show the
+    /// bytes of an earlier chunk.
+    fn recycle(&mut self, mut buf: Vec<u8>) {
+        buf.clear();
+        self.pool.push(buf);
+    }
+
+    fn unit(&mut self, input: usize, range: Option<(u64, u64)>) -> Unit {
+        Unit {
+            input,
+            range,
+            data: self.pool.pop().unwrap_or_default(),
+            first: 0,
+            delta: HeaderDelta::default(),
+            start: None,
+            error: None,
+            consumed: range.map_or(0, |(s, e)| e - s),
+        }
+    }
+
+    /// The next units: ranges of plain files; for a stream, slots for its next blocks. A
+    /// window ends with an unfinished stream, so every input's chunks stay in order. Empty
+    /// only when every input has been read.
+    fn next_window(&mut self, cap: usize) -> Vec<Unit> {
+        let mut units = Vec::new();
+        while units.len() < cap {
+            let Some(i) = self.current.or_else(|| self.advance()) else {
+                break;
+            };
+            if let Some(range) = self.ranges.next() {
+                let u = self.unit(i, Some(range));
+                units.push(u);
+            } else if self.stream.is_some() {
+                while units.len() < cap {
+                    let u = self.unit(i, None);
+                    units.push(u);
+                }
+            } else {
+                self.current = None;
+            }
+        }
+        units
+    }
+
+    /// Moves to the next web-log input and prepares its ranges or its stream.
+    fn advance(&mut self) -> Option<usize> {
+        while self.next_input < self.inputs.len() {
+            let i = self.next_input;
+            self.next_input += 1;
+            if !self.web[i] {
+                continue;
+            }
+            let input = &self.inputs[i];
+            self.current = Some(i);
+            match input.plain_path() {
+                Some(path) => {
+                    let len = std::fs::metadata(path).map_or(input.stored_size, |m| m.len());
+                    self.ranges = chunk::ranges(len, self.chunk_bytes).into_iter();
+                }
+                None => {
+                    let reader: Box<dyn Read + Send> = match input.open() {
+                        Ok(r) => r,
+                        Err(e) => Box::new(FailingReader(e.to_string())),
+                    };
+                    self.stream = Some(BlockReader::new(reader, self.chunk_bytes));
+                }
+            }
+            return Some(i);
+        }
+        None
+    }
+
+    /// Step 1: reads every unit's bytes (ranges in parallel, the stream's blocks in order
+    /// meanwhile) and finds their directives.
+    fn fill(&mut self, units: &mut Vec<Unit>) {
+        let inputs = self.inputs;
+        let (mut ranged, mut streamed): (Vec<&mut Unit>, Vec<&mut Unit>) =
+            units.iter_mut().partition(|u| u.range.is_some());
+        let stream = &mut self.stream;
+        let ((), ended) = rayon::join(
+            || {
+                ranged
+                    .par_iter_mut()
+                    .for_each(|u| read_range_unit(u, &inputs[u.input]))
+            },
+            || read_stream_units(stream, &mut streamed),
+        );
+        units.retain(|u| u.range.is_some() || !u.lines().is_empty() || u.error.is_some());
+        if ended {
+            self.stream = None;
+            self.current = None;
+            if let Some(u) = units.iter_mut().rev().find(|u| u.range.is_none()) {
+                u.consumed = inputs[u.input].stored_size;
+            }
+        }
+    }
+
+    /// Step 2: gives each unit the header in force at its start.
+    fn fold(
+        &mut self,
+        units: &mut [Unit],
+        reports: &mut [InputReport],
+        problems: &mut Vec<Problem>,
+    ) {
+        for u in units.iter_mut() {
+            if let Some(e) = &u.error {
+                let report = &mut reports[u.input];
+                if !report.failed {
+                    problems.push(Problem::failed(&report.display, format!("read error: {e}")));
+                }
+                report.failed = true;
+                continue;
+            }
+            let state = &mut self.states[u.input];
+            u.start = Some(state.clone());
+            state.apply_delta(&u.delta);
+        }
+    }
+}
+
+fn read_range_unit(u: &mut Unit, input: &Input) {
+    let (Some(path), Some((s, e))) = (input.plain_path(), u.range) else {
+        return;
+    };
+    match chunk::read_range(path, s, e, &mut u.data) {
+        Ok(first) => {
+            u.first = first;
+            u.delta = HeaderDelta::scan(u.lines());
+        }
+        Err(err) => u.error = Some(err.to_string()),
+    }
+}
+
+/// Fills the stream's slots in order; true when the stream ended (or failed).
+fn read_stream_units(stream: &mut Option<BlockReader>, units: &mut [&mut Unit]) -> bool {
+    let Some(reader) = stream.as_mut() else {
+        return !units.is_empty();
+    };
+    for u in units.iter_mut() {
+        match reader.next_block(&mut u.data) {
+            Ok(true) => u.delta = HeaderDelta::scan(&u.data),
+            Ok(false) => return true,
+            Err(e) => {
+                u.data.clear();
+                u.error = Some(e.to_string());
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn initial_state(format: &Format) -> HeaderState {
+    let layout = match format {
+        Format::HttpErr => Arc::new(FieldLayout::parse(HTTPERR_DEFAULT_FIELDS)),
+        _ => FieldLayout::exchange_default(),
+    };
+    HeaderState::initial(layout)
+}
+
+/// Stands in for an input that could not be opened: its first read reports why.
+struct FailingReader(String);
+
+impl Read for FailingReader {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other(self.0.clone()))
+    }
+}
+
+/// What step 3 produced for one unit.
+struct UnitResult {
+    scan: ScanOutput,
+    findings: Vec<Finding>,
+}
+
+/// Step 3: scans one unit.
+fn scan_unit(
+    u: &Unit,
+    input: &Input,
+    report: &InputReport,
+    classifier: &Classifier<'_>,
+    finder: &CandidateFinder,
+    config: &Config,
+) -> UnitResult {
+    let Some(start) = u.start.clone() else {
+        return UnitResult {
+            scan: ScanOutput::default(),
+            findings: Vec::new(),
+        };
+    };
+    let mut sink = WebSink {
+        classifier,
+        filter: &config.filter,
+        input: u.input,
+        server: &input.server,
+        site: &input.site,
+        httperr: report.format == Format::HttpErr,
+        findings: Vec::new(),
+    };
+    let bytes = u.lines();
+    let scan = scan_chunk(bytes, start, finder.find_iter(bytes), &mut sink);
+    UnitResult {
+        scan,
+        findings: sink.findings,
+    }
+}
+
+/// Step 4: appends a unit's results to its input, renumbering lines to the whole input.
+fn merge_unit(
+    input: usize,
+    result: UnitResult,
+    report: &mut InputReport,
+    aggregates: &mut Aggregates,
+    sink: &mut FindingSink<'_>,
+) -> Result<(), ReportError> {
+    let base = report.tally.lines;
+    for mut f in result.findings {
+        f.position += base;
+        f.input = input;
+        aggregates.add(&f);
+        sink(&f, &report.display)?;
+    }
+    let room = REJECTED_KEPT_PER_INPUT.saturating_sub(report.rejections.len());
+    report
+        .rejections
+        .extend(result.scan.rejections.into_iter().take(room).map(|mut r| {
+            r.position += base;
+            r
+        }));
+    if let Some(first) = result.scan.first_assumed_line {
+        if !report.notes.iter().any(|n| n.starts_with(ASSUMED_NOTE)) {
+            report.notes.push(format!(
+                "{ASSUMED_NOTE} {}: Exchange default field set assumed",
+                base + first
+            ));
+        }
+    }
+    report.tally.merge(&result.scan.tally);
+    Ok(())
+}
