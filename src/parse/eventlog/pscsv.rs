@@ -137,9 +137,9 @@ fn read<R: BufRead>(
     Ok(())
 }
 
+/// `#TYPE ...` (or another `#` line) before the header: unquoted, unlike any row.
 fn is_type_line<R: BufRead>(rows: &RowReader<R>) -> bool {
-    rows.field(0)
-        .is_some_and(|f| f.starts_with(b"#TYPE") || f.starts_with(b"#"))
+    rows.raw().starts_with(b"#")
 }
 
 fn read_header<R: BufRead>(rows: &RowReader<R>) -> Header {

@@ -207,6 +207,15 @@ mod tests {
         assert_eq!(sniff(csv.as_bytes(), "a.csv"), Some(EventFormat::ViewerCsv));
         let de = "\u{feff}Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\nFehler,07.10.2016 18:38:24,MSExchange Availability,4002,Verfügbarkeitsdienst,\"x\"\n";
         assert_eq!(sniff(de.as_bytes(), "a"), Some(EventFormat::ViewerCsv));
+        let fr = "Niveau,Date et heure,Source,ID de l’événement,Catégorie de la tâche\r\nErreur,07/10/2016 18:38:24,MSExchange Availability,4002,Service de disponibilité,\"x\"\r\n";
+        assert_eq!(sniff(fr.as_bytes(), "a.csv"), Some(EventFormat::ViewerCsv));
+        let ja = "レベル,日付と時刻,ソース,イベント ID,タスクのカテゴリ\r\nエラー,2016/10/07 18:38:24,MSExchange Availability,4002,Availability Service,\"x\"\r\n";
+        assert_eq!(sniff(ja.as_bytes(), "a.csv"), Some(EventFormat::ViewerCsv));
+        let header_only = "Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\r\n";
+        assert_eq!(
+            sniff(header_only.as_bytes(), "x"),
+            Some(EventFormat::ViewerCsv)
+        );
         let txt = utf16le("Level\tDate and Time\tSource\tEvent ID\tTask Category\r\nError\t10/7/2016 6:38:24 PM\tMSExchange Availability\t4002\tAvailability Service\tx\r\n");
         assert_eq!(sniff(&txt, "a.txt"), Some(EventFormat::ViewerTxt));
         let ps = "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\n\"Message\",\"Id\",\"ProviderName\",\"TimeCreated\"\n";

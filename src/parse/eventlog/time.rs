@@ -174,6 +174,32 @@ mod tests {
     }
 
     #[test]
+    fn dst_transitions_take_the_earlier_or_shift_forward() {
+        let berlin = EventTz::parse("Europe/Berlin").unwrap();
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        let utc = |s: &str| at(s).and_utc().timestamp();
+        // 02:30 happened twice on 2016-10-30 (CEST then CET): the earlier is 00:30Z.
+        assert_eq!(
+            berlin.to_utc(at("2016-10-30 02:30:00")),
+            (utc("2016-10-30 00:30:00"), Some(Shift::Ambiguous))
+        );
+        // 02:30 never happened on 2016-03-27: shifted to 03:30 CEST, 01:30Z.
+        assert_eq!(
+            berlin.to_utc(at("2016-03-27 02:30:00")),
+            (utc("2016-03-27 01:30:00"), Some(Shift::Nonexistent))
+        );
+        assert_eq!(
+            berlin.to_utc(at("2016-10-07 18:38:24")),
+            (utc("2016-10-07 16:38:24"), None)
+        );
+        let fixed = EventTz::parse("-05:30").unwrap();
+        assert_eq!(
+            fixed.to_utc(at("2016-10-07 10:00:00")).0,
+            utc("2016-10-07 15:30:00")
+        );
+    }
+
+    #[test]
     fn parses_date_order() {
         assert_eq!("dmy".parse::<DateOrder>(), Ok(DateOrder::Dmy));
         assert_eq!("MDY".parse::<DateOrder>(), Ok(DateOrder::Mdy));
