@@ -10,8 +10,9 @@ use std::fs;
 use util::*;
 
 /// (file, format, [lines, records, directives, blank, rejected], findings)
-const EXPECTED: [(&str, &str, [u64; 5], u64); 13] = [
+const EXPECTED: [(&str, &str, [u64; 5], u64); 16] = [
     ("bomb.log.gz", "w3c-iis", [572622, 572617, 4, 0, 1], 0),
+    ("broken-mid-file.xml", "event-xml", [3, 2, 0, 0, 1], 2),
     ("empty.log", "skipped", [0, 0, 0, 0, 0], 0),
     ("fields-500.log", "w3c-iis", [4, 1, 2, 0, 1], 1),
     ("garbage.bin", "skipped", [0, 0, 0, 0, 0], 0),
@@ -33,6 +34,13 @@ const EXPECTED: [(&str, &str, [u64; 5], u64); 13] = [
         1,
     ),
     ("truncated.log.gz", "w3c-iis", [11, 6, 4, 0, 1], 6),
+    ("unbalanced-quote.csv", "event-csv", [14, 12, 1, 0, 1], 2),
+    (
+        "unknown-types.clixml.xml",
+        "event-clixml",
+        [2, 1, 0, 0, 1],
+        1,
+    ),
     (
         "zip-bomb.zip!EXCH07/W3SVC1/u_ex260302.log",
         "w3c-iis",
@@ -112,6 +120,13 @@ fn every_bad_file_is_named_with_its_reason() {
         rejected.contains("fields-500.log:4: 10 values where #Fields declares 500"),
         "{rejected}"
     );
+    for expected in [
+        "unbalanced-quote.csv:3: unbalanced quote: line 4 starts the next row",
+        "broken-mid-file.xml:1: element not closed before the next <Event",
+        "unknown-types.clixml.xml:1: broken XML",
+    ] {
+        assert!(rejected.contains(expected), "{expected} in {rejected}");
+    }
 }
 
 /// Runs the hostile analysis with --out and returns one output file's text.

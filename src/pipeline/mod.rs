@@ -1,7 +1,7 @@
 //! The one home of parallelism: inputs are sniffed in parallel, then web logs are read and
 //! parsed in windows of line-aligned chunks, then event-log exports in windows of whole inputs.
 //!
-//! [`window`] holds the web-log pass (four steps per window of chunks), [`events`] the
+//! `window.rs` holds the web-log pass (four steps per window of chunks), `events.rs` the
 //! event-log pass. Results are always merged by input (and chunk) order, never by completion
 //! order, so the output is the same for any thread count. Event-log exports are not cut into chunks (EVTX chunks, quoted multi-line CSV rows and XML
 //! elements do not split at line ends): each is parsed and classified whole by one worker,
@@ -219,7 +219,7 @@ fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
         debug_assert!(t.is_balanced(), "{}: {t:?}", r.display);
         if t.tolerated > 0 {
             r.notes.push(format!(
-                "{} lines split tolerantly (blank runs or quoted values)",
+                "{} lines or rows read tolerantly (blank runs, quoted values, text after a closing quote)",
                 t.tolerated
             ));
         }

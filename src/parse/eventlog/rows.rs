@@ -41,6 +41,8 @@ pub struct RowReader<R> {
     raw: Vec<u8>,
     resyncing: bool,
     tolerated: bool,
+    /// A line inside a quoted field that starts like a row ends the field as unbalanced.
+    strict_row_starts: bool,
 }
 
 /// Where the scan of a row stands between lines.
@@ -62,6 +64,7 @@ impl<R: BufRead> RowReader<R> {
             raw: Vec::new(),
             resyncing: false,
             tolerated: false,
+            strict_row_starts: false,
         }
     }
 
@@ -85,6 +88,15 @@ impl<R: BufRead> RowReader<R> {
     /// The raw text of the last row (its lines joined by `\n`).
     pub fn raw(&self) -> &[u8] {
         &self.raw
+    }
+
+    /// Treats a line that `starts_row` inside a quoted field as the start of the next row: the
+    /// row with the unbalanced quote is rejected and reading goes on at that line. For
+    /// formats whose row start is unmistakable (Event Viewer: level, date, source, numeric
+    /// id); without it an unbalanced quote swallows rows until the next quote closes it.
+    pub fn strict_row_starts(mut self) -> Self {
+        self.strict_row_starts = true;
+        self
     }
 
     /// True when the last row needed tolerance (text after a closing quote).
@@ -119,10 +131,10 @@ impl<R: BufRead> RowReader<R> {
             }
             break info.number;
         };
-        self.read_row(first).map(Some)
+        self.read_row(first, starts_row).map(Some)
     }
 
-    fn read_row(&mut self, first: u64) -> io::Result<Row> {
+    fn read_row(&mut self, first: u64, starts_row: &dyn Fn(&[u8]) -> bool) -> io::Result<Row> {
         let mut scan = Scan {
             at_field_start: true,
             ..Scan::default()
@@ -145,6 +157,15 @@ impl<R: BufRead> RowReader<R> {
                 return Ok(self.broken(first, reason));
             }
             match self.lines.next_line(&mut self.line)? {
+                Some(info)
+                    if self.strict_row_starts && !info.truncated && starts_row(&self.line) =>
+                {
+                    let reason =
+                        format!("unbalanced quote: line {} starts the next row", info.number);
+                    self.raw.extend_from_slice(&self.line);
+                    self.raw.push(b'\n');
+                    return Ok(self.broken(first, reason));
+                }
                 Some(info) if !info.truncated => line_count += 1,
                 Some(_) => {
                     return Ok(self.broken(first, "line longer than 1 MiB in a quoted field".into()))

@@ -48,7 +48,7 @@ pub fn parse(
 /// First pass: looks at the dates until one settles the day/month order.
 fn survey(input: &Input, delim: u8) -> Result<DateSurvey, String> {
     let (stream, _) = open_text(input)?;
-    let mut rows = RowReader::new(stream, delim);
+    let mut rows = RowReader::new(stream, delim).strict_row_starts();
     let mut survey = DateSurvey::default();
     let starts = |l: &[u8]| starts_row(l, delim);
     while let Some(row) = rows
@@ -73,7 +73,7 @@ fn read_rows(
     clock: &mut Clock,
     sink: &mut Sink,
 ) -> std::io::Result<()> {
-    let mut rows = RowReader::new(stream, delim);
+    let mut rows = RowReader::new(stream, delim).strict_row_starts();
     let starts = |l: &[u8]| starts_row(l, delim);
     while let Some(row) = rows.next_row(&starts)? {
         match row {
@@ -318,7 +318,9 @@ Error,10/7/2016 6:39:00 PM,S,4001,C,after\n";
         assert!(reasons[2].1.contains("expected 6 fields"));
         assert_eq!(reasons[3].0, 6);
         assert!(
-            reasons[3].1.contains("quoted field not closed"),
+            reasons[3]
+                .1
+                .contains("unbalanced quote: line 7 starts the next row"),
             "{reasons:?}"
         );
     }
