@@ -64,16 +64,28 @@ struct Walker<'a> {
     i: usize,
 }
 
-/// Strings shorter than this are scanned byte by byte; `memchr` pays off past it.
-const SHORT_SCAN: usize = 32;
+/// Bytes looked at eight at a time before handing a long string to `memchr` (whose setup
+/// costs more than the scan for the short values that make up most records).
+const SHORT_SCAN: usize = 64;
 
 /// The first `"` or `\\` at or after `from`.
 fn quote_or_escape(b: &[u8], from: usize) -> Option<usize> {
-    let short = b.len().min(from + SHORT_SCAN);
-    if let Some(j) = b[from..short].iter().position(|&c| c == b'"' || c == b'\\') {
-        return Some(from + j);
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while i + 8 <= b.len() && i - from < SHORT_SCAN {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[i..i + 8]);
+        let w = u64::from_le_bytes(word);
+        let (q, e) = (w ^ (ONES * u64::from(b'"')), w ^ (ONES * u64::from(b'\\')));
+        // The classic zero-byte test; its lowest set bit always marks the first match.
+        let hits = (q.wrapping_sub(ONES) & !q | e.wrapping_sub(ONES) & !e) & HIGHS;
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
     }
-    memchr::memchr2(b'"', b'\\', &b[short..]).map(|j| short + j)
+    memchr::memchr2(b'"', b'\\', b.get(i..)?).map(|j| i + j)
 }
 
 impl<'a> Walker<'a> {
@@ -403,6 +415,23 @@ mod tests {
         assert_eq!(e.system_time.as_deref(), Some("2016-10-07T16:38:24.1Z"));
         assert_eq!(e.computer, "EX01");
         assert_eq!(e.data, ["a\"b\\cé😀", "", "", "7"]);
+    }
+
+    #[test]
+    fn finds_the_first_quote_or_escape_at_any_offset() {
+        for len in 0..80 {
+            for at in 0..=len {
+                let mut b = vec![b'a'; len];
+                if at < len {
+                    b[at] = if at % 2 == 0 { b'"' } else { b'\\' };
+                }
+                let want = (at < len).then_some(at);
+                assert_eq!(quote_or_escape(&b, 0), want, "len {len} at {at}");
+            }
+        }
+        assert_eq!(quote_or_escape(b"ab\"", 2), Some(2));
+        assert_eq!(quote_or_escape(b"ab\"", 3), None);
+        assert_eq!(quote_or_escape(b"ab", 2), None);
     }
 
     #[test]
