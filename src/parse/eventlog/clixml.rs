@@ -13,7 +13,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::elements::{Piece, Splitter};
-use super::named::{build, decode_escapes, has_event_properties};
+use super::named::{build, decode_escapes, has_event_properties, is_wanted};
 use super::open_text;
 use super::sink::{Clock, Sink};
 use super::time::DateOrder;
@@ -151,14 +151,27 @@ fn frame(e: &BytesStart) -> Frame {
         e.attributes()
             .flatten()
             .find(|a| a.key.as_ref() == name)
-            .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+            .and_then(|a| a.unescape_value().ok())
     };
     let tag = Tag::of(e.local_name().as_ref());
     let wants_ref = matches!(tag, Tag::Obj | Tag::Ref);
+    // Names of properties nobody reads are kept as "" (no allocation): still named, so not
+    // taken for list items, and skipped when filed.
+    let name = attr(b"N").map(|n| {
+        if is_wanted(&n) {
+            n.into_owned()
+        } else {
+            String::new()
+        }
+    });
     Frame {
         tag,
-        name: attr(b"N"),
-        ref_id: if wants_ref { attr(b"RefId") } else { None },
+        name,
+        ref_id: if wants_ref {
+            attr(b"RefId").map(|r| r.into_owned())
+        } else {
+            None
+        },
     }
 }
 
@@ -179,6 +192,9 @@ fn close(stack: &[Frame], text: &str, obj: &mut Obj, refs: &mut HashMap<String, 
     }
     let prop = &stack[2];
     let prop_name = prop.name.clone().unwrap_or_default();
+    if prop_name.is_empty() {
+        return;
+    }
     match stack.len() {
         3 => match top.tag {
             Tag::Obj | Tag::Nil => {}

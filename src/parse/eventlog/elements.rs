@@ -197,7 +197,7 @@ impl<R: BufRead> Splitter<R> {
             return false;
         }
         let tag_end = memchr::memchr(b'>', &self.buf[at..]).map_or(self.buf.len(), |i| at + i);
-        memchr::memmem::find(&self.buf[at..tag_end], b" N=\"").is_none()
+        !self.buf[at..tag_end].windows(4).any(|w| w == b" N=\"")
     }
 
     /// The next `<Name` followed by a delimiter, at or after `from`.

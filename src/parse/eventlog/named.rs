@@ -15,6 +15,26 @@ const COMPUTER: &[&str] = &["MachineName"];
 const TIME: &[&str] = &["TimeCreated", "TimeGenerated", "TimeWritten"];
 const LEVEL: &[&str] = &["LevelDisplayName", "EntryType", "Level"];
 
+/// Properties holding insertion strings (`Get-EventLog`'s `ReplacementStrings`, the
+/// `Properties` list of `Get-WinEvent`, each entry's `Value`).
+const LISTS: &[&str] = &["ReplacementStrings", "Properties", "Value"];
+
+/// True for a property name that an event is built from (the others are skipped unread).
+pub fn is_wanted(name: &str) -> bool {
+    [
+        MESSAGE,
+        EVENT_ID,
+        INSTANCE_ID,
+        PROVIDER,
+        COMPUTER,
+        TIME,
+        LEVEL,
+        LISTS,
+    ]
+    .iter()
+    .any(|set| set.iter().any(|s| s.eq_ignore_ascii_case(name)))
+}
+
 /// True when the names include an event id and a message or provider: enough to be events.
 pub fn has_event_properties(names: &[&str]) -> bool {
     let has = |set: &[&str]| {
@@ -75,13 +95,23 @@ fn parse_id(s: &str) -> Result<u32, String> {
 /// Decodes PowerShell's XML-safe escapes: `_x000D__x000A_` → CRLF, `_xHHHH_` → that
 /// character (`_x005F_` is a literal underscore).
 pub fn decode_escapes(s: &str) -> std::borrow::Cow<'_, str> {
-    let finder = memchr::memmem::Finder::new(b"_x");
-    if finder.find(s.as_bytes()).is_none() {
+    let escape_at_or_after = |t: &str| {
+        let b = t.as_bytes();
+        let mut from = 0;
+        while let Some(i) = memchr::memchr(b'_', &b[from..]) {
+            if b.get(from + i + 1) == Some(&b'x') {
+                return Some(from + i);
+            }
+            from += i + 1;
+        }
+        None
+    };
+    if escape_at_or_after(s).is_none() {
         return s.into();
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(i) = finder.find(rest.as_bytes()) {
+    while let Some(i) = escape_at_or_after(rest) {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
         match escape_at(tail) {
