@@ -230,6 +230,15 @@ mod tests {
     }
 
     #[test]
+    fn a_message_starting_with_hash_is_a_row_not_a_type_line() {
+        let csv = "\"Message\",\"Id\",\"ProviderName\"\n\"#1 failure\",\"4002\",\"MSExchange Availability\"\n";
+        let (evs, out) = run(EventFormat::PowerShellCsv, csv.as_bytes(), &opts("UTC")).unwrap();
+        assert_eq!((evs.len(), out.tally.directives), (1, 1));
+        assert_eq!(evs[0].message, "#1 failure");
+        assert_eq!(evs[0].time, None);
+    }
+
+    #[test]
     fn a_csv_without_event_columns_is_an_error() {
         let err = run(
             EventFormat::PowerShellCsv,
