@@ -94,6 +94,18 @@ impl<R: BufRead> Splitter<R> {
                 let line = self.line_of(j);
                 return Ok(Some(self.piece(j, to, line, Some(self.junk_reason()))));
             }
+            if self.buf.len() - self.pos > MAX_ELEMENT_BYTES {
+                // A long stretch with no element: hand it out (or drop it, if only blanks
+                // and wrapper tags) so that memory stays bounded. The tail is kept in case an
+                // element's name starts there.
+                let (from, to) = (self.pos, self.buf.len() - self.name.len());
+                self.pos = to;
+                if let Some(j) = self.first_junk(from, to) {
+                    let line = self.line_of(j);
+                    return Ok(Some(self.piece(j, to, line, Some(self.junk_reason()))));
+                }
+                self.compact();
+            }
             self.fill()?;
         };
         let junk_at = self.first_junk(self.pos, start);
@@ -316,4 +328,41 @@ impl<R: BufRead> Splitter<R> {
 
 fn show(name: &[u8]) -> String {
     String::from_utf8_lossy(name).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(text: &[u8], name: &str, wrapper: &str, nesting: bool) -> Vec<(u64, bool, usize)> {
+        let mut split = Splitter::new(text, name, wrapper, nesting);
+        let mut out = Vec::new();
+        while let Some(p) = split.next_piece().unwrap() {
+            out.push(match p {
+                Piece::Element { line, text } => (line, true, text.len()),
+                Piece::Broken { line, text, .. } => (line, false, text.len()),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn endless_text_without_elements_is_handed_out_in_bounded_pieces() {
+        let mut text = vec![b'x'; 3 * MAX_ELEMENT_BYTES];
+        text.extend_from_slice(b"\n<Event>ok</Event>");
+        let got = pieces(&text, "Event", "Events", false);
+        assert!(got.len() >= 3, "{}", got.len());
+        assert!(got.iter().all(|p| p.2 <= MAX_ELEMENT_BYTES + READ_BYTES));
+        assert_eq!(*got.last().unwrap(), (2, true, 17));
+    }
+
+    #[test]
+    fn nested_objects_are_one_piece() {
+        let text = b"<Objs>\n  <Obj RefId=\"0\"><Obj N=\"A\"><Obj N=\"B\"/></Obj></Obj>\n  <Obj RefId=\"1\"></Obj>\n</Objs>";
+        let got = pieces(text, "Obj", "Objs", true);
+        assert_eq!(
+            got.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
+            [(2, true), (3, true)]
+        );
+    }
 }

@@ -18,6 +18,10 @@ use crate::record::EventRecord;
 /// How much of a block's text is kept for its rejection line.
 const RAW_KEPT: usize = 400;
 
+/// Longest description kept (bytes): far past any real event message, and the bound on
+/// memory when a pasted file has one `Log Name:` and then megabytes of text.
+const MAX_DESCRIPTION_BYTES: usize = 1 << 20;
+
 /// Parses a General-text input. Returns the bytes read.
 pub fn parse(input: &Input, opts: &EventParseOptions, sink: &mut Sink) -> Result<u64, String> {
     let survey = match opts.date_order {
@@ -126,7 +130,7 @@ impl Block {
         if let Some(desc) = &mut self.description {
             if line.trim().eq_ignore_ascii_case("Event Xml:") {
                 self.in_xml = true;
-            } else if !self.in_xml {
+            } else if !self.in_xml && desc.len() < MAX_DESCRIPTION_BYTES {
                 desc.push_str(line);
                 desc.push('\n');
             }

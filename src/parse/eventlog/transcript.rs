@@ -16,6 +16,10 @@ use super::text::LineReader;
 use crate::input::Input;
 use crate::record::EventRecord;
 
+/// Longest step message kept (bytes): real ones are a few lines; this bounds memory when an
+/// indented file would otherwise all be continuation lines of one value.
+const MAX_VALUE_BYTES: usize = 1 << 20;
+
 pub const FEDERATION_TRUST: &str = "Test-FederationTrust";
 pub const ORGANIZATION_RELATIONSHIP: &str = "Test-OrganizationRelationship";
 
@@ -137,8 +141,10 @@ impl Reader<'_, '_> {
         if let Some(block) = &mut self.block {
             if text.starts_with(char::is_whitespace) {
                 if let Some((_, v)) = block.pairs.last_mut() {
-                    v.push(' ');
-                    v.push_str(text.trim());
+                    if v.len() < MAX_VALUE_BYTES {
+                        v.push(' ');
+                        v.push_str(text.trim());
+                    }
                     return;
                 }
             }
