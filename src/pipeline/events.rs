@@ -1,10 +1,9 @@
 //! The event-log pass: every event export parsed and classified whole, one per worker, and
 //! merged in input order.
 
-use rayon::prelude::*;
+use std::sync::mpsc;
 
 use super::{Collected, Context, FindingSink, InputReport};
-use crate::aggregate::Aggregates;
 use crate::classify::event::server_name;
 use crate::classify::EventClassifier;
 use crate::config::Config;
@@ -15,7 +14,16 @@ use crate::parse::eventlog::{self, EventFormat, EventOutput};
 use crate::problem::Problem;
 use crate::tally::REJECTED_KEPT_PER_INPUT;
 
-/// Parses the event inputs, `threads` at a time, and merges each in input order.
+/// Findings one event input may have waiting for the merge before its parser pauses: the
+/// bound on memory for an export full of failures (a multi-GB Application log of 4002s),
+/// at a few hundred bytes each.
+const FINDINGS_IN_FLIGHT: usize = 4096;
+
+/// Parses the event inputs, `threads` at a time, each on its own thread, and merges them in
+/// input order. Findings stream to the merge through bounded channels: the first input of a
+/// window is drained while it is parsed, the others run ahead until their channel is full.
+/// Plain scoped threads, not the rayon pool: a parser blocked on a full channel must not hold
+/// a pool worker that another task waits for.
 pub(super) fn event_pass(
     ctx: &Context<'_>,
     out: &mut Collected,
@@ -36,22 +44,32 @@ pub(super) fn event_pass(
         })
         .collect();
     for window in event_inputs.chunks(ctx.config.threads.max(1)) {
-        let parsed: Vec<(usize, Result<EventResult, String>)> = ctx.pool.install(|| {
-            window
-                .par_iter()
-                .map(|&(i, format)| (i, events.run(i, format)))
-                .collect()
-        });
-        for (i, result) in parsed {
-            merge_event_input(
-                result,
-                &mut out.reports[i],
-                &mut out.problems,
-                &mut out.aggregates,
-                sink,
-            )?;
-            ctx.progress.inc(ctx.inputs[i].stored_size);
-        }
+        std::thread::scope(|scope| {
+            let running: Vec<_> = window
+                .iter()
+                .map(|&(i, format)| {
+                    let (tx, rx) = mpsc::sync_channel(FINDINGS_IN_FLIGHT);
+                    let events = &events;
+                    (i, rx, scope.spawn(move || events.run(i, format, &tx)))
+                })
+                .collect();
+            // Returning early (a write error) drops the receivers, so the parsers stop.
+            for (i, rx, handle) in running {
+                let report = &mut out.reports[i];
+                let mut findings = 0;
+                for f in rx {
+                    out.aggregates.add(&f);
+                    sink(&f, &report.display)?;
+                    findings += 1;
+                }
+                let result = handle
+                    .join()
+                    .unwrap_or_else(|_| Err("the parser stopped unexpectedly".to_owned()));
+                merge_event_input(result, findings, report, &mut out.problems);
+                ctx.progress.inc(ctx.inputs[i].stored_size);
+            }
+            Ok(())
+        })?;
     }
     Ok(())
 }
@@ -69,13 +87,19 @@ struct EventResult {
     /// The input's server for the inventory: the first `Computer` of its events, else the
     /// one its path names.
     server: String,
-    findings: Vec<Finding>,
     freebusy: u64,
     filtered: u64,
 }
 
 impl EventPass<'_> {
-    fn run(&self, index: usize, format: EventFormat) -> Result<EventResult, String> {
+    /// Parses one input, sending its findings in order; stops sending once the merge has
+    /// gone (the run is ending on an error) but still finishes the accounting.
+    fn run(
+        &self,
+        index: usize,
+        format: EventFormat,
+        findings: &mpsc::SyncSender<Finding>,
+    ) -> Result<EventResult, String> {
         let input = &self.inputs[index];
         let opts = self.config.event_time.options_for(&input.display);
         let fallback_server = if input.server.is_empty() {
@@ -83,8 +107,8 @@ impl EventPass<'_> {
         } else {
             input.server.clone()
         };
-        let mut findings = Vec::new();
         let (mut freebusy, mut filtered) = (0, 0);
+        let mut merge_gone = false;
         let mut first_computer = String::new();
         let output = eventlog::parse(format, input, &opts, &mut |rec| {
             if first_computer.is_empty() {
@@ -104,8 +128,9 @@ impl EventPass<'_> {
                 return;
             }
             freebusy += u64::from(counted);
-            if let Some(v) = verdict {
-                findings.push(self.classifier.finding(&rec, v, index, &fallback_server));
+            if let (Some(v), false) = (verdict, merge_gone) {
+                let finding = self.classifier.finding(&rec, v, index, &fallback_server);
+                merge_gone = findings.send(finding).is_err();
             }
         })?;
         Ok(EventResult {
@@ -115,7 +140,6 @@ impl EventPass<'_> {
             } else {
                 first_computer
             },
-            findings,
             freebusy,
             filtered,
         })
@@ -149,39 +173,33 @@ fn looks_like_host(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
 }
 
-/// Streams one event input's findings to the sink and files its counts and notes.
+/// Files one event input's counts and notes (its `findings` went to the sink already).
 fn merge_event_input(
     result: Result<EventResult, String>,
+    findings: u64,
     report: &mut InputReport,
     problems: &mut Vec<Problem>,
-    aggregates: &mut Aggregates,
-    sink: &mut FindingSink<'_>,
-) -> Result<(), ReportError> {
+) {
     let result = match result {
         Ok(r) => r,
         Err(e) => {
             problems.push(Problem::failed(&report.display, e.clone()));
             report.failed = true;
             report.notes.push(format!("not read: {e}"));
-            return Ok(());
+            return;
         }
     };
-    for f in &result.findings {
-        aggregates.add(f);
-        sink(f, &report.display)?;
-    }
     if report.server.is_empty() {
         report.server = result.server;
     }
     let mut tally = result.output.tally;
     tally.freebusy_requests += result.freebusy;
     tally.filtered += result.filtered;
-    tally.findings += result.findings.len() as u64;
+    tally.findings += findings;
     report.tally.merge(&tally);
     report.rejections = result.output.rejections;
     report.rejections.truncate(REJECTED_KEPT_PER_INPUT);
     report.notes.extend(result.output.notes);
-    Ok(())
 }
 
 #[cfg(test)]
