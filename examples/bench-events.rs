@@ -31,7 +31,9 @@ fn main() {
         "clixml" => EventFormat::Clixml,
         _ => sniffed(&path, file),
     };
-    let size = std::fs::metadata(&path).map(|m| m.len()).expect("file readable");
+    let size = std::fs::metadata(&path)
+        .map(|m| m.len())
+        .expect("file readable");
     let input = Input {
         display: file.clone(),
         origin: Origin::File(path),
