@@ -4,6 +4,7 @@ mod util;
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::path::Path;
 
 use util::*;
 
@@ -370,4 +371,48 @@ fn formula_injection_in_log_fields_is_neutralized() {
     let rows = read_csv(&out.path().join("findings.csv"));
     let ua = &rows[1][col(&rows[0], "user_agent")];
     assert_eq!(ua, "'@SUM(1 1)");
+}
+
+#[test]
+fn a_byte_order_mark_before_the_directives_changes_nothing() {
+    use std::io::Write;
+    let sample = fs::read(root().join("samples/EXCH01/W3SVC1/u_ex260302.log")).unwrap();
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(&sample);
+    let json_of = |dir: &Path| {
+        let output = fbscope()
+            .arg("analyze")
+            .arg(dir)
+            .args(["--format", "json", "--chunk-size", "64"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let plain = tempfile::tempdir().unwrap();
+    fs::write(plain.path().join("u_ex260302.log"), &sample).unwrap();
+    let bom = tempfile::tempdir().unwrap();
+    fs::write(bom.path().join("u_ex260302.log"), &with_bom).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        fs::File::create(bom.path().join("u_ex260303.log.gz")).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&with_bom).unwrap();
+    gz.finish().unwrap();
+
+    let expected = json_of(plain.path());
+    let got = json_of(bom.path());
+    let per_file = |doc: &serde_json::Value, key: &str| -> Vec<u64> {
+        doc["inventory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i[key].as_u64().unwrap())
+            .collect()
+    };
+    for key in ["findings", "rejected", "directives", "records"] {
+        let want = per_file(&expected, key)[0];
+        assert_eq!(per_file(&got, key), vec![want, want], "{key}");
+    }
+    assert!(per_file(&expected, "findings")[0] > 0);
 }

@@ -15,6 +15,8 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::sniff::UTF8_BOM;
+
 /// How much more is read at a time when a line runs past a chunk's end.
 const OVERRUN_STEP: usize = 64 << 10;
 
@@ -28,7 +30,9 @@ pub fn ranges(len: u64, chunk: usize) -> Vec<(u64, u64)> {
 
 /// Reads the lines of `path` that start in `[start, end)` into `buf` (cleared first); they
 /// begin at the returned offset (the bytes before it belong to the previous chunk's last
-/// line, read only to find where ours start).
+/// line, read only to find where ours start). A UTF-8 byte-order mark at the start of the
+/// file is skipped: it is encoding, not part of the first line (IIS writes none, but logs
+/// re-saved by Notepad or PowerShell carry one before `#Software`).
 pub fn read_range(path: &Path, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<usize> {
     buf.clear();
     let mut file = File::open(path)?;
@@ -37,15 +41,24 @@ pub fn read_range(path: &Path, start: u64, end: u64, buf: &mut Vec<u8>) -> io::R
     file.seek(SeekFrom::Start(from))?;
     (&mut file).take(end - from).read_to_end(buf)?;
     let range_len = buf.len();
-    finish_last_line(&mut file, buf, range_len)?;
     let first = if start == 0 {
         0
     } else {
-        match memchr::memchr(b'\n', &buf[..range_len.min(buf.len())]) {
+        match memchr::memchr(b'\n', buf) {
             Some(i) => i + 1,
-            None => buf.len(),
+            // No line starts in the range: it lies inside one long line, which belongs to
+            // an earlier chunk. Not reading on to that line's end keeps every chunk of a
+            // newline-free region from reading the rest of it.
+            None => {
+                buf.clear();
+                return Ok(0);
+            }
         }
     };
+    finish_last_line(&mut file, buf, range_len)?;
+    if start == 0 && buf.starts_with(UTF8_BOM) {
+        return Ok(UTF8_BOM.len());
+    }
     Ok(first)
 }
 
@@ -88,10 +101,12 @@ fn read_step(inner: &mut dyn Read, buf: &mut Vec<u8>) -> io::Result<usize> {
 /// Cuts a decoded stream into line-aligned blocks of about `chunk` bytes.
 ///
 /// A stream that fails midway (a truncated `.gz`) first yields what was decoded before the
-/// failure, then the error: every line that can be read is read.
+/// failure, then the error: every line that can be read is read. A UTF-8 byte-order mark at
+/// the start of the stream is dropped, as [`read_range`] skips it.
 pub struct BlockReader {
     inner: Box<dyn Read + Send>,
     carry: Vec<u8>,
+    at_start: bool,
     chunk: usize,
     done: bool,
     failed: Option<io::Error>,
@@ -102,6 +117,7 @@ impl BlockReader {
         BlockReader {
             inner,
             carry: Vec::new(),
+            at_start: true,
             chunk: chunk.max(1),
             done: false,
             failed: None,
@@ -124,6 +140,9 @@ impl BlockReader {
                     self.done = true;
                 }
             }
+        }
+        if std::mem::take(&mut self.at_start) && buf.starts_with(UTF8_BOM) {
+            buf.drain(..UTF8_BOM.len());
         }
         if !self.done {
             if let Some(i) = memchr::memrchr(b'\n', buf) {
@@ -171,6 +190,24 @@ mod tests {
                 all.extend_from_slice(&buf);
             }
             assert_eq!(all, text, "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped_by_ranges_and_blocks() {
+        let text = b"\xEF\xBB\xBF#Software: x\n#Fields: date\nrow\n";
+        for chunk in 1..text.len() + 2 {
+            assert_eq!(
+                lines_of_ranges(text, chunk),
+                &text[3..],
+                "ranges, chunk {chunk}"
+            );
+            let mut r = BlockReader::new(Box::new(std::io::Cursor::new(text.to_vec())), chunk);
+            let (mut all, mut buf) = (Vec::new(), Vec::new());
+            while r.next_block(&mut buf).unwrap() {
+                all.extend_from_slice(&buf);
+            }
+            assert_eq!(all, &text[3..], "blocks, chunk {chunk}");
         }
     }
 

@@ -262,10 +262,12 @@ pub fn identity_from_path(display: &str) -> (Option<&str>, Option<String>) {
         .split(['/', '\\', '!'])
         .filter(|p| !p.is_empty())
         .collect();
+    // Byte slices: a folder name may be any Unicode, and `W3SVC` is ASCII.
     let is_site = |p: &str| {
+        let p = p.as_bytes();
         p.len() > 5
-            && p[..5].eq_ignore_ascii_case("w3svc")
-            && p[5..].bytes().all(|b| b.is_ascii_digit())
+            && p[..5].eq_ignore_ascii_case(b"w3svc")
+            && p[5..].iter().all(|b| b.is_ascii_digit())
     };
     let is_log_dir = |p: &str| is_site(p) || p.eq_ignore_ascii_case("httperr");
     let Some(i) = parts.iter().rposition(|p| is_log_dir(p)) else {
@@ -286,6 +288,17 @@ fn is_generic_dir(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_folder_names_are_not_sites_and_do_not_panic() {
+        assert_eq!(identity_from_path("Журнал/u_ex1.log"), (None, None));
+        assert_eq!(
+            identity_from_path("SRV/W3SVé/x.log"),
+            (None, None),
+            "a multi-byte character across the prefix's end"
+        );
+        assert_eq!(identity_from_path("ééé/x"), (None, None));
+    }
 
     #[test]
     fn reads_server_and_site_from_paths() {

@@ -30,7 +30,8 @@ impl Format {
     }
 }
 
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+/// The UTF-8 byte-order mark Windows editors and PowerShell put before a file's text.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// How many leading lines are looked at.
 const SNIFF_LINES: usize = 32;
