@@ -20,6 +20,14 @@ pub fn csv_cell(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Is `c` a character that must not reach a reader as it is: a control character (C0, DEL,
+/// C1), or a bidirectional override or isolate that reorders what is displayed around it
+/// (the "Trojan Source" trick, CVE-2021-42574: a user name that reads as another).
+fn is_hazard(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
 /// HTML elements that run code or load content when a report file is previewed as HTML
 /// (ticket systems and mail clients do). Other `<...>` text, such as Exchange's `<empty>`
 /// placeholder, stays as it is.
@@ -29,12 +37,12 @@ const ACTIVE_TAGS: [&str; 14] = [
 ];
 
 /// Log text as written into any report file (CSV, JSON, text): control characters other
-/// than tab and line breaks become visible `\u{..}` escapes (so no escape sequence reaches a
+/// than tab and line breaks, and bidirectional overrides, become visible `\u{..}` escapes (so no escape sequence reaches a
 /// terminal that `cat`s the file), and an opening `<` of an active HTML tag becomes `&lt;`.
 pub fn file_text(text: &str) -> Cow<'_, str> {
     let has_control = text
         .chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+        .any(|c| is_hazard(c) && !matches!(c, '\t' | '\n' | '\r'));
     if !has_control && !has_active_tag(text) {
         return Cow::Borrowed(text);
     }
@@ -42,7 +50,7 @@ pub fn file_text(text: &str) -> Cow<'_, str> {
     for (i, c) in text.char_indices() {
         match c {
             '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c if is_hazard(c) => out.push_str(&c.escape_unicode().to_string()),
             '<' if starts_active_tag(&text[i + 1..]) => out.push_str("&lt;"),
             c => out.push(c),
         }
@@ -88,17 +96,17 @@ pub fn html(text: &str) -> Cow<'_, str> {
 }
 
 /// Removes control characters (C0, DEL, C1) so that log text cannot move the cursor, recolour
-/// or retitle the terminal. An ESC sequence's parameters stay as harmless printable text
+/// or retitle the terminal, and bidirectional overrides so it cannot reorder the line. An ESC sequence's parameters stay as harmless printable text
 /// without their ESC; newlines and tabs become spaces so one value stays on one line.
 pub fn terminal(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(is_hazard) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(
         text.chars()
             .filter_map(|c| match c {
                 '\n' | '\t' | '\r' => Some(' '),
-                c if c.is_control() => None,
+                c if is_hazard(c) => None,
                 c => Some(c),
             })
             .collect(),
@@ -113,6 +121,14 @@ pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidirectional_overrides_are_made_visible_in_files_and_dropped_on_screen() {
+        let spoof = "admin\u{202E}gnp.exe\u{2066}x\u{2069}";
+        assert_eq!(file_text(spoof), "admin\\u{202e}gnp.exe\\u{2066}x\\u{2069}");
+        assert_eq!(terminal(spoof), "admingnp.exex");
+        assert_eq!(csv_cell("\u{200F}=1"), "\\u{200f}=1");
+    }
 
     #[test]
     fn neutralizes_every_formula_trigger() {

@@ -1,7 +1,7 @@
 //! Per-input accounting: every line or record lands in exactly one bucket, and partial tallies
 //! from chunks merge associatively in input order.
 
-use crate::time::TimeKey;
+use crate::time::{self, TimeKey};
 
 /// How many rejected lines are kept verbatim per input for `rejected.txt`.
 pub const REJECTED_KEPT_PER_INPUT: usize = 1000;
@@ -55,10 +55,18 @@ impl Tally {
         // Compared as big-endian integers: the same order as the bytes, without a memcmp
         // call per line (this runs for every record).
         let k = packed(&key);
-        if self.first.is_none_or(|f| k < packed(&f)) {
+        let earlier = self.first.is_none_or(|f| k < packed(&f));
+        let later = self.last.is_none_or(|l| k > packed(&l));
+        // Only a key that would move a bound is checked to be a real time (rare after the
+        // first lines): a line of the right shape but with "0000-00-00" or "12:99:99" must
+        // not become the input's first or last time.
+        if (earlier || later) && time::parse_key(&key).is_none() {
+            return;
+        }
+        if earlier {
             self.first = Some(key);
         }
-        if self.last.is_none_or(|l| k > packed(&l)) {
+        if later {
             self.last = Some(key);
         }
     }
@@ -117,6 +125,19 @@ impl Rejection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_that_are_not_real_times_never_become_bounds() {
+        let key = |s: &str| -> TimeKey { s.as_bytes().try_into().unwrap() };
+        let mut t = Tally::default();
+        t.saw_time(key("0000-00-00 00:00:00"));
+        assert_eq!(t.first, None);
+        t.saw_time(key("2026-03-02 09:00:00"));
+        t.saw_time(key("2026-03-02 29:99:99"));
+        t.saw_time(key("2026-03-01 23:59:59"));
+        assert_eq!(t.first, Some(key("2026-03-01 23:59:59")));
+        assert_eq!(t.last, Some(key("2026-03-02 09:00:00")));
+    }
 
     #[test]
     fn merge_adds_counts_and_widens_times() {

@@ -416,3 +416,37 @@ fn a_byte_order_mark_before_the_directives_changes_nothing() {
     }
     assert!(per_file(&expected, "findings")[0] > 0);
 }
+
+#[test]
+fn a_file_named_twice_is_read_once_and_the_repeat_is_noted() {
+    let json_of = |args: &[String]| {
+        let output = fbscope()
+            .arg("analyze")
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let dir = root().join("samples/EXCH01").display().to_string();
+    let file = root()
+        .join("samples/EXCH01/W3SVC1/u_ex260302.log")
+        .display()
+        .to_string();
+    let once = json_of(std::slice::from_ref(&dir));
+    let twice = json_of(&[dir.clone(), file.clone(), dir]);
+    assert_eq!(twice["totals"], once["totals"]);
+    assert_eq!(twice["inventory"], once["inventory"]);
+    let notes: Vec<String> = twice["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        notes.iter().filter(|m| m.contains("read once")).count(),
+        1 + once["inventory"].as_array().unwrap().len(),
+        "{notes:?}"
+    );
+}

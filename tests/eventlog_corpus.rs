@@ -124,7 +124,7 @@ fn check(path: &Path, format: EventFormat, expect: &Expect) {
                 "{name}"
             );
         }
-        (Refused(reason), Err(e)) => assert_eq!(e, *reason, "{name}"),
+        (Refused(reason), Err(e)) => assert_eq!(e.message, *reason, "{name}"),
         (_, other) => panic!("{name}: unexpected {:?}", other.map(|o| o.tally)),
     }
 }

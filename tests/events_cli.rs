@@ -362,3 +362,38 @@ fn the_event_corpus_is_read_whole_with_every_file_in_the_inventory() {
         assert_eq!(entry["failed"], false, "{entry}");
     }
 }
+
+#[test]
+fn an_export_cut_midway_keeps_and_counts_the_events_before_the_cut() {
+    use std::io::Write;
+    // The sample's events twenty times over: long enough to decode in several reads.
+    let xml = fs::read_to_string(root().join("samples/FABRIKAM-EX02/Application.xml")).unwrap();
+    let (open, close) = (
+        xml.find("<Event ").unwrap(),
+        xml.rfind("</Events>").unwrap(),
+    );
+    let long = [&xml[..close], &xml[open..close].repeat(20), &xml[close..]].concat();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(long.as_bytes()).unwrap();
+    let packed = gz.finish().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Cut late enough that some whole events decode before the stream fails.
+    let cut = packed.len() * 3 / 4;
+    fs::write(dir.path().join("Application.xml.gz"), &packed[..cut]).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, _) = analyze_to(out.path(), &[dir.path().display().to_string()], &[]);
+    assert_eq!(code, 2, "a failed input exits 2");
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let inventory = read_csv(&out.path().join("inventory.csv"));
+    let (records, findings) = (
+        col(&inventory[0], "records"),
+        col(&inventory[0], "findings"),
+    );
+    assert!(inventory[1][records].parse::<u64>().unwrap() > 0);
+    assert_eq!(
+        inventory[1][findings].parse::<usize>().unwrap(),
+        rows.len() - 1,
+        "every finding written is counted in the inventory"
+    );
+    assert!(rows.len() > 1, "events before the cut were classified");
+}

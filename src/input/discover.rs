@@ -1,6 +1,7 @@
 //! Turning command-line paths (files, directories, globs) into a sorted list of inputs,
 //! opening zip archives (also nested ones) into their members.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -27,8 +28,20 @@ pub struct Discovery {
 /// not say it. Fails only when nothing at all was found.
 pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Discovery, InputError> {
     let mut found = Discovery::default();
+    let mut seen: HashMap<PathBuf, String> = HashMap::new();
     for arg in paths {
         for file in expand(arg, &mut found.problems) {
+            // Overlapping arguments (a folder and a file in it, `dir dir/*`) or two links to
+            // one file would count its lines and findings twice.
+            let identity = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+            if let Some(first) = seen.get(&identity) {
+                found.problems.push(Problem::note(
+                    display_path(&file),
+                    format!("the same file as {first}: read once"),
+                ));
+                continue;
+            }
+            seen.insert(identity, display_path(&file));
             add_file(&file, &mut found);
         }
     }
@@ -89,9 +102,7 @@ fn walk(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
             Ok(_) => {}
             Err(e) => {
-                let at = e
-                    .path()
-                    .map_or_else(|| dir.display().to_string(), |p| p.display().to_string());
+                let at = e.path().map_or_else(|| display_path(dir), display_path);
                 let problem = if e.loop_ancestor().is_some() {
                     Problem::note(at, "symbolic link loop: not followed")
                 } else {
@@ -120,8 +131,19 @@ fn read_magic(mut r: impl Read) -> std::io::Result<[u8; 4]> {
     Ok(magic)
 }
 
+/// A path as reports show it: with `/` between components on every system, so that reports,
+/// snapshots and scripts that match on paths are the same on Windows as on Linux.
+fn display_path(path: &Path) -> String {
+    let shown = path.display().to_string();
+    if cfg!(windows) {
+        shown.replace('\\', "/")
+    } else {
+        shown // a backslash is an ordinary file-name character here
+    }
+}
+
 fn add_file(path: &Path, found: &mut Discovery) {
-    let display = path.display().to_string();
+    let display = display_path(path);
     let opened = File::open(path).and_then(|f| {
         let len = f.metadata()?.len();
         Ok((read_magic(f)?, len))

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::error::ReportError;
 use crate::finding::Finding;
 use crate::input::{Format, Input};
-use crate::parse::eventlog::{self, EventFormat, EventOutput};
+use crate::parse::eventlog::{self, EventFormat, EventOutput, Stopped};
 use crate::problem::Problem;
 use crate::tally::REJECTED_KEPT_PER_INPUT;
 
@@ -84,6 +84,8 @@ struct EventPass<'a> {
 /// What one event input produced.
 struct EventResult {
     output: EventOutput,
+    /// Why reading stopped before the end, if it did.
+    stopped: Option<String>,
     /// The input's server for the inventory: the first `Computer` of its events, else the
     /// one its path names.
     server: String,
@@ -110,7 +112,7 @@ impl EventPass<'_> {
         let (mut freebusy, mut filtered) = (0, 0);
         let mut merge_gone = false;
         let mut first_computer = String::new();
-        let output = eventlog::parse(format, input, &opts, &mut |rec| {
+        let parsed = eventlog::parse(format, input, &opts, &mut |rec| {
             if first_computer.is_empty() {
                 first_computer = server_name(&rec.computer).to_owned();
             }
@@ -132,9 +134,14 @@ impl EventPass<'_> {
                 let finding = self.classifier.finding(&rec, v, index, &fallback_server);
                 merge_gone = findings.send(finding).is_err();
             }
-        })?;
+        });
+        let (output, stopped) = match parsed {
+            Ok(output) => (output, None),
+            Err(Stopped { message, partial }) => (*partial, Some(message)),
+        };
         Ok(EventResult {
             output,
+            stopped,
             server: if first_computer.is_empty() {
                 fallback_server
             } else {
@@ -186,9 +193,16 @@ fn merge_event_input(
             problems.push(Problem::failed(&report.display, e.clone()));
             report.failed = true;
             report.notes.push(format!("not read: {e}"));
+            report.tally.findings += findings;
             return;
         }
     };
+    if let Some(e) = &result.stopped {
+        problems.push(Problem::failed(&report.display, e.clone()));
+        report.failed = true;
+        let kept = "what was read before is counted";
+        report.notes.push(format!("read stopped: {e}; {kept}"));
+    }
     if report.server.is_empty() {
         report.server = result.server;
     }

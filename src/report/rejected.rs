@@ -11,13 +11,15 @@ pub fn write_rejected<W: Write>(mut out: W, inputs: &[InputReport]) -> io::Resul
         let (total, shown) = (r.tally.rejected, r.rejections.len());
         writeln!(out, "# {file}: {total} rejected, first {shown} shown")?;
         for rej in &r.rejections {
-            // escape_debug keeps one line per rejection and makes control bytes visible.
+            // escape_debug keeps one line per rejection and makes control bytes visible; a
+            // reason may quote the input (a bad value, an element name), so it is escaped too.
             let text = rej.text.escape_debug().to_string();
+            let reason = rej.reason.replace(['\n', '\r', '\t'], " ");
             writeln!(
                 out,
                 "{file}:{}: {}: {}",
                 rej.position,
-                rej.reason,
+                file_text(&reason),
                 file_text(&text)
             )?;
         }

@@ -46,6 +46,9 @@ pub struct Splitter<R> {
     buf: Vec<u8>,
     pos: usize,
     eof: bool,
+    /// A read error met after some bytes came in: reported once the bytes before it have
+    /// been handed out, so a stream cut midway (a truncated `.gz`) keeps its whole events.
+    failed: Option<io::Error>,
     /// Line number of `buf[line_at]`.
     line: u64,
     line_at: usize,
@@ -68,6 +71,7 @@ impl<R: BufRead> Splitter<R> {
             buf: Vec::new(),
             pos: 0,
             eof: false,
+            failed: None,
             line: 1,
             line_at: 0,
             indent: None,
@@ -89,7 +93,7 @@ impl<R: BufRead> Splitter<R> {
                 let (from, to) = (self.pos, self.buf.len());
                 self.pos = to;
                 let Some(j) = self.first_junk(from, to) else {
-                    return Ok(None);
+                    return self.failed.take().map_or(Ok(None), Err);
                 };
                 let line = self.line_of(j);
                 return Ok(Some(self.piece(j, to, line, Some(self.junk_reason()))));
@@ -315,9 +319,14 @@ impl<R: BufRead> Splitter<R> {
                 }
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
+                Err(e) if filled == old => {
                     self.buf.truncate(filled);
                     return Err(e);
+                }
+                Err(e) => {
+                    self.failed = Some(e);
+                    self.eof = true;
+                    break;
                 }
             }
         }

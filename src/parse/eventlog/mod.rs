@@ -90,19 +90,46 @@ pub fn parse(
     input: &Input,
     opts: &EventParseOptions,
     on_event: &mut dyn FnMut(EventRecord),
-) -> Result<EventOutput, String> {
+) -> Result<EventOutput, Stopped> {
     let mut sink = Sink::new(on_event);
-    let bytes = match format {
-        EventFormat::Evtx => evtx::parse(input, &mut sink)?,
-        EventFormat::ViewerCsv => viewer::parse(input, opts, b',', &mut sink)?,
-        EventFormat::ViewerTxt => viewer::parse(input, opts, b'\t', &mut sink)?,
-        EventFormat::ViewerXml => xml::parse(input, &mut sink)?,
-        EventFormat::PowerShellCsv => pscsv::parse(input, opts, &mut sink)?,
-        EventFormat::Clixml => clixml::parse(input, opts, &mut sink)?,
-        EventFormat::GeneralText => general::parse(input, opts, &mut sink)?,
-        EventFormat::Transcript => transcript::parse(input, &mut sink)?,
+    let read = match format {
+        EventFormat::Evtx => evtx::parse(input, &mut sink),
+        EventFormat::ViewerCsv => viewer::parse(input, opts, b',', &mut sink),
+        EventFormat::ViewerTxt => viewer::parse(input, opts, b'\t', &mut sink),
+        EventFormat::ViewerXml => xml::parse(input, &mut sink),
+        EventFormat::PowerShellCsv => pscsv::parse(input, opts, &mut sink),
+        EventFormat::Clixml => clixml::parse(input, opts, &mut sink),
+        EventFormat::GeneralText => general::parse(input, opts, &mut sink),
+        EventFormat::Transcript => transcript::parse(input, &mut sink),
     };
-    Ok(sink.finish(bytes))
+    match read {
+        Ok(bytes) => Ok(sink.finish(bytes)),
+        Err(message) => Err(Stopped {
+            message,
+            partial: Box::new(sink.finish(0)),
+        }),
+    }
+}
+
+/// An input whose reading stopped (it could not be opened, or its stream failed midway):
+/// why, and everything counted before it stopped, so that the events already handed to the
+/// caller stay accounted for.
+#[derive(Debug)]
+pub struct Stopped {
+    pub message: String,
+    pub partial: Box<EventOutput>,
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<Stopped> for String {
+    fn from(stopped: Stopped) -> String {
+        stopped.message
+    }
 }
 
 /// Opens an input's text as UTF-8, whatever its encoding; also returns the count of bytes read.
