@@ -52,6 +52,27 @@ impl CategoryTally {
         }
     }
 
+    /// Findings whose target was not tracked because [`MAX_TARGETS_TRACKED`] distinct ones
+    /// were already: reported beside the top targets so the list never looks complete
+    /// when it is not.
+    pub fn untracked_target_findings(&self) -> u64 {
+        self.other_targets
+    }
+
+    /// The top targets as the summaries print them: `host (n)`, then `untracked (n)` if
+    /// any finding's target was past the tracking limit.
+    pub fn top_target_labels(&self, n: usize, show: impl Fn(&str) -> String) -> Vec<String> {
+        let mut labels: Vec<String> = self
+            .top_targets(n)
+            .iter()
+            .map(|(t, c)| format!("{} ({c})", show(t)))
+            .collect();
+        if self.other_targets > 0 {
+            labels.push(format!("untracked ({})", self.other_targets));
+        }
+        labels
+    }
+
     /// The most frequent targets, ties broken by name (deterministic).
     pub fn top_targets(&self, n: usize) -> Vec<(&str, u64)> {
         let mut v: Vec<(&str, u64)> = self.targets.iter().map(|(k, &c)| (k.as_str(), c)).collect();
@@ -74,5 +95,55 @@ impl Aggregates {
 
     pub fn total_findings(&self) -> u64 {
         self.categories.values().map(|c| c.findings).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Phase, Side, SourceKind};
+
+    fn finding_to(target: String) -> Finding {
+        Finding {
+            time: Some(0),
+            server: "EXCH01".into(),
+            site: String::new(),
+            source: SourceKind::Iis,
+            input: 0,
+            position: 1,
+            category: CategoryId(0),
+            phase: Phase::Availability,
+            side: Side::Responder,
+            http_status: Some(401),
+            sub_status: None,
+            win32_status: None,
+            method: String::new(),
+            uri_stem: String::new(),
+            client_ip: String::new(),
+            user_agent: String::new(),
+            target,
+            event_id: None,
+            mailbox: String::new(),
+            detail: String::new(),
+            request_type: String::new(),
+            caller_auth: String::new(),
+            origin_server: String::new(),
+            target_url: String::new(),
+        }
+    }
+
+    #[test]
+    fn targets_past_the_tracking_limit_are_counted_as_untracked() {
+        let mut t = CategoryTally::default();
+        for i in 0..MAX_TARGETS_TRACKED + 3 {
+            t.add(&finding_to(format!("host{i}.example")));
+        }
+        t.add(&finding_to("host0.example".into()));
+        assert_eq!(t.untracked_target_findings(), 3);
+        let labels = t.top_target_labels(2, str::to_owned);
+        assert_eq!(
+            labels,
+            ["host0.example (2)", "host1.example (1)", "untracked (3)"]
+        );
     }
 }

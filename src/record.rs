@@ -22,22 +22,28 @@ impl<'a> W3cRecord<'a> {
         value(self.line, *self.spans.get(i)?)
     }
 
-    fn date(&self) -> Option<&'a [u8]> {
-        self.get(Field::Date)
-            .or_else(|| self.get(Field::DateLocal))
-            .or_else(|| self.header.date.as_ref().map(|d| &d[..]))
-    }
-
-    fn time_of_day(&self) -> Option<&'a [u8]> {
-        self.get(Field::Time).or_else(|| self.get(Field::TimeLocal))
+    /// The date and time fields of the record. UTC `time` goes with `date`, or with the
+    /// `#Date` directive when the layout has no `date`; a server-local `time-local` only ever
+    /// goes with `date-local` (pairing it with the UTC `#Date` would be wrong by a day around
+    /// midnight).
+    fn date_time(&self) -> Option<(&'a [u8], &'a [u8])> {
+        if let Some(time) = self.get(Field::Time) {
+            let date = self
+                .get(Field::Date)
+                .or_else(|| self.header.date.as_ref().map(|d| &d[..]))?;
+            return Some((date, time));
+        }
+        Some((self.get(Field::DateLocal)?, self.get(Field::TimeLocal)?))
     }
 
     pub fn time(&self) -> Option<UnixTime> {
-        time::parse_date_time(self.date()?, self.time_of_day()?)
+        let (date, time) = self.date_time()?;
+        time::parse_date_time(date, time)
     }
 
     pub fn time_key(&self) -> Option<TimeKey> {
-        time::time_key(self.date()?, self.time_of_day()?)
+        let (date, time) = self.date_time()?;
+        time::time_key(date, time)
     }
 
     /// The request path: `cs-uri-stem`, or the path part of HTTPERR's `cs-uri`.

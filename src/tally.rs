@@ -110,6 +110,9 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(position: u64, reason: String, raw: &[u8]) -> Self {
+        // At most 4 bytes per kept character (each invalid byte is one U+FFFD): converting
+        // only that much keeps a rejected 50 MB line from being copied whole.
+        let raw = &raw[..raw.len().min(4 * REJECTED_TEXT_CHARS)];
         let text: String = String::from_utf8_lossy(raw)
             .chars()
             .take(REJECTED_TEXT_CHARS)

@@ -450,3 +450,61 @@ fn a_file_named_twice_is_read_once_and_the_repeat_is_noted() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn local_time_fields_pair_only_with_each_other_and_are_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    // #Date is UTC and already the next day; the record's local date is what counts.
+    let log = "#Software: Microsoft Internet Information Services 10.0\n#Date: 2026-03-03 00:00:00\n\
+#Fields: date-local time-local s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n\
+2026-03-02 23:30:00 10.0.0.1 POST /EWS/Exchange.asmx/WSSecurity - 443 - 1.2.3.4 ASProxy/CrossForest - 401 0 0 1\n";
+    fs::write(dir.path().join("u_ex1.log"), log).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout) = analyze_to(out.path(), &[dir.path().display().to_string()], &[]);
+    assert_eq!(code, 0);
+    let rows = read_csv(&out.path().join("findings.csv"));
+    assert_eq!(rows[1][col(&rows[0], "time_utc")], "2026-03-02T23:30:00Z");
+    let inventory = read_csv(&out.path().join("inventory.csv"));
+    let notes = &inventory[1][col(&inventory[0], "notes")];
+    assert!(
+        notes.contains("local times from line 4: server-local date-local/time-local read as UTC"),
+        "{notes}"
+    );
+    assert!(stdout.contains("local times from line 4"), "{stdout}");
+}
+
+#[test]
+fn an_over_long_line_is_rejected_with_its_whole_length_from_files_and_streams() {
+    use std::io::Write;
+    let mut log = fs::read(root().join("samples/EXCH01/W3SVC1/u_ex260302.log")).unwrap();
+    let long = 3 * (1 << 20) + 5;
+    log.extend(std::iter::repeat_n(b'A', long));
+    log.extend_from_slice(b"\r\n");
+    log.extend_from_slice(&fs::read(root().join("samples/EXCH01/W3SVC1/u_ex260302.log")).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("u_ex1.log"), &log).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        fs::File::create(dir.path().join("u_ex2.log.gz")).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(&log).unwrap();
+    gz.finish().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, _) = analyze_to(
+        out.path(),
+        &[dir.path().display().to_string()],
+        &["--chunk-size", "65536"],
+    );
+    assert_eq!(code, 0);
+    let rejected = fs::read_to_string(out.path().join("rejected.txt")).unwrap();
+    let reason = format!("line of {long} bytes exceeds the 1048576 byte limit");
+    assert_eq!(
+        rejected.matches(&reason).count(),
+        2,
+        "{}",
+        &rejected[..rejected.len().min(2000)]
+    );
+    let inventory = read_csv(&out.path().join("inventory.csv"));
+    let findings = col(&inventory[0], "findings");
+    assert_eq!(inventory[1][findings], inventory[2][findings]);
+}

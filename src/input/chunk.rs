@@ -15,7 +15,22 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::limits::MAX_LINE_BYTES;
 use super::sniff::UTF8_BOM;
+
+/// Bytes of one line kept in a buffer: one more than the longest accepted line, so that the
+/// scanner sees the line is too long; the rest is skipped and counted ([`Chunk::cut`]).
+const LINE_KEPT_BYTES: usize = MAX_LINE_BYTES + 1;
+
+/// Where a chunk's lines are in its buffer, and how the last one was cut.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Chunk {
+    /// Offset of the chunk's first line in the buffer.
+    pub first: usize,
+    /// Bytes of the buffer's last line that were skipped, not stored (that line is longer
+    /// than [`MAX_LINE_BYTES`]; its `\n` and a `\r` before it are not counted).
+    pub cut: u64,
+}
 
 /// How much more is read at a time when a line runs past a chunk's end.
 const OVERRUN_STEP: usize = 64 << 10;
@@ -33,7 +48,7 @@ pub fn ranges(len: u64, chunk: usize) -> Vec<(u64, u64)> {
 /// line, read only to find where ours start). A UTF-8 byte-order mark at the start of the
 /// file is skipped: it is encoding, not part of the first line (IIS writes none, but logs
 /// re-saved by Notepad or PowerShell carry one before `#Software`).
-pub fn read_range(path: &Path, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<usize> {
+pub fn read_range(path: &Path, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<Chunk> {
     buf.clear();
     let mut file = File::open(path)?;
     // One byte before the range tells whether a line starts exactly at `start`.
@@ -51,34 +66,67 @@ pub fn read_range(path: &Path, start: u64, end: u64, buf: &mut Vec<u8>) -> io::R
             // newline-free region from reading the rest of it.
             None => {
                 buf.clear();
-                return Ok(0);
+                return Ok(Chunk::default());
             }
         }
     };
-    finish_last_line(&mut file, buf, range_len)?;
-    if start == 0 && buf.starts_with(UTF8_BOM) {
-        return Ok(UTF8_BOM.len());
-    }
-    Ok(first)
+    let cut = finish_last_line(&mut file, buf, range_len.max(first))?;
+    let first = if start == 0 && buf.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        first
+    };
+    Ok(Chunk { first, cut })
 }
 
-/// Extends `buf` until the line containing its last byte (`range_len - 1`) is complete.
-fn finish_last_line(file: &mut File, buf: &mut Vec<u8>, range_len: usize) -> io::Result<()> {
+/// Extends `buf` until the line containing its last byte (`range_len - 1`) is complete, or
+/// holds [`LINE_KEPT_BYTES`] of it; returns the bytes of that line skipped after those.
+fn finish_last_line(file: &mut File, buf: &mut Vec<u8>, range_len: usize) -> io::Result<u64> {
     if range_len == 0 || buf[range_len - 1] == b'\n' {
-        return Ok(());
+        return Ok(0);
     }
+    let line_start = memchr::memrchr(b'\n', &buf[..range_len]).map_or(0, |i| i + 1);
     let mut searched = range_len;
     loop {
+        let room = (line_start + LINE_KEPT_BYTES).saturating_sub(buf.len());
+        if room == 0 {
+            return skip_rest_of_line(file, &mut Vec::new());
+        }
         let before = buf.len();
-        file.take(OVERRUN_STEP as u64).read_to_end(buf)?;
+        file.take(room.min(OVERRUN_STEP) as u64).read_to_end(buf)?;
         if let Some(i) = memchr::memchr(b'\n', &buf[searched..]) {
             buf.truncate(searched + i + 1);
-            return Ok(());
+            return Ok(0);
         }
         if buf.len() == before {
-            return Ok(()); // end of file: the last line has no newline
+            return Ok(0); // end of file: the last line has no newline
         }
         searched = buf.len();
+    }
+}
+
+/// Reads on to the end of the current line without keeping it; returns the bytes skipped
+/// (not counting the `\n`, nor a `\r` before it). What was read after the `\n` is appended
+/// to `after`.
+fn skip_rest_of_line(inner: &mut dyn Read, after: &mut Vec<u8>) -> io::Result<u64> {
+    let mut scratch = vec![0u8; OVERRUN_STEP];
+    let (mut skipped, mut last) = (0u64, 0u8);
+    loop {
+        let n = match inner.read(&mut scratch) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => other?,
+        };
+        if n == 0 {
+            return Ok(skipped);
+        }
+        if let Some(i) = memchr::memchr(b'\n', &scratch[..n]) {
+            let before_nl = if i > 0 { scratch[i - 1] } else { last };
+            skipped += i as u64 - u64::from(before_nl == b'\r');
+            after.extend_from_slice(&scratch[i + 1..n]);
+            return Ok(skipped);
+        }
+        skipped += n as u64;
+        last = scratch[n - 1];
     }
 }
 
@@ -102,7 +150,8 @@ fn read_step(inner: &mut dyn Read, buf: &mut Vec<u8>) -> io::Result<usize> {
 ///
 /// A stream that fails midway (a truncated `.gz`) first yields what was decoded before the
 /// failure, then the error: every line that can be read is read. A UTF-8 byte-order mark at
-/// the start of the stream is dropped, as [`read_range`] skips it.
+/// the start of the stream is dropped, as [`read_range`] skips it. A line longer than
+/// [`MAX_LINE_BYTES`] ends its block, cut as [`read_range`] cuts it ([`Self::last_cut`]).
 pub struct BlockReader {
     inner: Box<dyn Read + Send>,
     carry: Vec<u8>,
@@ -110,6 +159,7 @@ pub struct BlockReader {
     chunk: usize,
     done: bool,
     failed: Option<io::Error>,
+    last_cut: u64,
 }
 
 impl BlockReader {
@@ -121,17 +171,27 @@ impl BlockReader {
             chunk: chunk.max(1),
             done: false,
             failed: None,
+            last_cut: 0,
         }
+    }
+
+    /// Bytes skipped from the last line of the block `next_block` returned last.
+    pub fn last_cut(&self) -> u64 {
+        self.last_cut
     }
 
     /// Fills `buf` with the next block; `Ok(false)` at the end of the stream.
     pub fn next_block(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
         buf.clear();
+        self.last_cut = 0;
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
         buf.append(&mut self.carry);
-        while !self.done && (buf.len() < self.chunk || memchr::memrchr(b'\n', buf).is_none()) {
+        // The carry holds no newline: only bytes read below are searched, once each.
+        let mut last_newline = None;
+        while !self.done && (buf.len() < self.chunk || last_newline.is_none()) {
+            let before = buf.len();
             match read_step(&mut self.inner, buf) {
                 Ok(n) => self.done = n == 0,
                 Err(e) if buf.is_empty() => return Err(e),
@@ -140,17 +200,51 @@ impl BlockReader {
                     self.done = true;
                 }
             }
+            if let Some(i) = memchr::memrchr(b'\n', &buf[before..]) {
+                last_newline = Some(before + i);
+            }
+            let line_start = last_newline.map_or(0, |i| i + 1);
+            if buf.len() - line_start > LINE_KEPT_BYTES {
+                let read_past = buf.len() - line_start - LINE_KEPT_BYTES;
+                buf.truncate(line_start + LINE_KEPT_BYTES);
+                self.last_cut = read_past as u64 + self.skip_rest_of_line();
+                self.strip_bom(buf);
+                return Ok(true);
+            }
         }
-        if std::mem::take(&mut self.at_start) && buf.starts_with(UTF8_BOM) {
-            buf.drain(..UTF8_BOM.len());
-        }
+        let stripped = self.strip_bom(buf);
         if !self.done {
-            if let Some(i) = memchr::memrchr(b'\n', buf) {
+            if let Some(i) = last_newline.map(|i| i - stripped) {
                 self.carry.extend_from_slice(&buf[i + 1..]);
                 buf.truncate(i + 1);
             }
         }
         Ok(!buf.is_empty())
+    }
+
+    /// Skips the rest of an over-long line that ends the current block (the next block
+    /// starts after it); returns the bytes skipped.
+    fn skip_rest_of_line(&mut self) -> u64 {
+        if self.done {
+            return 0;
+        }
+        match skip_rest_of_line(&mut self.inner, &mut self.carry) {
+            Ok(skipped) => skipped,
+            Err(e) => {
+                self.failed = Some(e);
+                self.done = true;
+                0
+            }
+        }
+    }
+
+    /// Drops a byte-order mark from the stream's first block; returns the bytes dropped.
+    fn strip_bom(&mut self, buf: &mut Vec<u8>) -> usize {
+        if std::mem::take(&mut self.at_start) && buf.starts_with(UTF8_BOM) {
+            buf.drain(..UTF8_BOM.len());
+            return UTF8_BOM.len();
+        }
+        0
     }
 }
 
@@ -165,8 +259,9 @@ mod tests {
         let mut all = Vec::new();
         let mut buf = Vec::new();
         for (s, e) in ranges(text.len() as u64, chunk) {
-            let first = read_range(f.path(), s, e, &mut buf).unwrap();
-            all.extend_from_slice(&buf[first..]);
+            let chunk = read_range(f.path(), s, e, &mut buf).unwrap();
+            assert_eq!(chunk.cut, 0);
+            all.extend_from_slice(&buf[chunk.first..]);
         }
         all
     }
@@ -208,6 +303,50 @@ mod tests {
                 all.extend_from_slice(&buf);
             }
             assert_eq!(all, &text[3..], "blocks, chunk {chunk}");
+        }
+    }
+
+    /// The lines kept of `text` by ranges of `chunk` bytes, and the bytes cut from each.
+    fn cut_ranges(text: &[u8], chunk: usize) -> (Vec<u8>, u64) {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text).unwrap();
+        let (mut all, mut cut, mut buf) = (Vec::new(), 0, Vec::new());
+        for (s, e) in ranges(text.len() as u64, chunk) {
+            let c = read_range(f.path(), s, e, &mut buf).unwrap();
+            all.extend_from_slice(&buf[c.first..]);
+            cut += c.cut;
+        }
+        (all, cut)
+    }
+
+    fn cut_blocks(text: &[u8], chunk: usize) -> (Vec<u8>, u64) {
+        let mut r = BlockReader::new(Box::new(std::io::Cursor::new(text.to_vec())), chunk);
+        let (mut all, mut cut, mut buf) = (Vec::new(), 0, Vec::new());
+        while r.next_block(&mut buf).unwrap() {
+            all.extend_from_slice(&buf);
+            cut += r.last_cut();
+        }
+        (all, cut)
+    }
+
+    #[test]
+    fn an_over_long_line_is_kept_up_to_the_limit_and_the_rest_counted() {
+        let long = 3 * MAX_LINE_BYTES + 17;
+        let mut text = b"first\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', long));
+        text.extend_from_slice(b"\r\nlast\n");
+        for chunk in [1000, 64 << 10, MAX_LINE_BYTES, 4 << 20] {
+            for (how, (all, cut)) in [
+                ("ranges", cut_ranges(&text, chunk)),
+                ("blocks", cut_blocks(&text, chunk)),
+            ] {
+                assert!(all.starts_with(b"first\n") && all.ends_with(b"last\n"));
+                let xs = all.iter().filter(|&&b| b == b'x').count();
+                assert_eq!(xs as u64 + cut, long as u64, "{how} {chunk}");
+                // A range keeps what lies in it; past it, no more than the limit.
+                assert!(xs <= chunk.max(LINE_KEPT_BYTES), "{how} {chunk}: kept {xs}");
+                assert_eq!(cut == 0, xs == long, "{how} {chunk}");
+            }
         }
     }
 

@@ -26,3 +26,9 @@ pub const MAX_ARCHIVE_DEPTH: usize = 3;
 
 /// Largest nested archive read into memory to be opened (a nested zip needs random access).
 pub const MAX_NESTED_ARCHIVE_BYTES: u64 = 512 << 20;
+
+/// Longest W3C line accepted as a record. IIS truncates its own lines far below this (long
+/// query strings run to a few KiB); longer ones are garbage (a NUL-filled region left by a
+/// crash) or an attack and are rejected. Readers keep at most one byte more of a line than
+/// this, skipping and counting the rest, so memory stays bounded by it.
+pub const MAX_LINE_BYTES: usize = 1 << 20;

@@ -28,6 +28,8 @@ mod window;
 
 /// How the inventory note about data before any `#Fields` starts.
 const ASSUMED_NOTE: &str = "no #Fields before line";
+/// Starts the note of an input whose times are the server's local time (no UTC `time`).
+const LOCAL_TIME_NOTE: &str = "local times from line";
 
 /// What one input contributed.
 #[derive(Debug, Clone)]
@@ -228,7 +230,7 @@ fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
                 .push(format!("{} lines rejected (see rejected.txt)", t.rejected));
         }
         for note in &r.notes {
-            if note.starts_with(ASSUMED_NOTE) {
+            if note.starts_with(ASSUMED_NOTE) || note.starts_with(LOCAL_TIME_NOTE) {
                 problems.push(Problem::note(&r.display, note.clone()));
             }
         }

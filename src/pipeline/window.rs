@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{is_web, Collected, Context, FindingSink, InputReport, ASSUMED_NOTE};
+use super::{is_web, Collected, Context, FindingSink, InputReport, ASSUMED_NOTE, LOCAL_TIME_NOTE};
 use crate::aggregate::Aggregates;
 use crate::classify::freebusy::CandidateFinder;
 use crate::classify::web::WebSink;
@@ -24,7 +24,7 @@ use crate::input::chunk::{self, BlockReader};
 use crate::input::{Format, Input};
 use crate::parse::w3c::header::{HeaderDelta, HeaderState};
 use crate::parse::w3c::layout::{FieldLayout, HTTPERR_DEFAULT_FIELDS};
-use crate::parse::w3c::scan::{scan_chunk, ScanOutput};
+use crate::parse::w3c::scan::{scan_cut_chunk, ScanOutput};
 use crate::problem::Problem;
 use crate::tally::REJECTED_KEPT_PER_INPUT;
 
@@ -81,6 +81,8 @@ struct Unit {
     /// The chunk's bytes (a reused buffer); its lines start at `first`.
     data: Vec<u8>,
     first: usize,
+    /// Bytes the reader skipped from the last line (too long to keep).
+    cut: u64,
     delta: HeaderDelta,
     start: Option<HeaderState>,
     error: Option<String>,
@@ -135,6 +137,7 @@ impl<'a> WindowReader<'a> {
             range,
             data: self.pool.pop().unwrap_or_default(),
             first: 0,
+            cut: 0,
             delta: HeaderDelta::default(),
             start: None,
             error: None,
@@ -219,7 +222,9 @@ impl<'a> WindowReader<'a> {
         }
     }
 
-    /// Step 2: gives each unit the header in force at its start.
+    /// Step 2: gives each unit the header in force at its start. After a read error the
+    /// rest of that input is not scanned: its line numbers and `#Fields` would be wrong
+    /// without the lines that could not be read.
     fn fold(
         &mut self,
         units: &mut [Unit],
@@ -227,12 +232,23 @@ impl<'a> WindowReader<'a> {
         problems: &mut Vec<Problem>,
     ) {
         for u in units.iter_mut() {
+            let report = &mut reports[u.input];
+            if report.failed {
+                continue; // `start` stays unset: the unit is not scanned
+            }
             if let Some(e) = &u.error {
-                let report = &mut reports[u.input];
-                if !report.failed {
-                    problems.push(Problem::failed(&report.display, format!("read error: {e}")));
-                }
+                let at = u
+                    .range
+                    .map_or_else(String::new, |(s, _)| format!(" at byte {s}"));
+                let message = format!("read error{at}: {e}");
+                report
+                    .notes
+                    .push(format!("{message}; the rest is not read"));
+                problems.push(Problem::failed(&report.display, message));
                 report.failed = true;
+                if self.current == Some(u.input) {
+                    self.ranges = Vec::new().into_iter();
+                }
                 continue;
             }
             let state = &mut self.states[u.input];
@@ -247,8 +263,9 @@ fn read_range_unit(u: &mut Unit, input: &Input) {
         return;
     };
     match chunk::read_range(path, s, e, &mut u.data) {
-        Ok(first) => {
-            u.first = first;
+        Ok(chunk) => {
+            u.first = chunk.first;
+            u.cut = chunk.cut;
             u.delta = HeaderDelta::scan(u.lines());
         }
         Err(err) => u.error = Some(err.to_string()),
@@ -262,7 +279,10 @@ fn read_stream_units(stream: &mut Option<BlockReader>, units: &mut [&mut Unit]) 
     };
     for u in units.iter_mut() {
         match reader.next_block(&mut u.data) {
-            Ok(true) => u.delta = HeaderDelta::scan(&u.data),
+            Ok(true) => {
+                u.cut = reader.last_cut();
+                u.delta = HeaderDelta::scan(&u.data);
+            }
             Ok(false) => return true,
             Err(e) => {
                 u.data.clear();
@@ -322,7 +342,7 @@ fn scan_unit(
         findings: Vec::new(),
     };
     let bytes = u.lines();
-    let scan = scan_chunk(bytes, start, finder.find_iter(bytes), &mut sink);
+    let scan = scan_cut_chunk(bytes, u.cut, start, finder.find_iter(bytes), &mut sink);
     UnitResult {
         scan,
         findings: sink.findings,
@@ -355,6 +375,14 @@ fn merge_unit(
         if !report.notes.iter().any(|n| n.starts_with(ASSUMED_NOTE)) {
             report.notes.push(format!(
                 "{ASSUMED_NOTE} {}: Exchange default field set assumed",
+                base + first
+            ));
+        }
+    }
+    if let Some(first) = result.scan.first_local_time_line {
+        if !report.notes.iter().any(|n| n.starts_with(LOCAL_TIME_NOTE)) {
+            report.notes.push(format!(
+                "{LOCAL_TIME_NOTE} {}: server-local date-local/time-local read as UTC",
                 base + first
             ));
         }

@@ -143,11 +143,7 @@ pub fn write_summary<W: Write>(
     w.write_record(SUMMARY_COLUMNS)?;
     for (id, tally) in &aggregates.categories {
         let cat = taxonomy.get(*id);
-        let targets: Vec<String> = tally
-            .top_targets(TOP_TARGETS)
-            .iter()
-            .map(|(t, n)| format!("{t} ({n})"))
-            .collect();
+        let targets = tally.top_target_labels(TOP_TARGETS, str::to_owned);
         let cells = [
             cat.id.clone(),
             cat.title.clone(),

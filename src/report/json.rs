@@ -80,6 +80,7 @@ pub fn document(analysis: &Analysis, taxonomy: &Taxonomy) -> Value {
                 "last_seen_utc": format_opt(t.last),
                 "servers": t.servers,
                 "top_targets": t.top_targets(TOP_TARGETS).iter().map(|(t, n)| json!({"target": t, "findings": n})).collect::<Vec<_>>(),
+                "untracked_target_findings": t.untracked_target_findings(),
                 "remediation": cat.remediation,
             })
         })

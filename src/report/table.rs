@@ -96,11 +96,7 @@ fn render_categories(s: &mut String, a: &Analysis, taxonomy: &Taxonomy) {
     for (id, c) in &a.aggregates.categories {
         let cat = taxonomy.get(*id);
         let servers: Vec<String> = c.servers.iter().map(|x| terminal(x).into_owned()).collect();
-        let targets: Vec<String> = c
-            .top_targets(TOP_TARGETS)
-            .iter()
-            .map(|(t, n)| format!("{} ({n})", terminal(t)))
-            .collect();
+        let targets = c.top_target_labels(TOP_TARGETS, |t| terminal(t).into_owned());
         let _ = writeln!(
             s,
             "\n  {:<24} {:>7}  [{}]  {}",

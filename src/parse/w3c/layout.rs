@@ -118,6 +118,13 @@ impl FieldLayout {
         &self.names
     }
 
+    /// True when record times come from `date-local`/`time-local` (the server's local time,
+    /// as IIS logs when "Use local time for file naming and rollover" is set with those
+    /// fields chosen) because there is no UTC `time` field.
+    pub fn local_times(&self) -> bool {
+        !self.has(Field::Time) && self.has(Field::TimeLocal)
+    }
+
     /// True when `date` and `time` are the first two columns, the case the hot path reads
     /// without splitting the line.
     pub fn date_time_leading(&self) -> bool {

@@ -11,10 +11,9 @@ use crate::record::W3cRecord;
 use crate::tally::{Rejection, Tally, REJECTED_KEPT_PER_INPUT};
 use crate::time;
 
-/// Longest line accepted as a record. IIS truncates its own lines far below this (long query
-/// strings run to a few KiB); longer ones are garbage or an attack and are rejected, which
-/// also keeps field offsets within `u32`.
-pub const MAX_LINE_BYTES: usize = 1 << 20;
+/// Longest line accepted as a record (see the limit's reasons); it also keeps field
+/// offsets within `u32`.
+pub use crate::input::limits::MAX_LINE_BYTES;
 
 /// Receives the candidate records of a chunk.
 pub trait RecordSink {
@@ -29,18 +28,32 @@ pub struct ScanOutput {
     pub rejections: Vec<Rejection>,
     /// First data line (within the chunk) read with the assumed default `#Fields`.
     pub first_assumed_line: Option<u64>,
+    /// First record (within the chunk) whose time is the server's local time.
+    pub first_local_time_line: Option<u64>,
 }
 
 /// Scans a line-aligned chunk. `candidates` yields the offsets of candidate matches in
 /// increasing order (see `classify::freebusy::CandidateFinder`).
 pub fn scan_chunk(
     buf: &[u8],
+    header: HeaderState,
+    candidates: impl Iterator<Item = usize>,
+    sink: &mut impl RecordSink,
+) -> ScanOutput {
+    scan_cut_chunk(buf, 0, header, candidates, sink)
+}
+
+/// [`scan_chunk`] of a chunk whose last line was cut by the reader: `cut` bytes of it were
+/// skipped (see `input::chunk::Chunk`), so it is rejected as too long, with its whole length.
+pub fn scan_cut_chunk(
+    buf: &[u8],
+    cut: u64,
     mut header: HeaderState,
     candidates: impl Iterator<Item = usize>,
     sink: &mut impl RecordSink,
 ) -> ScanOutput {
     let mut out = ScanOutput::default();
-    out.tally.bytes = buf.len() as u64;
+    out.tally.bytes = buf.len() as u64 + cut;
     let mut spans: Vec<Span> = Vec::with_capacity(32);
     let mut candidates = candidates.peekable();
     let mut pos = 0;
@@ -56,6 +69,12 @@ pub fn scan_chunk(
             }
             is_candidate |= c >= pos;
             candidates.next();
+        }
+        // A cut directive is still applied (truncated), as the directive pre-scan sees it.
+        if cut > 0 && end == buf.len() && !line.starts_with(b"#") {
+            let length = line.len() as u64 + cut;
+            reject(&mut out, line_no, too_long(length), line);
+            break;
         }
         classify_line(
             line,
@@ -91,16 +110,7 @@ fn classify_line(
         return;
     }
     if line.len() > MAX_LINE_BYTES {
-        reject(
-            out,
-            line_no,
-            format!(
-                "line of {} bytes exceeds the {} byte limit",
-                line.len(),
-                MAX_LINE_BYTES
-            ),
-            line,
-        );
+        reject(out, line_no, too_long(line.len() as u64), line);
         return;
     }
     let expected = header.layout.len();
@@ -163,6 +173,13 @@ fn note_assumed(header: &HeaderState, line_no: u64, out: &mut ScanOutput) {
         out.tally.assumed_layout += 1;
         out.first_assumed_line.get_or_insert(line_no);
     }
+    if header.layout.local_times() {
+        out.first_local_time_line.get_or_insert(line_no);
+    }
+}
+
+fn too_long(length: u64) -> String {
+    format!("line of {length} bytes exceeds the {MAX_LINE_BYTES} byte limit")
 }
 
 fn reject(out: &mut ScanOutput, line_no: u64, reason: String, line: &[u8]) {
