@@ -311,12 +311,13 @@ fn grammars_check(dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let results = check::run(&grammar);
     let passed = results.iter().filter(|r| r.passed).count();
     for r in results.iter().filter(|r| !r.passed) {
+        use crate::sanitize::terminal;
         println!(
             "FAIL {} ({}): {}\n     {}",
-            r.rule,
-            r.origin,
-            r.message,
-            crate::sanitize::terminal(&r.input)
+            terminal(&r.rule),
+            terminal(&r.origin),
+            terminal(&r.message),
+            terminal(&r.input)
         );
     }
     println!(

@@ -15,6 +15,7 @@ pub mod explain;
 pub mod finding;
 pub mod grammar;
 pub mod input;
+pub mod panics;
 pub mod parse;
 pub mod pipeline;
 pub mod problem;

@@ -17,11 +17,17 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match fbscope::cli::run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("fbscope: error: {e:#}");
+    fbscope::panics::install_hook();
+    // A panic is a bug; it still ends the run with the documented "did not complete" code
+    // (its message was printed by the hook, temp files were removed as the stack unwound).
+    match std::panic::catch_unwind(|| fbscope::cli::run(cli)) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(e)) => {
+            // Errors quote paths and file contents: no escape sequence reaches the terminal.
+            let message = fbscope::sanitize::terminal_lines(&format!("{e:#}"));
+            eprintln!("fbscope: error: {message}");
             ExitCode::from(fbscope::cli::EXIT_ERROR)
         }
+        Err(_) => ExitCode::from(fbscope::cli::EXIT_ERROR),
     }
 }

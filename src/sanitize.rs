@@ -113,6 +113,15 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// [`terminal`] for multi-line text (an error and its causes): each line cleaned, the line
+/// breaks kept.
+pub fn terminal_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|line| terminal(line.strip_suffix('\r').unwrap_or(line)).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Lossy UTF-8 for display: invalid bytes become U+FFFD.
 pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
@@ -128,6 +137,14 @@ mod tests {
         assert_eq!(file_text(spoof), "admin\\u{202e}gnp.exe\\u{2066}x\\u{2069}");
         assert_eq!(terminal(spoof), "admingnp.exex");
         assert_eq!(csv_cell("\u{200F}=1"), "\\u{200f}=1");
+    }
+
+    #[test]
+    fn multi_line_messages_keep_their_lines_and_lose_escapes() {
+        assert_eq!(
+            terminal_lines("error in a\x1b]0;x\x07.zip\r\n  caused by: \u{202E}b"),
+            "error in a]0;x.zip\n  caused by: b"
+        );
     }
 
     #[test]

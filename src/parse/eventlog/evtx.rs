@@ -85,9 +85,7 @@ fn read_member(input: &Input) -> Result<Vec<u8>, String> {
 /// take the run down: it ends this file's reading with a rejection that says so.
 fn read_records<T: Read + std::io::Seek>(parser: EvtxParser<T>, sink: &mut Sink) {
     let mut seen = 0u64;
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_all(parser, sink, &mut seen)
-    }));
+    let result = crate::panics::quietly(|| read_all(parser, sink, &mut seen));
     if result.is_err() {
         let reason = format!(
             "the evtx crate failed (panicked) after record {seen}: the rest of the file is not read"
