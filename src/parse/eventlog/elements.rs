@@ -56,6 +56,9 @@ pub struct Splitter<R> {
     indent: Option<Vec<u8>>,
     /// A piece found but not yet handed out (junk is returned before its element).
     queued: Option<(usize, usize, u64, Option<String>)>,
+    /// Bytes asked of the source per fill ([`READ_BYTES`]; tests use tiny ones to put read
+    /// boundaries everywhere).
+    read_bytes: usize,
 }
 
 impl<R: BufRead> Splitter<R> {
@@ -76,6 +79,7 @@ impl<R: BufRead> Splitter<R> {
             line_at: 0,
             indent: None,
             queued: None,
+            read_bytes: READ_BYTES,
         }
     }
 
@@ -309,7 +313,7 @@ impl<R: BufRead> Splitter<R> {
 
     fn fill(&mut self) -> io::Result<()> {
         let old = self.buf.len();
-        self.buf.resize(old + READ_BYTES, 0);
+        self.buf.resize(old + self.read_bytes, 0);
         let mut filled = old;
         while filled < self.buf.len() {
             match self.src.read(&mut self.buf[filled..]) {
@@ -344,15 +348,74 @@ mod tests {
     use super::*;
 
     fn pieces(text: &[u8], name: &str, wrapper: &str, nesting: bool) -> Vec<(u64, bool, usize)> {
+        pieces_read_by(text, name, wrapper, nesting, READ_BYTES)
+            .into_iter()
+            .map(|(line, whole, text, _)| (line, whole, text.len()))
+            .collect()
+    }
+
+    /// Every piece (line, whole element?, text, reason), reading `read_bytes` at a time.
+    fn pieces_read_by(
+        text: &[u8],
+        name: &str,
+        wrapper: &str,
+        nesting: bool,
+        read_bytes: usize,
+    ) -> Vec<(u64, bool, Vec<u8>, Option<String>)> {
         let mut split = Splitter::new(text, name, wrapper, nesting);
+        split.read_bytes = read_bytes;
         let mut out = Vec::new();
         while let Some(p) = split.next_piece().unwrap() {
             out.push(match p {
-                Piece::Element { line, text } => (line, true, text.len()),
-                Piece::Broken { line, text, .. } => (line, false, text.len()),
+                Piece::Element { line, text } => (line, true, text.to_vec(), None),
+                Piece::Broken { line, text, reason } => (line, false, text.to_vec(), Some(reason)),
             });
         }
         out
+    }
+
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "<Events>",
+        "</Events>",
+        "<Event>",
+        "<Event xmlns='x'>",
+        "</Event>",
+        "<Event/>",
+        "<Objs>",
+        "</Objs>",
+        "<Obj RefId=\"0\">",
+        "</Obj>",
+        "<Obj/>",
+        "<Data>",
+        "</Data>",
+        "\n",
+        "\r\n",
+        "  ",
+        "text",
+        "<",
+        ">",
+        "/",
+        "<!-- c -->",
+        "<![CDATA[<Event>]]>",
+    ];
+
+    proptest! {
+        /// Where the reads end must not change what is cut out: pieces read a few bytes at
+        /// a time equal pieces read whole.
+        #[test]
+        fn pieces_do_not_depend_on_read_boundaries(
+            parts in prop::collection::vec(prop::sample::select(TOKENS), 0..60),
+            read_bytes in 1usize..24,
+            objects in any::<bool>(),
+        ) {
+            let text = parts.concat();
+            let (name, wrapper) = if objects { ("Obj", "Objs") } else { ("Event", "Events") };
+            let whole = pieces_read_by(text.as_bytes(), name, wrapper, objects, READ_BYTES);
+            let small = pieces_read_by(text.as_bytes(), name, wrapper, objects, read_bytes);
+            prop_assert_eq!(small, whole);
+        }
     }
 
     #[test]

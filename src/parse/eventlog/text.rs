@@ -332,6 +332,49 @@ mod tests {
         v
     }
 
+    /// Hands out at most `step` bytes per read: puts read boundaries everywhere.
+    struct Dribble {
+        bytes: Vec<u8>,
+        pos: usize,
+        step: usize,
+    }
+
+    impl Read for Dribble {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.bytes.len() - self.pos);
+            buf[..n].copy_from_slice(&self.bytes[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// UTF-16 read a few bytes at a time (odd bytes and surrogate pairs cut by reads)
+        /// decodes as the whole text does.
+        #[test]
+        fn utf16_decoding_does_not_depend_on_read_boundaries(
+            units in prop::collection::vec(
+                prop_oneof![4 => 0x20u16..0x7F, 1 => any::<u16>(), 1 => 0xD800u16..0xE000],
+                0..300,
+            ),
+            step in 1usize..9,
+            big_endian in any::<bool>(),
+        ) {
+            let bytes: Vec<u8> = units
+                .iter()
+                .flat_map(|u| if big_endian { u.to_be_bytes() } else { u.to_le_bytes() })
+                .collect();
+            let enc = if big_endian { Encoding::Utf16Be } else { Encoding::Utf16Le };
+            let mut decoded = Vec::new();
+            Utf16ToUtf8::new(Dribble { bytes, pos: 0, step }, enc)
+                .read_to_end(&mut decoded)
+                .unwrap();
+            prop_assert_eq!(String::from_utf8(decoded).unwrap(), String::from_utf16_lossy(&units));
+        }
+    }
+
     fn read_all(bytes: Vec<u8>) -> Vec<String> {
         let (stream, _) = utf8_stream(Box::new(io::Cursor::new(bytes))).unwrap();
         let mut lines = LineReader::new(stream);

@@ -257,6 +257,10 @@ mod tests {
             Just("2026-03-02 09:12:45 10.0.1.11 GET /owa/ - 443 - 1.2.3.4 Mozilla/5.0 - 200 0 0 1".to_owned()),
             Just("#Fields: date time cs-uri-stem cs(User-Agent) sc-status".to_owned()),
             Just("2026-03-02 09:13:00 /autodiscover/autodiscover.svc ASAutoDiscover/x 404".to_owned()),
+            // HTTPERR's layout and lines (the same scanner reads them).
+            Just("#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status s-siteid s-reason s-queuename".to_owned()),
+            Just("2026-03-02 09:14:07 40.92.4.77 50123 10.0.1.11 443 HTTP/1.1 POST /EWS/Exchange.asmx/WSSecurity - 503 2 QueueFull MSExchangeServicesAppPool".to_owned()),
+            Just("2026-03-02 09:14:08 40.92.4.77 50124 10.0.1.11 443 - - - - - - Timer_ConnectionIdle -".to_owned()),
             Just(String::new()),
             Just("\r".to_owned()),
             "[ -~]{0,80}",
