@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::classify::{Classifier, EventClassifier, EventVerdict, Verdict};
 use crate::grammar::{CategoryId, Grammar};
-use crate::input::origin::{Container, Input, Origin};
+use crate::input::origin::Input;
 use crate::input::sniff::{self, Format};
 use crate::parse::eventlog::{self, EventFormat, EventParseOptions};
 use crate::parse::w3c::header::HeaderState;
@@ -189,19 +189,7 @@ fn ordered(items: Vec<Item>) -> Vec<Item> {
 }
 
 fn in_memory(bytes: &[u8]) -> Input {
-    Input {
-        display: DISPLAY.to_owned(),
-        origin: Origin::Member {
-            container: Container::Memory(Arc::new(bytes.to_vec())),
-            data_start: 0,
-            compressed_size: bytes.len() as u64,
-            deflated: false,
-        },
-        gzip: false,
-        stored_size: bytes.len() as u64,
-        server: String::new(),
-        site: String::new(),
-    }
+    Input::from_bytes(DISPLAY, bytes.to_vec())
 }
 
 /// A bare message: an MSExchange Availability error, its event id guessed from its shape.

@@ -211,24 +211,10 @@ fn rootless_xml_stream_times_are_utc() {
 /// An `.evtx` inside an archive (read into memory) gives what the file on disk gives.
 #[test]
 fn evtx_from_an_archive_member_matches_the_file() {
-    use fbscope::input::origin::Container;
-    use std::sync::Arc;
     let Some(dir) = corpus() else { return };
     let path = dir.join("evtx/omerbenamram_evtx__sample_with_a_bad_chunk_magic.evtx");
     let bytes = std::fs::read(&path).unwrap();
-    let member = Input {
-        display: "bundle.zip!Application.evtx".into(),
-        origin: Origin::Member {
-            container: Container::Memory(Arc::new(bytes.clone())),
-            data_start: 0,
-            compressed_size: bytes.len() as u64,
-            deflated: false,
-        },
-        gzip: false,
-        stored_size: bytes.len() as u64,
-        server: String::new(),
-        site: String::new(),
-    };
+    let member = Input::from_bytes("bundle.zip!Application.evtx", bytes.clone());
     let opts = EventParseOptions::default();
     let (mut a, mut b) = (Vec::new(), Vec::new());
     let from_disk = parse(EventFormat::Evtx, &input(&path), &opts, &mut |e| a.push(e)).unwrap();

@@ -46,6 +46,25 @@ pub struct Input {
 }
 
 impl Input {
+    /// An input whose decoded bytes are `bytes`, shown as `display`: a paste (`explain`),
+    /// an archive member already in memory, a test's data.
+    pub fn from_bytes(display: impl Into<String>, bytes: Vec<u8>) -> Input {
+        let len = bytes.len() as u64;
+        Input {
+            display: display.into(),
+            origin: Origin::Member {
+                container: Container::Memory(Arc::new(bytes)),
+                data_start: 0,
+                compressed_size: len,
+                deflated: false,
+            },
+            gzip: false,
+            stored_size: len,
+            server: String::new(),
+            site: String::new(),
+        }
+    }
+
     /// A plain file on disk that can be read in parallel ranges.
     pub fn plain_path(&self) -> Option<&Path> {
         match (&self.origin, self.gzip) {

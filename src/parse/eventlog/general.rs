@@ -9,7 +9,7 @@
 use std::io::BufRead;
 
 use super::dates::DateSurvey;
-use super::sink::{Clock, Sink};
+use super::sink::{read_local_times, Clock, Sink};
 use super::text::LineReader;
 use super::{open_text, EventParseOptions};
 use crate::input::Input;
@@ -24,19 +24,16 @@ const MAX_DESCRIPTION_BYTES: usize = 1 << 20;
 
 /// Parses a General-text input. Returns the bytes read.
 pub fn parse(input: &Input, opts: &EventParseOptions, sink: &mut Sink) -> Result<u64, String> {
-    let survey = match opts.date_order {
-        Some(_) => DateSurvey::default(),
-        None => survey(input)?,
-    };
-    let (order, why) = survey.decide(opts.date_order);
-    let mut clock = Clock::new(opts.tz, order);
-    let (stream, count) = open_text(input)?;
-    read(stream, &mut clock, sink).map_err(|e| format!("read error: {e}"))?;
-    if survey.ambiguous_shape > 0 && sink.records() > 0 {
-        sink.note(why);
-    }
-    clock.finish(sink);
-    Ok(count.get())
+    read_local_times(
+        opts,
+        || survey(input),
+        sink,
+        |clock, sink| {
+            let (stream, count) = open_text(input)?;
+            read(stream, clock, sink).map_err(|e| format!("read error: {e}"))?;
+            Ok(count.get())
+        },
+    )
 }
 
 fn survey(input: &Input) -> Result<DateSurvey, String> {

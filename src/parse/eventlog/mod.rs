@@ -143,26 +143,12 @@ fn open_text(input: &Input) -> Result<text::Utf8Text, String> {
 /// Helpers for the parsers' tests: inputs from bytes, and a run collecting the events.
 #[cfg(test)]
 pub(crate) mod testing {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::input::origin::{Container, Origin};
 
     /// An input whose decoded bytes are `bytes`.
     pub fn input(bytes: &[u8]) -> Input {
-        Input {
-            display: "test-input".into(),
-            origin: Origin::Member {
-                container: Container::Memory(Arc::new(bytes.to_vec())),
-                data_start: 0,
-                compressed_size: bytes.len() as u64,
-                deflated: false,
-            },
-            gzip: false,
-            stored_size: bytes.len() as u64,
-            server: String::new(),
-            site: String::new(),
-        }
+        Input::from_bytes("test-input", bytes.to_vec())
     }
 
     /// Parses `bytes` as `format`, asserting the tally balances.

@@ -11,7 +11,7 @@ use std::io::BufRead;
 use super::dates::DateSurvey;
 use super::named::{build, has_event_properties};
 use super::rows::{Row, RowReader};
-use super::sink::{Clock, Sink};
+use super::sink::{read_local_times, Clock, Sink};
 use super::{open_text, EventParseOptions};
 use crate::input::Input;
 
@@ -24,20 +24,16 @@ struct Header {
 /// Parses a PowerShell CSV export. Returns the bytes read.
 pub fn parse(input: &Input, opts: &EventParseOptions, sink: &mut Sink) -> Result<u64, String> {
     let delim = delimiter(input)?;
-    let survey = match opts.date_order {
-        Some(_) => DateSurvey::default(),
-        None => survey(input, delim)?,
-    };
-    let (order, why) = survey.decide(opts.date_order);
-    let mut clock = Clock::new(opts.tz, order);
-    let (stream, count) = open_text(input)?;
-    let mut rows = RowReader::new(stream, delim);
-    read(&mut rows, &mut clock, sink)?;
-    if survey.ambiguous_shape > 0 && sink.records() > 0 {
-        sink.note(why);
-    }
-    clock.finish(sink);
-    Ok(count.get())
+    read_local_times(
+        opts,
+        || survey(input, delim),
+        sink,
+        |clock, sink| {
+            let (stream, count) = open_text(input)?;
+            read(&mut RowReader::new(stream, delim), clock, sink)?;
+            Ok(count.get())
+        },
+    )
 }
 
 /// Reads the delimiter from the header line: the character after the first quoted name.

@@ -1,9 +1,9 @@
 //! Where a parser's results go: events to the caller, every unit into the tally, the first
 //! rejections kept, and the notes said once per input.
 
-use super::dates::{parse_stamp, Stamp};
+use super::dates::{parse_stamp, DateSurvey, Stamp};
 use super::time::{DateOrder, EventTz, Shift, ASSUMED_UTC_NOTE};
-use super::EventOutput;
+use super::{EventOutput, EventParseOptions};
 use crate::record::EventRecord;
 use crate::tally::{Rejection, REJECTED_KEPT_PER_INPUT};
 use crate::time::{TimeKey, UnixTime};
@@ -106,6 +106,30 @@ fn put(dst: &mut [u8], mut v: u32) {
         *d = b'0' + (v % 10) as u8;
         v /= 10;
     }
+}
+
+/// Reads an export whose dates are local and in its locale's order: decides the day/month
+/// order (forced by `--date-order`, else from `survey` of the whole input), runs `read` with
+/// a [`Clock`] set to it, then files the notes about times (and, when rows were only
+/// ambiguous dates, how the order was decided).
+pub fn read_local_times<T>(
+    opts: &EventParseOptions,
+    survey: impl FnOnce() -> Result<DateSurvey, String>,
+    sink: &mut Sink,
+    read: impl FnOnce(&mut Clock, &mut Sink) -> Result<T, String>,
+) -> Result<T, String> {
+    let survey = match opts.date_order {
+        Some(_) => DateSurvey::default(),
+        None => survey()?,
+    };
+    let (order, why) = survey.decide(opts.date_order);
+    let mut clock = Clock::new(opts.tz, order);
+    let read = read(&mut clock, sink)?;
+    if survey.ambiguous_shape > 0 && sink.records() > 0 {
+        sink.note(why);
+    }
+    clock.finish(sink);
+    Ok(read)
 }
 
 /// Converts the local times of one input to UTC, counting what needs saying.

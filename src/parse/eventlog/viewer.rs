@@ -11,7 +11,7 @@ use std::io::BufRead;
 
 use super::dates::DateSurvey;
 use super::rows::{trim, Row, RowReader};
-use super::sink::{Clock, Sink};
+use super::sink::{read_local_times, Clock, Sink};
 use super::{open_text, EventParseOptions};
 use crate::input::Input;
 use crate::record::EventRecord;
@@ -30,19 +30,16 @@ pub fn parse(
     delim: u8,
     sink: &mut Sink,
 ) -> Result<u64, String> {
-    let survey = match opts.date_order {
-        Some(_) => DateSurvey::default(),
-        None => survey(input, delim)?,
-    };
-    let (order, why) = survey.decide(opts.date_order);
-    let mut clock = Clock::new(opts.tz, order);
-    let (stream, count) = open_text(input)?;
-    read_rows(stream, delim, &mut clock, sink).map_err(|e| format!("read error: {e}"))?;
-    if survey.ambiguous_shape > 0 && sink.records() > 0 {
-        sink.note(why);
-    }
-    clock.finish(sink);
-    Ok(count.get())
+    read_local_times(
+        opts,
+        || survey(input, delim),
+        sink,
+        |clock, sink| {
+            let (stream, count) = open_text(input)?;
+            read_rows(stream, delim, clock, sink).map_err(|e| format!("read error: {e}"))?;
+            Ok(count.get())
+        },
+    )
 }
 
 /// First pass: looks at the dates until one settles the day/month order.
