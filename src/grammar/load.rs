@@ -154,21 +154,79 @@ struct Errors<'a> {
 
 impl Errors<'_> {
     fn at(&mut self, offset: usize, message: String) {
-        let line = self.file.text[..offset.min(self.file.text.len())]
-            .matches('\n')
-            .count()
-            + 1;
+        let line = self.line_of(offset);
         self.list.push(GrammarError::Invalid {
             file: self.file.name.clone(),
             line,
             message,
         });
     }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.file.text[..offset.min(self.file.text.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    /// `file:line` of a rule, as `grammars check` and failing examples name it.
+    fn origin(&self, offset: usize) -> String {
+        format!("{}:{}", self.file.name, self.line_of(offset))
+    }
+
+    /// The taxonomy id a rule names; an error if the taxonomy lacks it.
+    fn category(
+        &mut self,
+        taxonomy: &Taxonomy,
+        rule: &str,
+        name: &str,
+        at: usize,
+    ) -> super::CategoryId {
+        taxonomy.find(name).unwrap_or_else(|| {
+            self.at(at, format!("{rule}: unknown category {name:?}"));
+            super::CategoryId(0)
+        })
+    }
+
+    /// A rule's optional phase; an error if it is not one of the phases.
+    fn phase(&mut self, raw: Option<&str>, rule: &str, at: usize) -> Option<Phase> {
+        let raw = raw?;
+        let parsed = Phase::parse(raw);
+        if parsed.is_none() {
+            self.at(at, format!("{rule}: unknown phase {raw:?}"));
+        }
+        parsed
+    }
 }
 
 pub(super) fn compile(sources: &[GrammarSource]) -> Result<Grammar, Vec<GrammarError>> {
     let mut errors = Vec::new();
-    let parsed: Vec<(usize, RawFile)> = sources
+    let parsed = parse_files(sources, &mut errors);
+    let taxonomy = build_taxonomy(sources, &parsed, &mut errors);
+    let iis_rules = compile_iis_rules(sources, &parsed, &taxonomy, &mut errors);
+    let event_rules = compile_event_rules(sources, &parsed, &taxonomy, &mut errors);
+    let event_signatures = EventSignatures::build(&event_rules).map_err(|message| {
+        errors.push(GrammarError::Invalid {
+            file: "events".into(),
+            line: 1,
+            message,
+        })
+    });
+    match event_signatures {
+        Ok(event_signatures) if errors.is_empty() => Ok(Grammar {
+            taxonomy,
+            iis_rules,
+            event_rules,
+            event_signatures,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Each source as TOML, with its index; a file that is not valid TOML is an error at the
+/// line the TOML parser names.
+fn parse_files(sources: &[GrammarSource], errors: &mut Vec<GrammarError>) -> Vec<(usize, RawFile)> {
+    sources
         .iter()
         .enumerate()
         .filter_map(|(i, src)| match toml::from_str::<RawFile>(&src.text) {
@@ -185,19 +243,37 @@ pub(super) fn compile(sources: &[GrammarSource]) -> Result<Grammar, Vec<GrammarE
                 None
             }
         })
-        .collect();
+        .collect()
+}
 
-    let mut taxonomy = Taxonomy::default();
-    for (i, raw) in &parsed {
+/// Runs `each` on every parsed file with an error list that knows the file's lines.
+fn for_each_file<'a>(
+    sources: &'a [GrammarSource],
+    parsed: &'a [(usize, RawFile)],
+    errors: &mut Vec<GrammarError>,
+    mut each: impl FnMut(&'a RawFile, &mut Errors<'a>),
+) {
+    for (i, raw) in parsed {
         let mut errs = Errors {
             file: &sources[*i],
             list: Vec::new(),
         };
-        for cat in &raw.category {
-            add_category(&mut taxonomy, cat, &mut errs);
-        }
+        each(raw, &mut errs);
         errors.extend(errs.list);
     }
+}
+
+fn build_taxonomy(
+    sources: &[GrammarSource],
+    parsed: &[(usize, RawFile)],
+    errors: &mut Vec<GrammarError>,
+) -> Taxonomy {
+    let mut taxonomy = Taxonomy::default();
+    for_each_file(sources, parsed, errors, |raw, errs| {
+        for cat in &raw.category {
+            add_category(&mut taxonomy, cat, errs);
+        }
+    });
     if taxonomy.find(UNCLASSIFIED).is_none() {
         errors.push(GrammarError::Invalid {
             file: "taxonomy".into(),
@@ -205,48 +281,28 @@ pub(super) fn compile(sources: &[GrammarSource]) -> Result<Grammar, Vec<GrammarE
             message: format!("the taxonomy must define the category {UNCLASSIFIED:?}"),
         });
     }
+    taxonomy
+}
 
-    let mut iis_rules = Vec::new();
-    for (i, raw) in &parsed {
-        let mut errs = Errors {
-            file: &sources[*i],
-            list: Vec::new(),
-        };
+fn compile_iis_rules(
+    sources: &[GrammarSource],
+    parsed: &[(usize, RawFile)],
+    taxonomy: &Taxonomy,
+    errors: &mut Vec<GrammarError>,
+) -> Vec<IisRule> {
+    let mut rules: Vec<IisRule> = Vec::new();
+    for_each_file(sources, parsed, errors, |raw, errs| {
         for rule in &raw.rule {
-            if let Some(r) = compile_iis_rule(&taxonomy, rule, &mut errs) {
-                if iis_rules.iter().any(|o: &IisRule| o.id == r.id) {
-                    errs.at(
-                        rule.id.span().start,
-                        format!("duplicate rule id {:?}", r.id),
-                    );
+            if let Some(r) = compile_iis_rule(taxonomy, rule, errs) {
+                if rules.iter().any(|o| o.id == r.id) {
+                    let at = rule.id.span().start;
+                    errs.at(at, format!("duplicate rule id {:?}", r.id));
                 }
-                iis_rules.push(r);
+                rules.push(r);
             }
         }
-        errors.extend(errs.list);
-    }
-
-    let event_rules = compile_event_rules(sources, &parsed, &taxonomy, &mut errors);
-    let event_signatures = match EventSignatures::build(&event_rules) {
-        Ok(s) => Some(s),
-        Err(message) => {
-            errors.push(GrammarError::Invalid {
-                file: "events".into(),
-                line: 1,
-                message,
-            });
-            None
-        }
-    };
-    match event_signatures {
-        Some(event_signatures) if errors.is_empty() => Ok(Grammar {
-            taxonomy,
-            iis_rules,
-            event_rules,
-            event_signatures,
-        }),
-        _ => Err(errors),
-    }
+    });
+    rules
 }
 
 fn compile_event_rules(
@@ -256,24 +312,17 @@ fn compile_event_rules(
     errors: &mut Vec<GrammarError>,
 ) -> Vec<EventRule> {
     let mut rules: Vec<EventRule> = Vec::new();
-    for (i, raw) in parsed {
-        let mut errs = Errors {
-            file: &sources[*i],
-            list: Vec::new(),
-        };
+    for_each_file(sources, parsed, errors, |raw, errs| {
         for rule in &raw.event_rule {
-            if let Some(r) = compile_event_rule(taxonomy, rule, &mut errs) {
+            if let Some(r) = compile_event_rule(taxonomy, rule, errs) {
                 if rules.iter().any(|o| o.id == r.id) {
-                    errs.at(
-                        rule.id.span().start,
-                        format!("duplicate event rule id {:?}", r.id),
-                    );
+                    let at = rule.id.span().start;
+                    errs.at(at, format!("duplicate event rule id {:?}", r.id));
                 }
                 rules.push(r);
             }
         }
-        errors.extend(errs.list);
-    }
+    });
     rules
 }
 
@@ -329,53 +378,26 @@ fn compile_iis_rule(
 ) -> Option<IisRule> {
     let at = raw.id.span().start;
     let id = raw.id.get_ref().clone();
+    let rule = format!("rule {id:?}");
     let before = errs.list.len();
-    let category = taxonomy.find(&raw.category);
-    if category.is_none() {
-        errs.at(
-            at,
-            format!("rule {id:?}: unknown category {:?}", raw.category),
-        );
-    }
+    let category = errs.category(taxonomy, &rule, &raw.category, at);
     let kinds = parse_kinds(&raw.formats).unwrap_or_else(|bad| {
-        errs.at(
-            at,
-            format!("rule {id:?}: unknown format {bad:?} (iis, httperr)"),
-        );
+        errs.at(at, format!("{rule}: unknown format {bad:?} (iis, httperr)"));
         LogKinds {
             iis: true,
             httperr: true,
         }
     });
     let stems = StemSet::parse(&raw.stems).unwrap_or_else(|bad| {
-        errs.at(at, format!("rule {id:?}: unknown stem class {bad:?}"));
+        errs.at(at, format!("{rule}: unknown stem class {bad:?}"));
         StemSet::default()
     });
-    let status: Vec<StatusPattern> = raw
-        .status
-        .iter()
-        .filter_map(|s| {
-            let p = StatusPattern::parse(s);
-            if p.is_none() {
-                errs.at(
-                    at,
-                    format!("rule {id:?}: status {s:?} is not a code like 503 or a class like 4xx"),
-                );
-            }
-            p
-        })
-        .collect();
-    let phase = raw.phase.as_deref().and_then(|p| {
-        let parsed = Phase::parse(p);
-        if parsed.is_none() {
-            errs.at(at, format!("rule {id:?}: unknown phase {p:?}"));
-        }
-        parsed
-    });
+    let status = status_patterns(&raw.status, &rule, at, errs);
+    let phase = errs.phase(raw.phase.as_deref(), &rule, at);
     if raw.examples.is_empty() {
         errs.at(
             at,
-            format!("rule {id:?}: every rule needs at least one example line"),
+            format!("{rule}: every rule needs at least one example line"),
         );
     }
     let default_fields = if kinds.httperr && !kinds.iis {
@@ -385,7 +407,7 @@ fn compile_iis_rule(
     };
     (errs.list.len() == before).then(|| IisRule {
         id,
-        category: category.unwrap_or(super::CategoryId(0)),
+        category,
         kinds,
         stems,
         status,
@@ -402,12 +424,27 @@ fn compile_iis_rule(
             .example_fields
             .clone()
             .unwrap_or_else(|| default_fields.to_owned()),
-        origin: format!(
-            "{}:{}",
-            errs.file.name,
-            errs.file.text[..at].matches('\n').count() + 1
-        ),
+        origin: errs.origin(at),
     })
+}
+
+/// A rule's status conditions (`503`, `4xx`); each one that is neither is an error.
+fn status_patterns(
+    raw: &[String],
+    rule: &str,
+    at: usize,
+    errs: &mut Errors<'_>,
+) -> Vec<StatusPattern> {
+    raw.iter()
+        .filter_map(|s| {
+            let p = StatusPattern::parse(s);
+            if p.is_none() {
+                let why = "is not a code like 503 or a class like 4xx";
+                errs.at(at, format!("{rule}: status {s:?} {why}"));
+            }
+            p
+        })
+        .collect()
 }
 
 fn compile_event_rule(
@@ -417,6 +454,7 @@ fn compile_event_rule(
 ) -> Option<EventRule> {
     let at = raw.id.span().start;
     let id = raw.id.get_ref().clone();
+    let rule = format!("event rule {id:?}");
     let before = errs.list.len();
     if !is_valid_id(&id) {
         errs.at(
@@ -424,49 +462,28 @@ fn compile_event_rule(
             format!("event rule id {id:?} must be lower-case letters, digits and '-'"),
         );
     }
-    let category = taxonomy.find(&raw.category);
-    if category.is_none() {
-        errs.at(
-            at,
-            format!("event rule {id:?}: unknown category {:?}", raw.category),
-        );
-    }
+    let category = errs.category(taxonomy, &rule, &raw.category, at);
     let tier = raw.tier.as_deref().map_or(Some(Tier::Exception), |t| {
         let parsed = Tier::parse(t);
         if parsed.is_none() {
-            errs.at(
-                at,
-                format!("event rule {id:?}: tier {t:?} is not exception, http-status or wrapper"),
-            );
+            let why = "is not exception, http-status or wrapper";
+            errs.at(at, format!("{rule}: tier {t:?} {why}"));
         }
         parsed
     });
-    let phase = raw.phase.as_deref().and_then(|p| {
-        let parsed = Phase::parse(p);
-        if parsed.is_none() {
-            errs.at(at, format!("event rule {id:?}: unknown phase {p:?}"));
-        }
-        parsed
-    });
+    let phase = errs.phase(raw.phase.as_deref(), &rule, at);
     check_literals(&id, raw, at, errs);
     let regexes = compile_regexes(&id, &raw.regexes, errs);
     if raw.examples.is_empty() {
         errs.at(
             at,
-            format!("event rule {id:?}: every rule needs at least one example message"),
+            format!("{rule}: every rule needs at least one example message"),
         );
     }
-    if raw.providers.iter().any(|p| p.trim().is_empty()) {
-        errs.at(at, format!("event rule {id:?}: empty provider name"));
-    }
-    let providers = if raw.providers.is_empty() {
-        DEFAULT_PROVIDERS.iter().map(|p| (*p).to_owned()).collect()
-    } else {
-        raw.providers.iter().map(|p| p.trim().to_owned()).collect()
-    };
+    let providers = providers(&raw.providers, &rule, at, errs);
     (errs.list.len() == before).then(|| EventRule {
         id,
-        category: category.unwrap_or(super::CategoryId(0)),
+        category,
         providers,
         event_ids: raw.event_ids.clone(),
         caller_auth: raw.caller_auth.clone(),
@@ -476,12 +493,20 @@ fn compile_event_rule(
         phase,
         examples: raw.examples.clone(),
         counter_examples: raw.counter_examples.clone(),
-        origin: format!(
-            "{}:{}",
-            errs.file.name,
-            errs.file.text[..at].matches('\n').count() + 1
-        ),
+        origin: errs.origin(at),
     })
+}
+
+/// The providers an event rule applies to: the ones it names, else MSExchange Availability's.
+fn providers(raw: &[String], rule: &str, at: usize, errs: &mut Errors<'_>) -> Vec<String> {
+    if raw.iter().any(|p| p.trim().is_empty()) {
+        errs.at(at, format!("{rule}: empty provider name"));
+    }
+    if raw.is_empty() {
+        DEFAULT_PROVIDERS.iter().map(|p| (*p).to_owned()).collect()
+    } else {
+        raw.iter().map(|p| p.trim().to_owned()).collect()
+    }
 }
 
 /// Every rule needs a literal: the automaton is the only way a rule becomes a candidate.
