@@ -73,7 +73,7 @@ pub fn scan_cut_chunk(
         // A cut directive is still applied (truncated), as the directive pre-scan sees it.
         if cut > 0 && end == buf.len() && !line.starts_with(b"#") {
             let length = line.len() as u64 + cut;
-            reject(&mut out, line_no, too_long(length), line);
+            reject(&mut out, line_no, line, || too_long(length));
             break;
         }
         classify_line(
@@ -110,7 +110,7 @@ fn classify_line(
         return;
     }
     if line.len() > MAX_LINE_BYTES {
-        reject(out, line_no, too_long(line.len() as u64), line);
+        reject(out, line_no, line, || too_long(line.len() as u64));
         return;
     }
     let expected = header.layout.len();
@@ -136,23 +136,33 @@ fn classify_line(
                 sink.record(line_no, &rec, &mut out.tally);
             }
         }
-        Err(_) if memchr::memchr(0, line).is_some() => {
-            reject(
-                out,
-                line_no,
-                "NUL bytes in the line (a crashed or preallocated log leaves these)".into(),
-                line,
-            );
-        }
-        Err(found) => {
-            let mut reason = format!("{found} values where #Fields declares {expected}");
-            if header.assumed {
-                reason.push_str(" (no #Fields before this line: Exchange default assumed)");
-                out.first_assumed_line.get_or_insert(line_no);
-            }
-            reject(out, line_no, reason, line);
-        }
+        Err(found) => reject_split(line, line_no, found, header, out),
     }
+}
+
+/// A line whose values do not match `#Fields` (`found` of them): rejected with why.
+fn reject_split(
+    line: &[u8],
+    line_no: u64,
+    found: usize,
+    header: &HeaderState,
+    out: &mut ScanOutput,
+) {
+    if memchr::memchr(0, line).is_some() {
+        let why = "NUL bytes in the line (a crashed or preallocated log leaves these)";
+        return reject(out, line_no, line, || why.into());
+    }
+    if header.assumed {
+        out.first_assumed_line.get_or_insert(line_no);
+    }
+    let expected = header.layout.len();
+    reject(out, line_no, line, || {
+        let mut reason = format!("{found} values where #Fields declares {expected}");
+        if header.assumed {
+            reason.push_str(" (no #Fields before this line: Exchange default assumed)");
+        }
+        reason
+    });
 }
 
 /// A non-candidate line with the right value count and `date time` first: only its
@@ -182,10 +192,11 @@ fn too_long(length: u64) -> String {
     format!("line of {length} bytes exceeds the {MAX_LINE_BYTES} byte limit")
 }
 
-fn reject(out: &mut ScanOutput, line_no: u64, reason: String, line: &[u8]) {
+/// Counts a rejected line; the reason is written only for the lines that are kept.
+fn reject(out: &mut ScanOutput, line_no: u64, line: &[u8], reason: impl FnOnce() -> String) {
     out.tally.rejected += 1;
     if out.rejections.len() < REJECTED_KEPT_PER_INPUT {
-        out.rejections.push(Rejection::new(line_no, reason, line));
+        out.rejections.push(Rejection::new(line_no, reason(), line));
     }
 }
 
