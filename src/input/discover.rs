@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use walkdir::WalkDir;
 
-use super::limits::{MAX_ARCHIVE_DEPTH, MAX_NESTED_ARCHIVE_BYTES};
+use super::limits::{MAX_ARCHIVE_DEPTH, MAX_NESTED_ARCHIVE_BYTES, MAX_NESTED_TOTAL_BYTES};
 use super::origin::{ArcBytes, Container, Input, Origin};
 use crate::error::InputError;
 use crate::problem::Problem;
@@ -22,6 +22,8 @@ const ZIP_MAGIC: [u8; 4] = *b"PK\x03\x04";
 pub struct Discovery {
     pub inputs: Vec<Input>,
     pub problems: Vec<Problem>,
+    /// Bytes of nested archives held in memory (see [`MAX_NESTED_TOTAL_BYTES`]).
+    nested_in_memory: u64,
 }
 
 /// Expands `paths` into inputs. `fallback_server` names the server of inputs whose path does
@@ -247,8 +249,9 @@ fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
         let msg = format!("nested archive deeper than {MAX_ARCHIVE_DEPTH} levels: not opened");
         return found.problems.push(Problem::failed(input.display, msg));
     }
-    match read_nested(&input) {
+    match read_nested(&input, MAX_NESTED_TOTAL_BYTES - found.nested_in_memory) {
         Ok(bytes) => {
+            found.nested_in_memory += bytes.len() as u64;
             let bytes = Arc::new(bytes);
             let cursor = Cursor::new(ArcBytes(bytes.clone()));
             add_archive(
@@ -263,19 +266,27 @@ fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
     }
 }
 
-fn read_nested(input: &Input) -> Result<Vec<u8>, String> {
+/// Reads a nested archive into memory, if it fits both the size limit for one and the
+/// `room` left of the budget for all.
+fn read_nested(input: &Input, room: u64) -> Result<Vec<u8>, String> {
+    let cap = MAX_NESTED_ARCHIVE_BYTES.min(room);
     let mut bytes = Vec::new();
     let reader = input.open().map_err(|e| e.to_string())?;
     reader
-        .take(MAX_NESTED_ARCHIVE_BYTES + 1)
+        .take(cap + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > MAX_NESTED_ARCHIVE_BYTES {
-        return Err(format!(
-            "nested archive larger than {MAX_NESTED_ARCHIVE_BYTES} bytes: not opened"
-        ));
+    if bytes.len() as u64 <= cap {
+        return Ok(bytes);
     }
-    Ok(bytes)
+    Err(if cap == MAX_NESTED_ARCHIVE_BYTES {
+        format!("nested archive larger than {MAX_NESTED_ARCHIVE_BYTES} bytes: not opened")
+    } else {
+        format!(
+            "nested archives held in memory would pass {MAX_NESTED_TOTAL_BYTES} bytes: not \
+             opened (unzip the bundle and pass the folder)"
+        )
+    })
 }
 
 /// Server and IIS site from a path: `.../<SERVER>/W3SVC1/u_ex*.log` or `.../<SERVER>/HTTPERR/...`.
@@ -310,6 +321,19 @@ fn is_generic_dir(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_archives_past_the_memory_budget_are_not_opened() {
+        let inner = Input::from_bytes("outer.zip!inner.zip", vec![b'P'; 4096]);
+        assert_eq!(read_nested(&inner, 4096).unwrap().len(), 4096);
+        let refused = read_nested(&inner, 4095).unwrap_err();
+        assert!(
+            refused.starts_with(&format!(
+                "nested archives held in memory would pass {MAX_NESTED_TOTAL_BYTES} bytes"
+            )),
+            "{refused}"
+        );
+    }
 
     #[test]
     fn non_ascii_folder_names_are_not_sites_and_do_not_panic() {

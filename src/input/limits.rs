@@ -27,6 +27,11 @@ pub const MAX_ARCHIVE_DEPTH: usize = 3;
 /// Largest nested archive read into memory to be opened (a nested zip needs random access).
 pub const MAX_NESTED_ARCHIVE_BYTES: u64 = 512 << 20;
 
+/// All nested archives held in memory at once (they stay for the whole run, as their
+/// members are read later): a bundle of many inner zips cannot take more than this. Real
+/// bundles nest one zip per server, well below it.
+pub const MAX_NESTED_TOTAL_BYTES: u64 = 1 << 30;
+
 /// Longest W3C line accepted as a record. IIS truncates its own lines far below this (long
 /// query strings run to a few KiB); longer ones are garbage (a NUL-filled region left by a
 /// crash) or an attack and are rejected. Readers keep at most one byte more of a line than
