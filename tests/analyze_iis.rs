@@ -480,6 +480,11 @@ fn an_over_long_line_is_rejected_with_its_whole_length_from_files_and_streams() 
     let long = 3 * (1 << 20) + 5;
     log.extend(std::iter::repeat_n(b'A', long));
     log.extend_from_slice(b"\r\n");
+    // Then a short line and one exactly at the limit: both bad records, neither too long.
+    log.extend(std::iter::repeat_n(b'a', 65534));
+    log.push(b'\n');
+    log.extend(std::iter::repeat_n(b'y', 1 << 20));
+    log.push(b'\n');
     log.extend_from_slice(&fs::read(root().join("samples/EXCH01/W3SVC1/u_ex260302.log")).unwrap());
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("u_ex1.log"), &log).unwrap();
@@ -505,6 +510,22 @@ fn an_over_long_line_is_rejected_with_its_whole_length_from_files_and_streams() 
         &rejected[..rejected.len().min(2000)]
     );
     let inventory = read_csv(&out.path().join("inventory.csv"));
-    let findings = col(&inventory[0], "findings");
-    assert_eq!(inventory[1][findings], inventory[2][findings]);
+    let sample = tempfile::tempdir().unwrap();
+    let (_, _) = analyze_to(
+        sample.path(),
+        &[root()
+            .join("samples/EXCH01/W3SVC1/u_ex260302.log")
+            .display()
+            .to_string()],
+        &[],
+    );
+    let once = read_csv(&sample.path().join("inventory.csv"));
+    for key in ["findings", "records", "rejected"] {
+        let (c, one) = (col(&inventory[0], key), col(&once[0], key));
+        let single: u64 = once[1][one].parse().unwrap();
+        let extra = if key == "rejected" { 3 } else { 0 };
+        for row in &inventory[1..] {
+            assert_eq!(row[c].parse::<u64>().unwrap(), 2 * single + extra, "{key}");
+        }
+    }
 }

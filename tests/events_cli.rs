@@ -397,3 +397,37 @@ fn an_export_cut_midway_keeps_and_counts_the_events_before_the_cut() {
     );
     assert!(rows.len() > 1, "events before the cut were classified");
 }
+
+#[test]
+fn a_local_time_export_cut_midway_keeps_its_events_and_time_notes() {
+    use std::io::Write;
+    // Every date in the sample has day and month ≤ 12, so the date-order survey reads on to
+    // the cut; it must end there quietly and let the events before the cut be read.
+    let csv = fs::read_to_string(root().join("samples/FABRIKAM-EX01/Application.csv")).unwrap();
+    let (header, rows) = csv.split_once('\n').unwrap();
+    let long = [header, "\n", &rows.repeat(40)].concat();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(long.as_bytes()).unwrap();
+    let packed = gz.finish().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("Application.csv.gz"),
+        &packed[..packed.len() * 3 / 4],
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, _) = analyze_to(out.path(), &[dir.path().display().to_string()], &[]);
+    assert_eq!(code, 2);
+    let inventory = read_csv(&out.path().join("inventory.csv"));
+    let (records, notes) = (col(&inventory[0], "records"), col(&inventory[0], "notes"));
+    assert_eq!(inventory[1][col(&inventory[0], "format")], "event-csv");
+    assert!(inventory[1][records].parse::<u64>().unwrap() > 100);
+    let notes = &inventory[1][notes];
+    assert!(notes.contains("read stopped: "), "{notes}");
+    assert!(notes.contains("event times assumed UTC"), "{notes}");
+    let findings = read_csv(&out.path().join("findings.csv"));
+    assert_eq!(
+        inventory[1][col(&inventory[0], "findings")],
+        (findings.len() - 1).to_string()
+    );
+}

@@ -70,7 +70,13 @@ pub fn read_range(path: &Path, start: u64, end: u64, buf: &mut Vec<u8>) -> io::R
             }
         }
     };
-    let cut = finish_last_line(&mut file, buf, range_len.max(first))?;
+    // A BOM is not part of the first line, so it does not count against the line's cap.
+    let bom = if start == 0 && buf.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    };
+    let cut = finish_last_line(&mut file, buf, range_len.max(first), bom)?;
     let first = if start == 0 && buf.starts_with(UTF8_BOM) {
         UTF8_BOM.len()
     } else {
@@ -80,17 +86,23 @@ pub fn read_range(path: &Path, start: u64, end: u64, buf: &mut Vec<u8>) -> io::R
 }
 
 /// Extends `buf` until the line containing its last byte (`range_len - 1`) is complete, or
-/// holds [`LINE_KEPT_BYTES`] of it; returns the bytes of that line skipped after those.
-fn finish_last_line(file: &mut File, buf: &mut Vec<u8>, range_len: usize) -> io::Result<u64> {
+/// holds [`LINE_KEPT_BYTES`] of it (from `line_floor` at the least: a BOM before the first
+/// line is not part of it); returns the bytes of that line skipped after those.
+fn finish_last_line(
+    file: &mut File,
+    buf: &mut Vec<u8>,
+    range_len: usize,
+    line_floor: usize,
+) -> io::Result<u64> {
     if range_len == 0 || buf[range_len - 1] == b'\n' {
         return Ok(0);
     }
-    let line_start = memchr::memrchr(b'\n', &buf[..range_len]).map_or(0, |i| i + 1);
+    let line_start = memchr::memrchr(b'\n', &buf[..range_len]).map_or(line_floor, |i| i + 1);
     let mut searched = range_len;
     loop {
         let room = (line_start + LINE_KEPT_BYTES).saturating_sub(buf.len());
         if room == 0 {
-            return skip_rest_of_line(file, &mut Vec::new());
+            return cut_length(file, &mut Vec::new(), &[]);
         }
         let before = buf.len();
         file.take(room.min(OVERRUN_STEP) as u64).read_to_end(buf)?;
@@ -105,29 +117,47 @@ fn finish_last_line(file: &mut File, buf: &mut Vec<u8>, range_len: usize) -> io:
     }
 }
 
-/// Reads on to the end of the current line without keeping it; returns the bytes skipped
-/// (not counting the `\n`, nor a `\r` before it). What was read after the `\n` is appended
-/// to `after`.
-fn skip_rest_of_line(inner: &mut dyn Read, after: &mut Vec<u8>) -> io::Result<u64> {
+/// What [`skip_rest_of_line`] passed over.
+struct Skipped {
+    /// Bytes before the `\n` (or the end).
+    bytes: u64,
+    /// The byte before the `\n` was a `\r` (counting `last`, the byte dropped before the
+    /// skip started): the line's length does not count it, as the scanner trims it.
+    cr: bool,
+}
+
+/// Reads on to the end of the current line without keeping it. What was read after the `\n`
+/// is appended to `after`.
+fn skip_rest_of_line(inner: &mut dyn Read, after: &mut Vec<u8>, last: u8) -> io::Result<Skipped> {
     let mut scratch = vec![0u8; OVERRUN_STEP];
-    let (mut skipped, mut last) = (0u64, 0u8);
+    let (mut bytes, mut last) = (0u64, last);
     loop {
         let n = match inner.read(&mut scratch) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             other => other?,
         };
         if n == 0 {
-            return Ok(skipped);
+            return Ok(Skipped { bytes, cr: false });
         }
         if let Some(i) = memchr::memchr(b'\n', &scratch[..n]) {
-            let before_nl = if i > 0 { scratch[i - 1] } else { last };
-            skipped += i as u64 - u64::from(before_nl == b'\r');
+            let before_newline = if i > 0 { scratch[i - 1] } else { last };
             after.extend_from_slice(&scratch[i + 1..n]);
-            return Ok(skipped);
+            return Ok(Skipped {
+                bytes: bytes + i as u64,
+                cr: before_newline == b'\r',
+            });
         }
-        skipped += n as u64;
+        bytes += n as u64;
         last = scratch[n - 1];
     }
+}
+
+/// Bytes of a cut line that were not kept: `dropped` already read and thrown away, then
+/// those skipped; a `\r` before the `\n` is not part of the line.
+fn cut_length(inner: &mut dyn Read, after: &mut Vec<u8>, dropped: &[u8]) -> io::Result<u64> {
+    let skipped = skip_rest_of_line(inner, after, dropped.last().copied().unwrap_or(0))?;
+    // `cr` means a `\r` was among the bytes dropped or skipped, so this does not underflow.
+    Ok(dropped.len() as u64 + skipped.bytes - u64::from(skipped.cr))
 }
 
 /// Appends one read of at most [`OVERRUN_STEP`] bytes. The request size never depends on
@@ -188,9 +218,22 @@ impl BlockReader {
             return Err(e);
         }
         buf.append(&mut self.carry);
-        // The carry holds no newline: only bytes read below are searched, once each.
-        let mut last_newline = None;
-        while !self.done && (buf.len() < self.chunk || last_newline.is_none()) {
+        // After a cut line the carry holds what followed it, whole lines too: searched once
+        // here; after that only the bytes each read adds are.
+        let mut last_newline = memchr::memrchr(b'\n', buf);
+        loop {
+            if self.at_start && (buf.len() >= UTF8_BOM.len() || self.done) {
+                let stripped = self.strip_bom(buf);
+                last_newline = last_newline.map(|i| i - stripped);
+            }
+            let line_start = last_newline.map_or(0, |i| i + 1);
+            if buf.len() - line_start > LINE_KEPT_BYTES {
+                self.last_cut = self.cut(buf, line_start + LINE_KEPT_BYTES);
+                return Ok(true);
+            }
+            if self.done || (buf.len() >= self.chunk && last_newline.is_some()) {
+                break;
+            }
             let before = buf.len();
             match read_step(&mut self.inner, buf) {
                 Ok(n) => self.done = n == 0,
@@ -203,18 +246,9 @@ impl BlockReader {
             if let Some(i) = memchr::memrchr(b'\n', &buf[before..]) {
                 last_newline = Some(before + i);
             }
-            let line_start = last_newline.map_or(0, |i| i + 1);
-            if buf.len() - line_start > LINE_KEPT_BYTES {
-                let read_past = buf.len() - line_start - LINE_KEPT_BYTES;
-                buf.truncate(line_start + LINE_KEPT_BYTES);
-                self.last_cut = read_past as u64 + self.skip_rest_of_line();
-                self.strip_bom(buf);
-                return Ok(true);
-            }
         }
-        let stripped = self.strip_bom(buf);
         if !self.done {
-            if let Some(i) = last_newline.map(|i| i - stripped) {
+            if let Some(i) = last_newline {
                 self.carry.extend_from_slice(&buf[i + 1..]);
                 buf.truncate(i + 1);
             }
@@ -222,18 +256,19 @@ impl BlockReader {
         Ok(!buf.is_empty())
     }
 
-    /// Skips the rest of an over-long line that ends the current block (the next block
-    /// starts after it); returns the bytes skipped.
-    fn skip_rest_of_line(&mut self) -> u64 {
+    /// Ends the block at `keep` bytes, inside an over-long last line, and skips the rest of
+    /// that line (the next block starts after it); returns the bytes of the line not kept.
+    fn cut(&mut self, buf: &mut Vec<u8>, keep: usize) -> u64 {
+        let dropped = buf.split_off(keep);
         if self.done {
-            return 0;
+            return dropped.len() as u64; // the stream ended inside the line
         }
-        match skip_rest_of_line(&mut self.inner, &mut self.carry) {
-            Ok(skipped) => skipped,
+        match cut_length(&mut self.inner, &mut self.carry, &dropped) {
+            Ok(length) => length,
             Err(e) => {
                 self.failed = Some(e);
                 self.done = true;
-                0
+                dropped.len() as u64
             }
         }
     }
@@ -346,6 +381,112 @@ mod tests {
                 // A range keeps what lies in it; past it, no more than the limit.
                 assert!(xs <= chunk.max(LINE_KEPT_BYTES), "{how} {chunk}: kept {xs}");
                 assert_eq!(cut == 0, xs == long, "{how} {chunk}");
+            }
+        }
+    }
+
+    /// Every line's length as a reader reports it: the bytes it kept (without `\n` and a
+    /// final `\r`), plus the cut for the last line of a chunk that was cut.
+    fn reported_lengths(pieces: &[(Vec<u8>, u64)]) -> Vec<u64> {
+        let mut lengths = Vec::new();
+        for (bytes, cut) in pieces {
+            let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+            if bytes.ends_with(b"\n") || bytes.is_empty() {
+                lines.pop();
+            }
+            let n = lines.len();
+            for (i, line) in lines.into_iter().enumerate() {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let cut = if i + 1 == n { *cut } else { 0 };
+                lengths.push(line.len() as u64 + cut);
+            }
+        }
+        lengths
+    }
+
+    fn range_pieces(text: &[u8], chunk: usize) -> Vec<(Vec<u8>, u64)> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text).unwrap();
+        let mut buf = Vec::new();
+        ranges(text.len() as u64, chunk)
+            .into_iter()
+            .map(|(s, e)| {
+                let c = read_range(f.path(), s, e, &mut buf).unwrap();
+                (buf[c.first..].to_vec(), c.cut)
+            })
+            .collect()
+    }
+
+    /// Reads in steps of at most `step` bytes: puts read boundaries anywhere.
+    struct Dribble(std::io::Cursor<Vec<u8>>, usize);
+
+    impl Read for Dribble {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    fn block_pieces(text: &[u8], chunk: usize, step: usize) -> Vec<(Vec<u8>, u64)> {
+        let source = Dribble(std::io::Cursor::new(text.to_vec()), step);
+        let mut r = BlockReader::new(Box::new(source), chunk);
+        let (mut pieces, mut buf) = (Vec::new(), Vec::new());
+        while r.next_block(&mut buf).unwrap() {
+            pieces.push((buf.clone(), r.last_cut()));
+        }
+        pieces
+    }
+
+    #[test]
+    fn every_reader_reports_every_line_at_its_true_length() {
+        let line = |c: u8, n: usize, end: &[u8]| {
+            let mut l = vec![c; n];
+            l.extend_from_slice(end);
+            l
+        };
+        let k = MAX_LINE_BYTES;
+        let scenarios: Vec<Vec<u8>> = vec![
+            // A cut line, a short one, then one exactly at the limit (kept whole).
+            [
+                line(b'x', 2 * k, b"\n"),
+                line(b'a', 65534, b"\n"),
+                line(b'y', k, b"\n"),
+            ]
+            .concat(),
+            // A BOM, then a first line one byte under the limit.
+            [
+                b"\xEF\xBB\xBF".to_vec(),
+                line(b'b', k - 1, b"\r\n"),
+                line(b'c', 5, b"\n"),
+            ]
+            .concat(),
+            // CRLF endings with the \r at every distance from a read boundary.
+            [
+                line(b'd', k + 65535, b"\r\n"),
+                line(b'e', k + 1, b"\r\n"),
+                line(b'f', 3, b""),
+            ]
+            .concat(),
+            // A long run of blanks, then a directive.
+            [
+                line(b' ', 2 * k + 7, b"\n"),
+                b"#Fields: date time\n".to_vec(),
+            ]
+            .concat(),
+        ];
+        for text in &scenarios {
+            let body = text.strip_prefix(UTF8_BOM).unwrap_or(text);
+            let truth = reported_lengths(&[(body.to_vec(), 0)]);
+            for chunk in [1000, 64 << 10, k, 4 << 20] {
+                assert_eq!(
+                    reported_lengths(&range_pieces(text, chunk)),
+                    truth,
+                    "ranges {chunk}"
+                );
+                for step in [1 << 16, 7919] {
+                    let got = reported_lengths(&block_pieces(text, chunk, step));
+                    assert_eq!(got, truth, "blocks {chunk} step {step}");
+                }
             }
         }
     }

@@ -251,7 +251,8 @@ fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
     }
     match read_nested(&input, MAX_NESTED_TOTAL_BYTES - found.nested_in_memory) {
         Ok(bytes) => {
-            found.nested_in_memory += bytes.len() as u64;
+            let (size, inputs_before) = (bytes.len() as u64, found.inputs.len());
+            found.nested_in_memory += size;
             let bytes = Arc::new(bytes);
             let cursor = Cursor::new(ArcBytes(bytes.clone()));
             add_archive(
@@ -261,6 +262,10 @@ fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
                 depth + 1,
                 found,
             );
+            if found.inputs.len() == inputs_before {
+                // Nothing refers to the bytes (a broken or empty inner zip): they are freed.
+                found.nested_in_memory -= size;
+            }
         }
         Err(msg) => found.problems.push(Problem::failed(input.display, msg)),
     }

@@ -200,8 +200,11 @@ fn merge_event_input(
     if let Some(e) = &result.stopped {
         problems.push(Problem::failed(&report.display, e.clone()));
         report.failed = true;
-        let kept = "what was read before is counted";
-        report.notes.push(format!("read stopped: {e}; {kept}"));
+        report.notes.push(if result.output.tally.lines == 0 {
+            format!("not read: {e}")
+        } else {
+            format!("read stopped: {e}; what was read before is counted")
+        });
     }
     if report.server.is_empty() {
         report.server = result.server;

@@ -74,10 +74,8 @@ fn survey(input: &Input, delim: u8) -> Result<DateSurvey, String> {
     let mut rows = RowReader::new(stream, delim);
     let mut header: Option<Header> = None;
     let mut survey = DateSurvey::default();
-    while let Some(row) = rows
-        .next_row(&starts_row)
-        .map_err(|e| format!("read error: {e}"))?
-    {
+    // A read error ends the survey with what it saw; the reading pass reports it.
+    while let Ok(Some(row)) = rows.next_row(&starts_row) {
         let Row::Fields { line } = row else { continue };
         if is_type_line(&rows) {
             continue;

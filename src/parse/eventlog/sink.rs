@@ -111,7 +111,8 @@ fn put(dst: &mut [u8], mut v: u32) {
 /// Reads an export whose dates are local and in its locale's order: decides the day/month
 /// order (forced by `--date-order`, else from `survey` of the whole input), runs `read` with
 /// a [`Clock`] set to it, then files the notes about times (and, when rows were only
-/// ambiguous dates, how the order was decided).
+/// ambiguous dates, how the order was decided). A survey cut short by a read error decides
+/// from what it saw; the reading pass then meets the error and reports it.
 pub fn read_local_times<T>(
     opts: &EventParseOptions,
     survey: impl FnOnce() -> Result<DateSurvey, String>,
@@ -124,12 +125,13 @@ pub fn read_local_times<T>(
     };
     let (order, why) = survey.decide(opts.date_order);
     let mut clock = Clock::new(opts.tz, order);
-    let read = read(&mut clock, sink)?;
+    // The notes go in even when reading stopped early: they apply to the events read.
+    let read = read(&mut clock, sink);
     if survey.ambiguous_shape > 0 && sink.records() > 0 {
         sink.note(why);
     }
     clock.finish(sink);
-    Ok(read)
+    read
 }
 
 /// Converts the local times of one input to UTC, counting what needs saying.

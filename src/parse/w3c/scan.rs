@@ -100,17 +100,19 @@ fn classify_line(
     sink: &mut impl RecordSink,
     out: &mut ScanOutput,
 ) {
-    if line.iter().all(|b| b.is_ascii_whitespace()) {
-        out.tally.blank += 1;
-        return;
-    }
-    if line[0] == b'#' {
+    if line.first() == Some(&b'#') {
         out.tally.directives += 1;
         header.apply_line(line);
         return;
     }
+    // Before the blank test: a reader keeps only the start of an over-long line, so a long
+    // run of blanks must be rejected however much of it a chunk holds.
     if line.len() > MAX_LINE_BYTES {
         reject(out, line_no, line, || too_long(line.len() as u64));
+        return;
+    }
+    if line.iter().all(|b| b.is_ascii_whitespace()) {
+        out.tally.blank += 1;
         return;
     }
     let expected = header.layout.len();
