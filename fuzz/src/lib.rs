@@ -11,14 +11,17 @@ use fbscope::classify::freebusy::CandidateFinder;
 use fbscope::classify::web::WebSink;
 use fbscope::classify::Classifier;
 use fbscope::config::Filter;
+use fbscope::error::GrammarError;
 use fbscope::finding::Finding;
-use fbscope::grammar::Grammar;
+use fbscope::grammar::{check, Grammar, GrammarSource};
 use fbscope::input::discover;
+use fbscope::input::sniff::{sniff, sniff_input, Format};
+use fbscope::parse::eventlog;
 use fbscope::parse::eventlog::{
     parse, DateOrder, EventFormat, EventOutput, EventParseOptions, EventTz,
 };
-use fbscope::parse::w3c::header::HeaderState;
-use fbscope::parse::w3c::layout::FieldLayout;
+use fbscope::parse::w3c::header::{trim_cr, HeaderDelta, HeaderState};
+use fbscope::parse::w3c::layout::{Field, FieldLayout};
 use fbscope::parse::w3c::scan::{scan_chunk, ScanOutput};
 
 /// What the W3C targets need, compiled once: compiling the grammar per input would make
@@ -121,10 +124,11 @@ pub fn parse_event(format: EventFormat, data: &[u8]) {
     for input in &found.inputs {
         let plain = input.plain_path().is_some();
         let mut events = 0u64;
-        let Ok(out) = parse(format, input, &opts, &mut |_| events += 1) else {
-            continue;
-        };
-        check_event(&out, events, plain.then_some(bytes.len() as u64));
+        match parse(format, input, &opts, &mut |_| events += 1) {
+            Ok(out) => check_event(&out, events, plain.then_some(bytes.len() as u64)),
+            // Reading stopped (a truncated .gz): what was read before must still balance.
+            Err(stopped) => check_event(&stopped.partial, events, None),
+        }
     }
 }
 
@@ -165,5 +169,257 @@ pub fn check_event(out: &EventOutput, events: u64, plain_len: Option<u64>) {
     assert!(out.rejections.len() as u64 <= t.rejected, "{t:?}");
     if let Some(len) = plain_len {
         assert_eq!(t.bytes, len, "bytes read: {t:?}");
+    }
+}
+
+/// Runs the target called `name` (the file name in `fuzz_targets/`) on `data`; `false` when
+/// no target has that name. `tests/fuzz_regressions.rs` replays saved inputs through this,
+/// so a crash input reproduces under `cargo test` exactly as under the fuzzer.
+pub fn run_target(name: &str, data: &[u8]) -> bool {
+    match name {
+        "w3c_scan" => {
+            scan(data, initial_iis(), false);
+        }
+        "httperr" => {
+            scan(data, initial_httperr(), true);
+        }
+        "w3c_chunked" => w3c_chunked(data),
+        "w3c_directives" => w3c_directives(data),
+        "sniff" => sniff_head(data),
+        "grammar" => grammar(data),
+        "event_csv" => parse_event(EventFormat::ViewerCsv, data),
+        "event_txt" => parse_event(EventFormat::ViewerTxt, data),
+        "event_xml" => parse_event(EventFormat::ViewerXml, data),
+        "event_pscsv" => parse_event(EventFormat::PowerShellCsv, data),
+        "clixml" => parse_event(EventFormat::Clixml, data),
+        "general_text" => parse_event(EventFormat::GeneralText, data),
+        "transcript" => parse_event(EventFormat::Transcript, data),
+        "evtx" => parse_event(EventFormat::Evtx, data),
+        _ => return false,
+    }
+    true
+}
+
+/// Arbitrary bytes cut in two at a line start: scanning the parts (the second with the
+/// directives of the first folded in, as the pipeline does) must equal scanning the whole.
+///
+/// Input: two bytes (little-endian) pick the cut, modulo the length; the rest is the log.
+/// The cut moves forward to the next line start, as `input::chunk` aligns chunks.
+pub fn w3c_chunked(data: &[u8]) {
+    let Some((cut, buf)) = data.split_first_chunk::<2>() else {
+        return;
+    };
+    let cut = usize::from(u16::from_le_bytes(*cut)) % (buf.len() + 1);
+    let start = line_start_at_or_after(buf, cut);
+    let (head, tail) = buf.split_at(start);
+
+    let (whole, whole_findings) = scan(buf, initial_iis(), false);
+
+    let mut state = initial_iis();
+    let (first, mut findings) = scan(head, state.clone(), false);
+    state.apply_delta(&HeaderDelta::scan(head));
+    let (second, second_findings) = scan(tail, state, false);
+
+    let mut tally = first.tally.clone();
+    tally.merge(&second.tally);
+    assert_eq!(tally, whole.tally, "cut at byte {start}");
+
+    // Positions are per chunk; the pipeline renumbers them by the lines before the chunk.
+    findings.extend(second_findings.into_iter().map(|mut f| {
+        f.position += first.tally.lines;
+        f
+    }));
+    assert_eq!(findings, whole_findings, "cut at byte {start}");
+
+    let mut rejections = first.rejections;
+    rejections.extend(second.rejections.into_iter().map(|mut r| {
+        r.position += first.tally.lines;
+        r
+    }));
+    rejections.truncate(whole.rejections.len());
+    assert_eq!(rejections, whole.rejections, "cut at byte {start}");
+    assert_eq!(
+        first
+            .first_assumed_line
+            .or(second.first_assumed_line.map(|l| l + first.tally.lines)),
+        whole.first_assumed_line
+    );
+}
+
+/// The start of the line that holds byte `cut - 1`'s successor: `cut` itself when a line
+/// starts there, else the byte after the next `\n` (or the end).
+fn line_start_at_or_after(buf: &[u8], cut: usize) -> usize {
+    if cut == 0 {
+        return 0;
+    }
+    buf[cut - 1..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(buf.len(), |i| cut + i)
+}
+
+/// Every field the layout resolves to an index.
+const FIELDS: [Field; 21] = [
+    Field::Date,
+    Field::Time,
+    Field::DateLocal,
+    Field::TimeLocal,
+    Field::ServerIp,
+    Field::Method,
+    Field::UriStem,
+    Field::UriQuery,
+    Field::Uri,
+    Field::ServerPort,
+    Field::UserName,
+    Field::ClientIp,
+    Field::UserAgent,
+    Field::Status,
+    Field::SubStatus,
+    Field::Win32Status,
+    Field::Host,
+    Field::ComputerName,
+    Field::SiteName,
+    Field::Reason,
+    Field::QueueName,
+];
+
+/// Arbitrary bytes as a directive line, then a data line under it.
+///
+/// Input: the first line is the directive (a `#` is put in front when it lacks one), the rest
+/// is one data line. The directive goes through all three readers the pipeline uses —
+/// `HeaderState::apply_line` (the scanner), `HeaderDelta::scan` (the pre-pass that folds
+/// directives across chunks) and `FieldLayout::parse` — which must agree; then the data line
+/// is scanned under the resulting header, alone and after the directive, with equal results.
+pub fn w3c_directives(data: &[u8]) {
+    let split = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let mut directive = Vec::with_capacity(split + 1);
+    if data.first() != Some(&b'#') {
+        directive.push(b'#');
+    }
+    directive.extend_from_slice(&data[..split]);
+    let directive = trim_cr(&directive);
+    let data_line = data.get(split + 1..).unwrap_or_default();
+    let data_line = &data_line[..data_line
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(data_line.len())];
+
+    let mut by_line = initial_iis();
+    by_line.apply_line(directive);
+    let mut by_delta = initial_iis();
+    by_delta.apply_delta(&HeaderDelta::scan(directive));
+    assert_eq!(*by_line.layout, *by_delta.layout);
+    assert_eq!(by_line.date, by_delta.date);
+    assert_eq!(by_line.assumed, by_delta.assumed);
+    if let Some(spec) = fields_spec(directive) {
+        let layout = FieldLayout::parse(&String::from_utf8_lossy(spec));
+        assert_eq!(layout, *by_line.layout);
+        check_layout(&layout);
+    }
+
+    // The data line alone under the header, and after the directive from the initial state.
+    let (alone, alone_findings) = scan(data_line, by_line, false);
+    let mut both = directive.to_vec();
+    both.push(b'\n');
+    both.extend_from_slice(data_line);
+    let (after, after_findings) = scan(&both, initial_iis(), false);
+    let mut expected = alone.tally.clone();
+    expected.lines += 1;
+    expected.directives += 1;
+    expected.bytes += directive.len() as u64 + 1;
+    assert_eq!(after.tally, expected);
+    assert_eq!(after_findings.len(), alone_findings.len());
+}
+
+/// The text after `#Fields:` (any case), as `Directive::parse` reads it.
+fn fields_spec(line: &[u8]) -> Option<&[u8]> {
+    const NAME: &[u8] = b"#fields:";
+    (line.len() >= NAME.len() && line[..NAME.len()].eq_ignore_ascii_case(NAME))
+        .then(|| &line[NAME.len()..])
+}
+
+/// Names are the blank-separated words; every resolved index points at one of them.
+fn check_layout(layout: &FieldLayout) {
+    assert_eq!(layout.len(), layout.names().len());
+    assert_eq!(layout.is_empty(), layout.names().is_empty());
+    for f in FIELDS {
+        if let Some(i) = layout.index(f) {
+            assert!(i < layout.len(), "{f:?} at {i} of {}", layout.len());
+            assert!(layout.has(f));
+        }
+    }
+    let leading = layout.index(Field::Date) == Some(0) && layout.index(Field::Time) == Some(1);
+    assert_eq!(layout.date_time_leading(), leading);
+}
+
+/// Arbitrary text as one more grammar file next to the shipped ones: compiling must return the
+/// grammar or the list of errors (each naming a loaded file and a line it has), never panic; a
+/// grammar that compiles must run its own examples (`fbscope grammars check`) without panicking.
+pub fn grammar(data: &[u8]) {
+    let mut sources = GrammarSource::embedded();
+    sources.push(GrammarSource {
+        name: "fuzz.toml".into(),
+        text: String::from_utf8_lossy(data).into_owned(),
+    });
+    match Grammar::from_sources(&sources) {
+        Ok(grammar) => {
+            check::run(&grammar);
+        }
+        Err(errors) => {
+            assert!(!errors.is_empty(), "Err with no errors");
+            for e in &errors {
+                check_location(e, &sources);
+            }
+        }
+    }
+}
+
+/// Errors about the grammar as a whole name these instead of a file, at line 1.
+const WHOLE_GRAMMAR: [&str; 2] = ["taxonomy", "events"];
+
+/// An error names a file that was loaded and a line that file has.
+fn check_location(e: &GrammarError, sources: &[GrammarSource]) {
+    let GrammarError::Invalid { file, line, .. } = e else {
+        panic!("no I/O happens here: {e}");
+    };
+    if WHOLE_GRAMMAR.contains(&file.as_str()) && *line == 1 {
+        return;
+    }
+    let src = sources.iter().find(|s| &s.name == file);
+    let src = src.unwrap_or_else(|| panic!("error names an unknown file: {e}"));
+    let lines = src.text.matches('\n').count() + 1;
+    assert!((1..=lines).contains(line), "line {line} of {lines}: {e}");
+}
+
+/// Display names: only a tie-breaker between event formats, so each kind is tried.
+const NAMES: [&str; 5] = [
+    "input.log",
+    "Application.csv",
+    "Application.xml",
+    "events.txt",
+    "x.evtx",
+];
+
+/// Arbitrary bytes as the head of an input: the pipeline's `sniff_input` (legacy `.Evt`, then
+/// the event-log sniffer, then the W3C one) and each sniffer alone decide a format, or a
+/// reason to skip, without panicking; `sniff_input` keeps the event sniffer's answer.
+pub fn sniff_head(data: &[u8]) {
+    check_reason(&sniff(data));
+    for name in NAMES {
+        let chosen = sniff_input(data, name);
+        check_reason(&chosen);
+        if let Some(event) = eventlog::sniff(data, name) {
+            // An event format wins, unless the head is a legacy .Evt log (skipped, with why).
+            assert!(
+                chosen == Format::Event(event) || matches!(chosen, Format::Unsupported(_)),
+                "{name}: event sniffer said {event:?}, sniff_input {chosen:?}"
+            );
+        }
+    }
+}
+
+fn check_reason(format: &Format) {
+    if let Format::Unsupported(reason) = format {
+        assert!(!reason.is_empty(), "a skipped input needs a reason");
     }
 }
