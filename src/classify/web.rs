@@ -43,16 +43,13 @@ impl RecordSink for WebSink<'_> {
         } = verdict
         {
             tally.findings += 1;
-            let rule_id = rule.map(|i| self.classifier.grammar().iis_rules[i].id.as_str());
-            self.findings.push(self.finding(
-                line,
-                rec,
-                time,
-                server.into_owned(),
+            let failure = Failure {
                 category,
                 phase,
-                rule_id,
-            ));
+                rule_id: rule.map(|i| self.classifier.grammar().iis_rules[i].id.as_str()),
+            };
+            let finding = self.finding(line, rec, time, server.into_owned(), failure);
+            self.findings.push(finding);
         }
     }
 }
@@ -61,18 +58,28 @@ fn text(v: Option<&[u8]>) -> String {
     v.map(|b| lossy(b).into_owned()).unwrap_or_default()
 }
 
+/// What classification decided about a failing record.
+struct Failure<'g> {
+    category: crate::grammar::CategoryId,
+    phase: crate::finding::Phase,
+    /// The rule that matched; `None` for an unclassified failure.
+    rule_id: Option<&'g str>,
+}
+
 impl WebSink<'_> {
-    #[allow(clippy::too_many_arguments)]
     fn finding(
         &self,
         line: u64,
         rec: &W3cRecord<'_>,
         time: Option<i64>,
         server: String,
-        category: crate::grammar::CategoryId,
-        phase: crate::finding::Phase,
-        rule_id: Option<&str>,
+        failure: Failure<'_>,
     ) -> Finding {
+        let Failure {
+            category,
+            phase,
+            rule_id,
+        } = failure;
         let site = rec
             .get(Field::SiteName)
             .map_or_else(|| self.site.to_owned(), |s| lossy(s).into_owned());
