@@ -281,16 +281,29 @@ impl<'g> EventClassifier<'g> {
                 Relevance::Ignored
             };
         }
-        let provider = rec.provider.trim();
-        if self
-            .providers
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(provider))
-        {
+        if self.rules_name(&rec.provider) {
             Relevance::RulesOnly
         } else {
             Relevance::Ignored
         }
+    }
+
+    /// Does some rule name this provider?
+    fn rules_name(&self, provider: &str) -> bool {
+        let provider = provider.trim();
+        self.providers
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(provider))
+    }
+
+    /// Is the message or are the insertion strings of this provider's events ever read? The
+    /// events of every other provider are dismissed on their provider alone (see
+    /// [`Self::relevance`]), so a reader may leave their text out (the EVTX reader's
+    /// costliest part on Security and System logs).
+    pub fn reads_text(&self, provider: &str) -> bool {
+        is_availability(provider)
+            || test_provider_phase(provider).is_some()
+            || self.rules_name(provider)
     }
 
     /// The rule's phase; else the category's if it is `token` or `config`; else the test's
@@ -703,6 +716,31 @@ mod tests {
         other.provider = "MSExchange RPC Client Access".into();
         assert!(c.classify(&other).is_none());
         assert!(!c.is_freebusy_event(&other));
+    }
+
+    /// A reader may leave out the text of the providers `reads_text` refuses: their events
+    /// are dismissed on the provider alone, whatever their message says.
+    #[test]
+    fn text_is_read_only_for_providers_classification_looks_at() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        for provider in [
+            " msexchange availability ",
+            "Test-FederationTrust",
+            "TEST-ORGANIZATIONRELATIONSHIP",
+        ] {
+            assert!(c.reads_text(provider), "{provider}");
+        }
+        for provider in [
+            "Microsoft-Windows-Security-Auditing",
+            "MSExchange RPC Client Access",
+            "",
+        ] {
+            assert!(!c.reads_text(provider), "{provider}");
+            let mut ev = event(Some(4002), TLS_4002);
+            ev.provider = provider.into();
+            assert!(c.classify(&ev).is_none(), "{provider}");
+        }
     }
 
     #[test]

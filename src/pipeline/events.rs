@@ -112,7 +112,8 @@ impl EventPass<'_> {
         let (mut freebusy, mut filtered) = (0, 0);
         let mut merge_gone = false;
         let mut first_computer = String::new();
-        let parsed = eventlog::parse(format, input, &opts, &mut |rec| {
+        let reads_text = |provider: &str| self.classifier.reads_text(provider);
+        let parsed = eventlog::parse_for(format, input, &opts, &reads_text, &mut |rec| {
             if first_computer.is_empty() {
                 first_computer = server_name(&rec.computer).to_owned();
             }

@@ -66,7 +66,7 @@ pub fn build(
     };
     let level = first(LEVEL).map(|l| {
         if l.trim().bytes().all(|b| b.is_ascii_digit()) {
-            level_name(Some(l))
+            level_name(Some(&l))
         } else {
             l.trim().to_string()
         }

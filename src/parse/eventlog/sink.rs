@@ -3,7 +3,7 @@
 
 use super::dates::{parse_stamp, DateSurvey, Stamp};
 use super::time::{DateOrder, EventTz, Shift, ASSUMED_UTC_NOTE};
-use super::{EventOutput, EventParseOptions};
+use super::{EventOutput, EventParseOptions, WantsText};
 use crate::record::EventRecord;
 use crate::tally::{Rejection, REJECTED_KEPT_PER_INPUT};
 use crate::time::{TimeKey, UnixTime};
@@ -12,14 +12,22 @@ use crate::time::{TimeKey, UnixTime};
 pub struct Sink<'a> {
     out: EventOutput,
     on_event: &'a mut dyn FnMut(EventRecord),
+    wants_text: WantsText<'a>,
 }
 
 impl<'a> Sink<'a> {
-    pub fn new(on_event: &'a mut dyn FnMut(EventRecord)) -> Self {
+    pub fn new(on_event: &'a mut dyn FnMut(EventRecord), wants_text: WantsText<'a>) -> Self {
         Sink {
             out: EventOutput::default(),
             on_event,
+            wants_text,
         }
+    }
+
+    /// Which providers' message and insertion strings the caller reads (see
+    /// [`super::parse_for`]).
+    pub fn wants_text(&self) -> WantsText<'a> {
+        self.wants_text
     }
 
     /// Hands one event to the caller and counts it.

@@ -168,7 +168,7 @@ impl Fields {
         };
         let level = match self.rendered_level {
             Some(l) if !l.is_empty() => l,
-            _ => level_name(self.level),
+            _ => level_name(self.level.as_deref()),
         };
         EventRecord {
             position,
