@@ -18,7 +18,7 @@ use fbscope::input::discover;
 use fbscope::input::sniff::{sniff, sniff_input, Format};
 use fbscope::parse::eventlog;
 use fbscope::parse::eventlog::{
-    parse, DateOrder, EventFormat, EventOutput, EventParseOptions, EventTz,
+    parse, parse_for, DateOrder, EventFormat, EventOutput, EventParseOptions, EventTz,
 };
 use fbscope::parse::w3c::header::{trim_cr, HeaderDelta, HeaderState};
 use fbscope::parse::w3c::layout::{Field, FieldLayout};
@@ -123,14 +123,46 @@ pub fn parse_event(format: EventFormat, data: &[u8]) {
     };
     for input in &found.inputs {
         let plain = input.plain_path().is_some();
-        let mut events = 0u64;
-        match parse(format, input, &opts, &mut |_| events += 1) {
-            Ok(out) => check_event(&out, events, plain.then_some(bytes.len() as u64)),
+        let mut full = Vec::new();
+        let tally = match parse(format, input, &opts, &mut |e| full.push(header_of(&e))) {
+            Ok(out) => {
+                check_event(&out, full.len() as u64, plain.then_some(bytes.len() as u64));
+                out.tally
+            }
             // Reading stopped (a truncated .gz): what was read before must still balance.
-            Err(stopped) => check_event(&stopped.partial, events, None),
-        }
+            Err(stopped) => {
+                check_event(&stopped.partial, full.len() as u64, None);
+                stopped.partial.tally
+            }
+        };
+        // As `analyze` reads a log no rule names (no message, no strings): the same events
+        // with the same headers, and the same accounting.
+        let mut lean = Vec::new();
+        let lean_tally = match parse_for(format, input, &opts, &|_| false, &mut |e| {
+            lean.push(header_of(&e))
+        }) {
+            Ok(out) => out.tally,
+            Err(stopped) => stopped.partial.tally,
+        };
+        assert_eq!(lean, full, "events read without their text");
+        assert_eq!(lean_tally, tally, "accounting without the text");
     }
 }
+
+/// What every event has whether or not its text is read.
+fn header_of(e: &fbscope::record::EventRecord) -> EventHeader {
+    (
+        e.position,
+        e.provider.clone(),
+        e.event_id,
+        e.time,
+        e.level.clone(),
+        e.computer.clone(),
+    )
+}
+
+/// Position, provider, event id, time, level, computer.
+type EventHeader = (u64, String, Option<u32>, Option<i64>, String, String);
 
 /// Formats whose parser reads `EventParseOptions` (local times, numeric dates).
 fn takes_options(format: EventFormat) -> bool {
