@@ -111,6 +111,38 @@ fn every_bad_file_is_named_with_its_reason() {
     ));
     assert!(has("empty.log", "note", "skipped: empty"));
     assert!(has("garbage.bin", "note", "not a W3C log"));
+    // Files read with rejected lines are named too, with the first line's reason.
+    for (file, first) in [
+        (
+            "nul-bytes.log",
+            "1 line rejected; the first: NUL bytes in the line",
+        ),
+        (
+            "fields-500.log",
+            "1 line rejected; the first: 10 values where #Fields declares 500",
+        ),
+        (
+            "unbalanced-quote.csv",
+            "the first: unbalanced quote: line 4 starts the next row",
+        ),
+        (
+            "broken-mid-file.xml",
+            "the first: element not closed before the next <Event",
+        ),
+        ("unknown-types.clixml.xml", "the first: broken XML"),
+    ] {
+        assert!(has(file, "note", first), "{file}: {problems:#?}");
+    }
+    // Every input with a rejected line or a failure is in the list.
+    for entry in doc["inventory"].as_array().unwrap() {
+        let file = entry["file"].as_str().unwrap();
+        if entry["rejected"].as_u64().unwrap() > 0 || entry["failed"] == true {
+            assert!(
+                problems.iter().any(|(i, _, _)| i == file),
+                "{file} not named"
+            );
+        }
+    }
     let rejected = fbscope_out_dir_file("rejected.txt");
     assert!(
         rejected.contains("nul-bytes.log:6: NUL bytes in the line"),

@@ -214,6 +214,21 @@ fn is_web(format: &Format) -> bool {
     matches!(format, Format::Iis | Format::HttpErr)
 }
 
+/// The problems-list entry of an input with rejected lines: how many, and the first one's
+/// position and reason, so the list names every bad file without opening rejected.txt.
+fn rejected_problem(r: &InputReport) -> Problem {
+    let n = r.tally.rejected;
+    let lines = if n == 1 { "line" } else { "lines" };
+    match r.rejections.first() {
+        Some(first) => Problem::note(
+            &r.display,
+            format!("{n} {lines} rejected; the first: {}", first.reason),
+        )
+        .at(first.position),
+        None => Problem::note(&r.display, format!("{n} {lines} rejected")),
+    }
+}
+
 /// Notes per input once all its chunks are merged.
 fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
     for r in reports.iter_mut() {
@@ -228,6 +243,7 @@ fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
         if t.rejected > 0 {
             r.notes
                 .push(format!("{} lines rejected (see rejected.txt)", t.rejected));
+            problems.push(rejected_problem(r));
         }
         for note in &r.notes {
             if note.starts_with(ASSUMED_NOTE) || note.starts_with(LOCAL_TIME_NOTE) {
