@@ -70,19 +70,17 @@ pub fn read_range(path: &Path, start: u64, end: u64, buf: &mut Vec<u8>) -> io::R
             }
         }
     };
-    // A BOM is not part of the first line, so it does not count against the line's cap.
-    let bom = if start == 0 && buf.starts_with(UTF8_BOM) {
-        UTF8_BOM.len()
-    } else {
-        0
+    // A BOM is not part of the first line: it is skipped, and does not count against the
+    // line's cap. Looked at again once the line is whole (a range shorter than the BOM).
+    let bom = |buf: &[u8]| match start == 0 && buf.starts_with(UTF8_BOM) {
+        true => UTF8_BOM.len(),
+        false => 0,
     };
-    let cut = finish_last_line(&mut file, buf, range_len.max(first), bom)?;
-    let first = if start == 0 && buf.starts_with(UTF8_BOM) {
-        UTF8_BOM.len()
-    } else {
-        first
-    };
-    Ok(Chunk { first, cut })
+    let cut = finish_last_line(&mut file, buf, range_len.max(first), bom(buf))?;
+    Ok(Chunk {
+        first: first.max(bom(buf)),
+        cut,
+    })
 }
 
 /// Extends `buf` until the line containing its last byte (`range_len - 1`) is complete, or

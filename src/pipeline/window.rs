@@ -371,22 +371,39 @@ fn merge_unit(
             r.position += base;
             r
         }));
-    if let Some(first) = result.scan.first_assumed_line {
-        if !report.notes.iter().any(|n| n.starts_with(ASSUMED_NOTE)) {
-            report.notes.push(format!(
-                "{ASSUMED_NOTE} {}: Exchange default field set assumed",
-                base + first
-            ));
-        }
-    }
-    if let Some(first) = result.scan.first_local_time_line {
-        if !report.notes.iter().any(|n| n.starts_with(LOCAL_TIME_NOTE)) {
-            report.notes.push(format!(
-                "{LOCAL_TIME_NOTE} {}: server-local date-local/time-local read as UTC",
-                base + first
-            ));
-        }
-    }
+    let assumed = "Exchange default field set assumed";
+    note_first_line(
+        report,
+        ASSUMED_NOTE,
+        base,
+        result.scan.first_assumed_line,
+        assumed,
+    );
+    let local = "server-local date-local/time-local read as UTC";
+    note_first_line(
+        report,
+        LOCAL_TIME_NOTE,
+        base,
+        result.scan.first_local_time_line,
+        local,
+    );
     report.tally.merge(&result.scan.tally);
     Ok(())
+}
+
+/// Notes `{prefix} {line}: {what}` once per input, at the first chunk that saw it (`first`
+/// is within the chunk, `base` the lines before it).
+fn note_first_line(
+    report: &mut InputReport,
+    prefix: &str,
+    base: u64,
+    first: Option<u64>,
+    what: &str,
+) {
+    let Some(first) = first else { return };
+    if !report.notes.iter().any(|n| n.starts_with(prefix)) {
+        report
+            .notes
+            .push(format!("{prefix} {}: {what}", base + first));
+    }
 }

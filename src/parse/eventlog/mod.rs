@@ -86,9 +86,9 @@ pub fn sniff(head: &[u8], display: &str) -> Option<EventFormat> {
 /// strings (see [`parse_for`]).
 pub type WantsText<'a> = &'a dyn Fn(&str) -> bool;
 
-/// Parses a whole input, calling `on_event` for each event in file order. `Err` only when
-/// nothing can be read at all (the message says why); a partly broken file returns `Ok` with
-/// its rejections counted.
+/// Parses a whole input, calling `on_event` for each event in file order. A partly broken
+/// file returns `Ok` with its rejections counted; `Err` when the input cannot be opened or
+/// its stream fails, with what was counted before (see [`Stopped`]).
 pub fn parse(
     format: EventFormat,
     input: &Input,

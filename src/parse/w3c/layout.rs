@@ -72,6 +72,8 @@ pub const HTTPERR_DEFAULT_FIELDS: &str =
 pub struct FieldLayout {
     names: Vec<String>,
     index: [Option<u16>; FIELD_COUNT],
+    /// See [`Self::local_times`]; decided once here, read for every line.
+    local_times: bool,
 }
 
 impl FieldLayout {
@@ -89,7 +91,13 @@ impl FieldLayout {
                 }
             }
         }
-        FieldLayout { names, index }
+        let has = |f: Field| index[f as usize].is_some();
+        let local_times = !has(Field::Time) && has(Field::TimeLocal);
+        FieldLayout {
+            names,
+            index,
+            local_times,
+        }
     }
 
     pub fn exchange_default() -> Arc<Self> {
@@ -122,7 +130,7 @@ impl FieldLayout {
     /// as IIS logs when "Use local time for file naming and rollover" is set with those
     /// fields chosen) because there is no UTC `time` field.
     pub fn local_times(&self) -> bool {
-        !self.has(Field::Time) && self.has(Field::TimeLocal)
+        self.local_times
     }
 
     /// True when `date` and `time` are the first two columns, the case the hot path reads
