@@ -1,11 +1,9 @@
 //! Snapshot tests of the report files for the IIS/HTTPERR samples: any change to a column,
 //! a count or a remediation text shows up as a reviewed diff (`cargo insta review`).
 
-mod util;
-
 use std::fs;
 
-use util::*;
+use crate::util::*;
 
 fn reports() -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();

@@ -1,12 +1,10 @@
 //! CLI tests of event-log evidence: the event samples analysed with the IIS samples, the
 //! `explain` command, `grammars check`, and the shared event corpus when present.
 
-mod util;
-
 use std::collections::BTreeMap;
 use std::fs;
 
-use util::*;
+use crate::util::*;
 
 /// Event findings per category in samples/FABRIKAM-EX01 + FABRIKAM-EX02, counted when the
 /// samples were written (samples/README.md): every taxonomy id with an event signature, and

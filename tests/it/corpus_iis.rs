@@ -1,9 +1,7 @@
 //! Third-party IIS/W3C logs from ../shared/corpus/iis (skipped, saying so, when absent):
 //! no panic, exit 0, every line in exactly one bucket, and the known traps handled.
 
-mod util;
-
-use util::*;
+use crate::util::*;
 
 fn inventory(doc: &serde_json::Value) -> Vec<serde_json::Value> {
     doc["inventory"].as_array().unwrap().clone()

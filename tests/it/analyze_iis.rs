@@ -1,12 +1,10 @@
 //! CLI tests of `fbscope analyze` on the shipped IIS/HTTPERR samples.
 
-mod util;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use util::*;
+use crate::util::*;
 
 /// Per-category IIS/HTTPERR findings in samples/EXCH01 + samples/EXCH02, counted
 /// independently when the samples were written (samples/README.md).

@@ -10,10 +10,8 @@
 //! test with the target and file named.
 
 #[allow(dead_code)]
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod fbscope_fuzz;
-
-mod util;
 
 use std::path::{Path, PathBuf};
 
@@ -43,7 +41,7 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 
 /// Crash inputs (`tests/fixtures/fuzz/<target>-<n>.bin`) with the target their name gives.
 fn crash_inputs() -> Vec<(String, PathBuf)> {
-    files_in(&util::root().join("tests/fixtures/fuzz"))
+    files_in(&crate::util::root().join("tests/fixtures/fuzz"))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "bin"))
         .map(|p| {
@@ -59,7 +57,7 @@ fn crash_inputs() -> Vec<(String, PathBuf)> {
 /// Seeds (`fuzz/seeds/<target>/*`) with the target their folder names.
 fn seeds() -> Vec<(String, PathBuf)> {
     let mut files = Vec::new();
-    for target_dir in files_in_dirs(&util::root().join("fuzz/seeds")) {
+    for target_dir in files_in_dirs(&crate::util::root().join("fuzz/seeds")) {
         let target = target_dir
             .file_name()
             .unwrap()

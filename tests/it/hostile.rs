@@ -3,11 +3,9 @@
 //! (made by tests/fixtures/make_hostile.py); the large and platform-specific cases are built
 //! at run time in a temporary directory.
 
-mod util;
-
 use std::fs;
 
-use util::*;
+use crate::util::*;
 
 /// (file, format, [lines, records, directives, blank, rejected], findings)
 const EXPECTED: [(&str, &str, [u64; 5], u64); 16] = [

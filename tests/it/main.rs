@@ -1,0 +1,11 @@
+//! The integration tests: one crate (one binary to link instead of one per file), a module per
+//! concern. Helpers shared by the CLI tests are in `util`.
+
+mod analyze_iis;
+mod corpus_iis;
+mod eventlog_corpus;
+mod events_cli;
+mod fuzz_regressions;
+mod hostile;
+mod snapshots_reports;
+mod util;
