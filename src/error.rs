@@ -67,6 +67,12 @@ pub enum ReportError {
 pub enum ConfigError {
     #[error("--{flag}: cannot read {value:?} as a time (use 2026-03-02T09:15:04Z, 2026-03-02 09:15:04 or 2026-03-02)")]
     BadTime { flag: &'static str, value: String },
+    #[error("--{flag} {value:?}: give a duration such as 90s, 15m, 2h or a number of minutes")]
+    BadDuration { flag: &'static str, value: String },
+    #[error("--bucket {0:?}: use 1m, 5m, 15m, 1h or 1d")]
+    BadBucket(String),
+    #[error("--host-map {0:?}: use HOST=SERVER (mail.contoso.com=EXCH01)")]
+    BadHostMap(String),
     #[error("--threads must be at least 1")]
     BadThreads,
     #[error("no input paths given")]

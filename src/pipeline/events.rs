@@ -8,9 +8,9 @@ use crate::classify::event::server_name;
 use crate::classify::EventClassifier;
 use crate::config::Config;
 use crate::error::ReportError;
-use crate::finding::Finding;
+use crate::finding::{Finding, TimeBasis};
 use crate::input::{Format, Input};
-use crate::parse::eventlog::{self, EventFormat, EventOutput, Stopped};
+use crate::parse::eventlog::{self, EventFormat, EventOutput, EventTz, Stopped};
 use crate::problem::Problem;
 use crate::tally::REJECTED_KEPT_PER_INPUT;
 
@@ -27,7 +27,7 @@ const FINDINGS_IN_FLIGHT: usize = 4096;
 pub(super) fn event_pass(
     ctx: &Context<'_>,
     out: &mut Collected,
-    sink: &mut FindingSink<'_>,
+    sink: &mut dyn FindingSink,
 ) -> Result<(), ReportError> {
     let events = EventPass {
         inputs: ctx.inputs,
@@ -59,7 +59,7 @@ pub(super) fn event_pass(
                 let mut findings = 0;
                 for f in rx {
                     out.aggregates.add(&f);
-                    sink(&f, &report.display)?;
+                    sink.finding(&f, &report.display)?;
                     findings += 1;
                 }
                 let result = handle
@@ -109,6 +109,13 @@ impl EventPass<'_> {
         } else {
             input.server.clone()
         };
+        let time_basis = if !format.has_local_times() {
+            TimeBasis::LogUtc
+        } else if opts.tz == EventTz::AssumedUtc {
+            TimeBasis::AssumedUtc
+        } else {
+            TimeBasis::Converted
+        };
         let (mut freebusy, mut filtered) = (0, 0);
         let mut merge_gone = false;
         let mut first_computer = String::new();
@@ -132,7 +139,9 @@ impl EventPass<'_> {
             }
             freebusy += u64::from(counted);
             if let (Some(v), false) = (verdict, merge_gone) {
-                let finding = self.classifier.finding(&rec, v, index, &fallback_server);
+                let finding = self
+                    .classifier
+                    .finding(&rec, v, index, &fallback_server, time_basis);
                 merge_gone = findings.send(finding).is_err();
             }
         });

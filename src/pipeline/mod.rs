@@ -8,20 +8,21 @@
 //! `threads` inputs at a time, and the results are merged in input order after the web logs.
 
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::aggregate::Aggregates;
 use crate::config::Config;
+use crate::correlate::Traffic;
 use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
 use crate::grammar::Grammar;
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::{discover, Format, Input};
-use crate::problem::{Problem, Severity};
-use crate::tally::{Rejection, Tally};
+use crate::problem::Problem;
+use crate::tally::Tally;
 
 mod events;
 mod window;
@@ -31,45 +32,26 @@ const ASSUMED_NOTE: &str = "no #Fields before line";
 /// Starts the note of an input whose times are the server's local time (no UTC `time`).
 const LOCAL_TIME_NOTE: &str = "local times from line";
 
-/// What one input contributed.
-#[derive(Debug, Clone)]
-pub struct InputReport {
-    pub display: String,
-    pub format: Format,
-    pub server: String,
-    pub site: String,
-    pub tally: Tally,
-    pub rejections: Vec<Rejection>,
-    pub failed: bool,
-    pub notes: Vec<String>,
+pub use crate::analysis::{Analysis, InputReport};
+
+/// Where findings leave the pipeline: every finding, in (input, position) order, with the
+/// display name of its input. The reports fan it out (sorted findings files, aggregates,
+/// correlator); tests pass a closure.
+pub trait FindingSink {
+    fn finding(&mut self, f: &Finding, file: &str) -> Result<(), ReportError>;
 }
 
-/// The result of a run (findings themselves went to the caller's sink as they came).
-#[derive(Debug, Clone)]
-pub struct Analysis {
-    pub inputs: Vec<InputReport>,
-    pub problems: Vec<Problem>,
-    pub aggregates: Aggregates,
-    pub totals: Tally,
-    pub elapsed: Duration,
-    pub threads: usize,
-}
-
-impl Analysis {
-    /// True when an input could not be read completely (exit code 2).
-    pub fn any_input_failed(&self) -> bool {
-        self.problems.iter().any(|p| p.severity == Severity::Failed)
+impl<F: FnMut(&Finding, &str) -> Result<(), ReportError>> FindingSink for F {
+    fn finding(&mut self, f: &Finding, file: &str) -> Result<(), ReportError> {
+        self(f, file)
     }
 }
-
-/// Receives every finding in output order, with the display name of its input.
-pub type FindingSink<'a> = dyn FnMut(&Finding, &str) -> Result<(), ReportError> + 'a;
 
 /// Runs an analysis with `config.threads` workers.
 pub fn analyze(
     config: &Config,
     grammar: &Grammar,
-    sink: &mut FindingSink<'_>,
+    sink: &mut dyn FindingSink,
 ) -> Result<Analysis, RunError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -95,6 +77,7 @@ struct Collected {
     reports: Vec<InputReport>,
     problems: Vec<Problem>,
     aggregates: Aggregates,
+    traffic: Traffic,
 }
 
 /// Runs on the calling thread (which alone touches the sink); the parallel steps run in `pool`.
@@ -102,7 +85,7 @@ fn run(
     pool: &rayon::ThreadPool,
     config: &Config,
     grammar: &Grammar,
-    sink: &mut FindingSink<'_>,
+    sink: &mut dyn FindingSink,
 ) -> Result<Analysis, RunError> {
     let started = Instant::now();
     let discovery = discover(&config.paths, config.server_name.as_deref())?;
@@ -111,6 +94,7 @@ fn run(
         reports: Vec::new(),
         problems: discovery.problems,
         aggregates: Aggregates::default(),
+        traffic: Traffic::default(),
     };
     out.reports = sniff_all(pool, &inputs, &mut out.problems);
     let progress = progress_bar(config, &inputs, &out.reports);
@@ -123,6 +107,7 @@ fn run(
     };
     window::web_pass(&ctx, &mut out, sink)?;
     events::event_pass(&ctx, &mut out, sink)?;
+    let config_hosts = config_pass(&inputs, &mut out.reports, &mut out.problems);
     progress.finish_and_clear();
     finish_reports(&mut out.reports, &mut out.problems);
     let mut totals = Tally::default();
@@ -131,6 +116,8 @@ fn run(
         inputs: out.reports,
         problems: out.problems,
         aggregates: out.aggregates,
+        traffic: out.traffic,
+        config_hosts,
         totals,
         elapsed: started.elapsed(),
         threads: config.threads,
@@ -208,6 +195,53 @@ fn progress_bar(config: &Config, inputs: &[Input], reports: &[InputReport]) -> P
         bar.set_style(style);
     }
     bar
+}
+
+/// Server → the host names it answers on.
+type HostsByServer = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
+
+/// Largest configuration export read (Format-List output of a few cmdlets, not a log).
+const MAX_CONFIG_BYTES: u64 = 8 << 20;
+
+/// Reads the Exchange configuration exports: which server answers for which host.
+fn config_pass(
+    inputs: &[Input],
+    reports: &mut [InputReport],
+    problems: &mut Vec<Problem>,
+) -> HostsByServer {
+    let mut hosts = HostsByServer::default();
+    for (input, report) in inputs.iter().zip(reports.iter_mut()) {
+        if report.format != Format::ExchangeConfig {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        let read = input
+            .open()
+            .and_then(|r| r.take(MAX_CONFIG_BYTES).read_to_end(&mut bytes));
+        if let Err(e) = read {
+            problems.push(Problem::failed(&report.display, e.to_string()));
+            report.failed = true;
+            continue;
+        }
+        let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes));
+        let export = crate::parse::exconfig::parse(&text);
+        let t = &mut report.tally;
+        t.bytes = bytes.len() as u64;
+        t.lines = export.lines;
+        t.records = export.properties + export.other;
+        t.blank = export.blank;
+        if report.server.is_empty() {
+            report.server = export.hosts.keys().next().cloned().unwrap_or_default();
+        }
+        for (server, hs) in export.hosts {
+            report.notes.push(format!(
+                "{server} answers on {}",
+                hs.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+            hosts.entry(server).or_default().extend(hs);
+        }
+    }
+    hosts
 }
 
 fn is_web(format: &Format) -> bool {
