@@ -97,6 +97,7 @@ fn verdict(s: &mut String, a: &Analysis, c: &Correlation, taxonomy: &Taxonomy) {
         c.incidents.len(),
         c.links().len()
     );
+    linked_pairs(s, c, taxonomy);
     let mut order: Vec<&Incident> = c.incidents.iter().collect();
     order.sort_by_key(|i| {
         (
@@ -117,6 +118,35 @@ fn verdict(s: &mut String, a: &Analysis, c: &Correlation, taxonomy: &Taxonomy) {
             esc(&sug.sentence())
         );
     }
+}
+
+/// The two sides of each linked failure, one row per link, before the incident cards.
+fn linked_pairs(s: &mut String, c: &Correlation, taxonomy: &Taxonomy) {
+    let links = c.links();
+    if links.is_empty() {
+        return;
+    }
+    s.push_str("<table id=\"links\"><tr><th>incident</th><th>side, server</th><th>window</th><th>linked by</th><th>incident</th><th>side, server</th><th>window</th></tr>\n");
+    let by_id = |id: u32| c.incidents.iter().find(|i| i.id == id);
+    for (a, b, basis) in links {
+        let (Some(a), Some(b)) = (by_id(a), by_id(b)) else {
+            continue;
+        };
+        let cell = |i: &Incident| {
+            format!(
+                "<td><a href=\"#incident-{}\">#{} {}</a></td><td>{} {}</td><td>{} .. {}</td>",
+                i.id,
+                i.id,
+                esc(&taxonomy.get(i.key.category).id),
+                i.key.side.as_str(),
+                esc(&i.key.server),
+                format_utc(i.start),
+                format_utc(i.end)
+            )
+        };
+        let _ = writeln!(s, "<tr>{}<td>{}</td>{}</tr>", cell(a), esc(basis), cell(b));
+    }
+    s.push_str("</table>\n");
 }
 
 fn incident(s: &mut String, inc: &Incident, c: &Correlation, taxonomy: &Taxonomy) {

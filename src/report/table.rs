@@ -109,7 +109,24 @@ pub fn render(
             )
         );
     }
-    s
+    fit(&s, width())
+}
+
+/// Wraps every line longer than `width` at word boundaries, continuing it indented four
+/// spaces deeper than it began (a word longer than the line is left whole).
+fn fit(s: &str, width: usize) -> String {
+    let mut out = String::with_capacity(s.len() + 64);
+    for line in s.lines() {
+        if line.chars().count() <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let first = &line[..indent];
+        out.push_str(&wrap(line.trim_start(), first, indent + 4, width));
+    }
+    out
 }
 
 fn render_header(s: &mut String, a: &Analysis) {

@@ -3,6 +3,7 @@
 
 mod analyze_iis;
 mod corpus_iis;
+mod correlation;
 mod eventlog_corpus;
 mod events_cli;
 mod fuzz_regressions;
