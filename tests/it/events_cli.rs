@@ -361,6 +361,7 @@ fn grammars_check_runs_every_event_example() {
 }
 
 #[test]
+#[cfg_attr(not(corpus), ignore = "needs ../shared/corpus")]
 fn the_event_corpus_is_read_whole_with_every_file_in_the_inventory() {
     let (Some(evtx), Some(export)) = (corpus("evtx"), corpus("eventlog-export")) else {
         return;
