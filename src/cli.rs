@@ -89,11 +89,13 @@ pub struct AnalyzeArgs {
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Only free/busy requests at or after this UTC time (2026-03-02T09:00:00Z, 2026-03-02 09:00:00, 2026-03-02).
-    #[arg(long, value_name = "TIME")]
+    /// Only free/busy requests at or after this UTC time (2026-03-02T09:00:00Z, 2026-03-02
+    /// 09:00:00, 2026-03-02) or this long ago (-3d, 12h, 90m). IIS logs named u_exYYMMDD[HH]
+    /// outside the window are not read at all (pruned, and counted).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Only free/busy requests at or before this UTC time.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Only these servers (repeatable).
     #[arg(long = "server", value_name = "NAME")]
@@ -213,6 +215,14 @@ impl AnalyzeArgs {
             until: time("until", &self.until)?,
             servers: self.servers.clone(),
         };
+        if let (Some(s), Some(u)) = (config.filter.since, config.filter.until) {
+            if s > u {
+                return Err(ConfigError::InvertedWindow {
+                    since: crate::time::format_utc(s),
+                    until: crate::time::format_utc(u),
+                });
+            }
+        }
         config.server_name = self.server_name.clone();
         config.grammar_dir = self.grammars.clone();
         config.progress = !self.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -48,6 +48,7 @@ impl RecordSink for WebSink<'_> {
             .map_or_else(|| self.server.into(), lossy);
         if !self.filter.admits(time, &server) {
             tally.filtered += 1;
+            tally.filtered_undated += u64::from(time.is_none());
             return;
         }
         tally.freebusy_requests += 1;

@@ -91,6 +91,7 @@ struct EventResult {
     server: String,
     freebusy: u64,
     filtered: u64,
+    filtered_undated: u64,
 }
 
 impl EventPass<'_> {
@@ -116,7 +117,7 @@ impl EventPass<'_> {
         } else {
             TimeBasis::Converted
         };
-        let (mut freebusy, mut filtered) = (0, 0);
+        let (mut freebusy, mut filtered, mut filtered_undated) = (0, 0, 0);
         let mut merge_gone = false;
         let mut first_computer = String::new();
         let reads_text = |provider: &str| self.classifier.reads_text(provider);
@@ -135,6 +136,7 @@ impl EventPass<'_> {
             };
             if !self.config.filter.admits(rec.time, server) {
                 filtered += 1;
+                filtered_undated += u64::from(rec.time.is_none());
                 return;
             }
             freebusy += u64::from(counted);
@@ -159,6 +161,7 @@ impl EventPass<'_> {
             },
             freebusy,
             filtered,
+            filtered_undated,
         })
     }
 }
@@ -222,6 +225,7 @@ fn merge_event_input(
     let mut tally = result.output.tally;
     tally.freebusy_requests += result.freebusy;
     tally.filtered += result.filtered;
+    tally.filtered_undated += result.filtered_undated;
     tally.findings += findings;
     report.tally.merge(&tally);
     report.rejections = result.output.rejections;

@@ -97,6 +97,7 @@ fn run(
         traffic: Traffic::default(),
     };
     out.reports = sniff_all(pool, &inputs, &mut out.problems);
+    prune_by_name(&mut out.reports, &config.filter);
     let progress = progress_bar(config, &inputs, &out.reports);
     let ctx = Context {
         pool,
@@ -197,6 +198,53 @@ fn progress_bar(config: &Config, inputs: &[Input], reports: &[InputReport]) -> P
     bar
 }
 
+/// Starts the inventory note of an input left unread because `--since`/`--until` exclude it.
+pub const PRUNED_NOTE: &str = "pruned by --since/--until";
+
+/// IIS names its logs by the UTC day or hour they cover (`u_exYYMMDD.log`,
+/// `u_exYYMMDDHH.log`): a log whose whole span lies outside the window is not read.
+fn prune_by_name(reports: &mut [InputReport], filter: &crate::config::Filter) {
+    if !filter.has_window() {
+        return;
+    }
+    for r in reports.iter_mut().filter(|r| is_web(&r.format)) {
+        let Some((start, end)) = iis_name_span(&r.display) else {
+            continue;
+        };
+        if filter.excludes_span(start, end) {
+            r.format = Format::Unsupported(format!(
+                "{PRUNED_NOTE}: its name dates it {} .. {}",
+                crate::time::format_utc(start),
+                crate::time::format_utc(end - 1)
+            ));
+        }
+    }
+}
+
+/// The UTC span an IIS log's file name gives it.
+fn iis_name_span(display: &str) -> Option<(i64, i64)> {
+    let name = display
+        .rsplit(['/', '\\', '!'])
+        .next()?
+        .to_ascii_lowercase();
+    let stem = name.strip_suffix(".log")?;
+    let digits = stem
+        .strip_prefix("u_ex")
+        .or_else(|| stem.strip_prefix("ex"))?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || !(digits.len() == 6 || digits.len() == 8) {
+        return None;
+    }
+    let date = format!("20{}-{}-{}", &digits[0..2], &digits[2..4], &digits[4..6]);
+    let day = crate::time::parse_date(date.as_bytes())? * 86_400;
+    match digits.get(6..8) {
+        Some(h) => {
+            let h: i64 = h.parse().ok().filter(|h| *h < 24)?;
+            Some((day + h * 3600, day + (h + 1) * 3600))
+        }
+        None => Some((day, day + 86_400)),
+    }
+}
+
 /// Server → the host names it answers on.
 type HostsByServer = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
 
@@ -287,5 +335,25 @@ fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
         if let Format::Unsupported(why) = &r.format {
             r.notes.insert(0, format!("skipped: {why}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iis_log_names_give_their_utc_day_or_hour() {
+        let day = crate::time::parse_user_time("2026-03-02").unwrap();
+        assert_eq!(
+            iis_name_span("logs/EXCH01/W3SVC1/u_ex260302.log"),
+            Some((day, day + 86_400))
+        );
+        assert_eq!(
+            iis_name_span("bundle.zip!W3SVC1/u_ex26030209.log"),
+            Some((day + 9 * 3600, day + 10 * 3600))
+        );
+        assert_eq!(iis_name_span("httperr1.log"), None);
+        assert_eq!(iis_name_span("u_ex261399.log"), None);
     }
 }

@@ -32,6 +32,7 @@ fn counts(t: &Tally) -> Value {
         "tolerated": t.tolerated,
         "assumed_layout": t.assumed_layout,
         "filtered": t.filtered,
+        "filtered_undated": t.filtered_undated,
     })
 }
 

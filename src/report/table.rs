@@ -170,11 +170,27 @@ fn render_header(s: &mut String, a: &Analysis) {
             "event times assumed UTC in {assumed_utc} input(s) with local times: no --event-tz given (use --event-tz ZONE, or PATH=ZONE per file)"
         );
     }
+    let pruned = a
+        .inputs
+        .iter()
+        .filter(|r| {
+            r.notes
+                .iter()
+                .any(|n| n.contains(crate::pipeline::PRUNED_NOTE))
+        })
+        .count();
+    if pruned > 0 {
+        let _ = writeln!(
+            s,
+            "{} by their names: {pruned} IIS log(s) not read (outside the window)",
+            crate::pipeline::PRUNED_NOTE
+        );
+    }
     if t.filtered > 0 {
         let _ = writeln!(
             s,
-            "left out by --since/--until/--server: {} free/busy requests",
-            t.filtered
+            "left out by --since/--until/--server: {} free/busy requests ({} of them undated)",
+            t.filtered, t.filtered_undated
         );
     }
 }

@@ -393,3 +393,42 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_window_prunes_logs_by_name_and_leaves_undated_findings_out_counted() {
+    let output = fbscope()
+        .arg("analyze")
+        .args(all_samples())
+        .args(["--since", "2026-03-03", "--format", "json", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let pruned: Vec<&str> = doc["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["notes"].to_string().contains("pruned by --since/--until"))
+        .map(|i| i["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(pruned.len(), 3, "the three u_ex260302 logs: {pruned:?}");
+    assert!(pruned.iter().all(|f| f.ends_with("u_ex260302.log")));
+    let undated = doc["totals"]["filtered_undated"].as_u64().unwrap();
+    assert!(undated > 0, "the undated transcript failures are counted");
+    // Relative times parse; an inverted window is a usage error.
+    let relative = fbscope()
+        .arg("analyze")
+        .args(iis_samples())
+        .args(["--since", "-3d", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(relative.status.code(), Some(0));
+    let inverted = fbscope()
+        .arg("analyze")
+        .args(iis_samples())
+        .args(["--since", "2026-03-03", "--until", "2026-03-02"])
+        .output()
+        .unwrap();
+    assert_eq!(inverted.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&inverted.stderr).contains("window is empty"));
+}
