@@ -140,6 +140,9 @@ pub struct AnalyzeArgs {
     /// incidents when the IIS logs do not name the host in cs-host; repeatable).
     #[arg(long = "host-map", value_name = "HOST=SERVER")]
     pub host_map: Vec<String>,
+    /// Findings each incident keeps as examples for the reports.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub examples: usize,
 }
 
 /// Parses `90s`, `15m`, `2h`, `1d` or a bare number of minutes into seconds.
@@ -186,6 +189,7 @@ impl AnalyzeArgs {
             skew: parse_duration("skew", &self.skew)?,
             bucket,
             host_map,
+            examples: self.examples.max(1),
         })
     }
 
@@ -308,6 +312,7 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         config.out_dir_hint(&args.out),
         format,
         stdout,
+        &correlate,
     )?;
     let mut analysis = pipeline::analyze(&config, &grammar, &mut outputs)?;
     let finished = outputs.finish(&mut analysis, &correlate)?;

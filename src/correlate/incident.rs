@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::series::{source_index, Cell, Series, SeriesKey};
+use super::series::{source_index, Cell, Example, Series, SeriesKey};
 use crate::finding::SourceKind;
 use crate::time::UnixTime;
 
@@ -28,6 +28,8 @@ pub struct Incident {
     pub related: Vec<(u32, &'static str)>,
     /// What the correlator concluded about the other side (absence, suggestions).
     pub notes: Vec<String>,
+    /// The earliest findings, at most the series' `examples`.
+    pub examples: Vec<Example>,
     /// (first, last) finding time of each minute with findings, in order: how close two
     /// incidents really come, not only whether their windows overlap.
     pub minutes: Vec<(UnixTime, UnixTime)>,
@@ -63,17 +65,20 @@ impl Incident {
             related: Vec::new(),
             notes: Vec::new(),
             minutes: Vec::new(),
+            examples: Vec::new(),
         }
     }
 
-    fn add(&mut self, c: &Cell) {
+    fn add(&mut self, c: &Cell, cap: usize) {
         if self.findings == 0 {
             self.first_detail = c
-                .example
-                .as_ref()
+                .examples
+                .first()
                 .map(|e| e.detail.clone())
                 .unwrap_or_default();
         }
+        let room = cap.saturating_sub(self.examples.len());
+        self.examples.extend(c.examples.iter().take(room).cloned());
         self.findings += c.findings;
         for (a, b) in self.by_source.iter_mut().zip(c.by_source) {
             *a += b;
@@ -116,7 +121,7 @@ pub fn build(series: &Series, gap: i64) -> Vec<Incident> {
             }
             current
                 .get_or_insert_with(|| Incident::open(key, cell))
-                .add(cell);
+                .add(cell, series.examples);
         }
         out.extend(current);
     }
@@ -190,6 +195,18 @@ mod tests {
             partner_domain: String::new(),
             time_taken_ms: None,
         }
+    }
+
+    #[test]
+    fn an_incident_keeps_its_earliest_findings_as_examples_up_to_the_cap() {
+        let mut s = Series::new(3);
+        for t in [200, 10, 70, 5, 130] {
+            s.add(&finding(t, "EX01"));
+        }
+        let incs = build(&s, 900);
+        let times: Vec<i64> = incs[0].examples.iter().map(|e| e.order.0).collect();
+        assert_eq!(times, [5, 10, 70]);
+        assert_eq!(incs[0].findings, 5, "all are counted, only the cap is kept");
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct CorrelateOptions {
     pub bucket: Option<i64>,
     /// `--host-map H=SERVER` (host lower-cased, server upper-cased).
     pub host_map: Vec<(String, String)>,
+    /// Findings each incident keeps as examples (`--examples`).
+    pub examples: usize,
 }
 
 impl Default for CorrelateOptions {
@@ -48,6 +50,7 @@ impl Default for CorrelateOptions {
             skew: DEFAULT_SKEW,
             bucket: None,
             host_map: Vec::new(),
+            examples: series::DEFAULT_EXAMPLES,
         }
     }
 }
@@ -91,6 +94,12 @@ pub struct Correlator {
 }
 
 impl Correlator {
+    pub fn new(opts: &CorrelateOptions) -> Self {
+        Correlator {
+            series: Series::new(opts.examples),
+        }
+    }
+
     pub fn add(&mut self, f: &Finding) {
         self.series.add(f);
     }

@@ -54,7 +54,8 @@ pub struct Cell {
     pub by_source: [u64; 4],
     pub first: UnixTime,
     pub last: UnixTime,
-    pub example: Option<Example>,
+    /// The earliest findings of the minute (at most the series' `examples`), in order.
+    pub examples: Vec<Example>,
     pub targets: BTreeSet<String>,
     pub sites: u8,
 }
@@ -76,7 +77,7 @@ pub const SOURCES: [SourceKind; 4] = [
 ];
 
 impl Cell {
-    fn add(&mut self, f: &Finding, t: UnixTime) {
+    fn add(&mut self, f: &Finding, t: UnixTime, cap: usize) {
         if self.findings == 0 {
             self.first = t;
             self.last = t;
@@ -85,16 +86,13 @@ impl Cell {
         self.by_source[source_index(f.source)] += 1;
         self.first = self.first.min(t);
         self.last = self.last.max(t);
-        let example = Example {
-            order: (t, f.input as u32, f.position),
-            detail: f.detail.chars().take(DETAIL_CHARS).collect(),
-        };
-        if self
-            .example
-            .as_ref()
-            .is_none_or(|e| example.order < e.order)
-        {
-            self.example = Some(example);
+        let order = (t, f.input.min(u32::MAX as usize) as u32, f.position);
+        // The detail is copied only for a finding that makes the cut.
+        if self.examples.len() < cap || self.examples.last().is_some_and(|e| order < e.order) {
+            let at = self.examples.partition_point(|e| e.order < order);
+            let detail = f.detail.chars().take(DETAIL_CHARS).collect();
+            self.examples.insert(at, Example { order, detail });
+            self.examples.truncate(cap);
         }
         let target = if f.target_host.is_empty() {
             &f.target
@@ -120,13 +118,32 @@ fn site_bit(site: &str) -> u8 {
 
 /// Every series, and the findings that have no time (they have no place on a timeline and
 /// are counted instead).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Series {
     pub cells: BTreeMap<SeriesKey, BTreeMap<i64, Cell>>,
     pub undated: u64,
+    /// Findings an incident keeps as examples (`--examples`).
+    pub examples: usize,
+}
+
+/// Default `--examples`.
+pub const DEFAULT_EXAMPLES: usize = 20;
+
+impl Default for Series {
+    fn default() -> Self {
+        Series::new(DEFAULT_EXAMPLES)
+    }
 }
 
 impl Series {
+    pub fn new(examples: usize) -> Self {
+        Series {
+            cells: BTreeMap::new(),
+            undated: 0,
+            examples: examples.max(1),
+        }
+    }
+
     pub fn add(&mut self, f: &Finding) {
         let Some(t) = f.time else {
             self.undated += 1;
@@ -138,7 +155,7 @@ impl Series {
             .or_default()
             .entry(minute)
             .or_default()
-            .add(f, t);
+            .add(f, t, self.examples);
     }
 
     /// The first and last finding time over every series.

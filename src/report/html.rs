@@ -108,7 +108,7 @@ fn verdict(s: &mut String, a: &Analysis, c: &Correlation, taxonomy: &Taxonomy) {
     });
     s.push_str("<div id=\"incidents\">\n");
     for inc in order {
-        incident(s, inc, c, taxonomy);
+        incident(s, a, inc, c, taxonomy);
     }
     s.push_str("</div>\n");
     for sug in &c.suggestions {
@@ -149,7 +149,7 @@ fn linked_pairs(s: &mut String, c: &Correlation, taxonomy: &Taxonomy) {
     s.push_str("</table>\n");
 }
 
-fn incident(s: &mut String, inc: &Incident, c: &Correlation, taxonomy: &Taxonomy) {
+fn incident(s: &mut String, a: &Analysis, inc: &Incident, c: &Correlation, taxonomy: &Taxonomy) {
     let cat = taxonomy.get(inc.key.category);
     let sev = esc(&cat.severity);
     let _ = writeln!(
@@ -192,12 +192,24 @@ fn incident(s: &mut String, inc: &Incident, c: &Correlation, taxonomy: &Taxonomy
     for note in &inc.notes {
         let _ = writeln!(s, "<div class=\"note\">{}</div>", esc(note));
     }
-    if !inc.first_detail.is_empty() {
+    if !inc.examples.is_empty() {
         let _ = writeln!(
             s,
-            "<div>First: <code>{}</code></div>",
+            "<details><summary>{} example(s); the first: <code>{}</code></summary><table>",
+            inc.examples.len(),
             esc(&inc.first_detail)
         );
+        for e in &inc.examples {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td><code>{}:{}</code></td><td><code>{}</code></td></tr>",
+                format_utc(e.order.0),
+                esc(super::json::input_name(a, e.order.1)),
+                e.order.2,
+                esc(&e.detail)
+            );
+        }
+        s.push_str("</table></details>\n");
     }
     let _ = writeln!(
         s,

@@ -100,7 +100,7 @@ pub fn document(analysis: &Analysis, correlation: &Correlation, taxonomy: &Taxon
         "categories": categories,
         "inventory": analysis.inputs.iter().map(inventory_entry).collect::<Vec<_>>(),
         "problems": problems,
-        "incidents": incidents(correlation, taxonomy),
+        "incidents": incidents(analysis, correlation, taxonomy),
         "links": correlation.links().iter().map(|(a, b, basis)| json!({"incidents": [a, b], "basis": basis})).collect::<Vec<_>>(),
         "suggestions": correlation.suggestions.iter().map(|s| s.sentence()).collect::<Vec<_>>(),
         "timeline": timeline(correlation, taxonomy),
@@ -109,7 +109,14 @@ pub fn document(analysis: &Analysis, correlation: &Correlation, taxonomy: &Taxon
     doc
 }
 
-fn incidents(c: &Correlation, taxonomy: &Taxonomy) -> Vec<Value> {
+/// The display name of a finding's input (the correlator's own findings have none).
+pub fn input_name(a: &Analysis, input: u32) -> &str {
+    a.inputs
+        .get(input as usize)
+        .map_or("correlation", |r| r.display.as_str())
+}
+
+fn incidents(a: &Analysis, c: &Correlation, taxonomy: &Taxonomy) -> Vec<Value> {
     c.incidents
         .iter()
         .map(|i| {
@@ -132,6 +139,12 @@ fn incidents(c: &Correlation, taxonomy: &Taxonomy) -> Vec<Value> {
                 "link_basis": basis,
                 "notes": i.notes,
                 "first_detail": i.first_detail,
+                "examples": i.examples.iter().map(|e| json!({
+                    "time_utc": time::format_utc(e.order.0),
+                    "file": input_name(a, e.order.1),
+                    "position": e.order.2,
+                    "detail": e.detail,
+                })).collect::<Vec<_>>(),
                 "remediation": cat.remediation,
             })
         })

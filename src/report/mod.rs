@@ -87,6 +87,7 @@ impl<'t> Outputs<'t> {
         dir: Option<&Path>,
         format: StdoutFormat,
         stdout: Box<dyn Write + 't>,
+        correlate: &CorrelateOptions,
     ) -> Result<Self, ReportError> {
         if let Some(dir) = dir {
             atomic::prepare_dir(dir)?;
@@ -97,7 +98,7 @@ impl<'t> Outputs<'t> {
             stdout: (format == StdoutFormat::Csv).then_some(stdout),
             rows: SortedRows::new(dir),
             csv_rows: FindingRows::default(),
-            correlator: Correlator::default(),
+            correlator: Correlator::new(correlate),
         })
     }
 
