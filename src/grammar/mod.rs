@@ -6,6 +6,7 @@
 //! `iis.toml` holds web-log rules (`[[rule]]`), `events.toml` event-log rules
 //! (`[[event_rule]]`); any file may hold either.
 
+pub mod cases;
 pub mod check;
 mod event_rule;
 mod iis_rule;
