@@ -41,6 +41,9 @@ pub struct Item {
     pub why: String,
     /// What the evidence was read as (event id, side, phase, target, ...).
     pub context: String,
+    /// Where the text is genuinely ambiguous: the next most likely id and what tells the two
+    /// apart (from the matching rule's `runner_up` / `tells_apart`).
+    pub runner_up: Option<(CategoryId, String)>,
 }
 
 /// Everything `explain` found in the text.
@@ -95,6 +98,13 @@ fn render_item(s: &mut String, grammar: &Grammar, item: &Item) {
     let _ = writeln!(s, "  why:   {}", item.why);
     if !item.context.is_empty() {
         let _ = writeln!(s, "  seen:  {}", item.context);
+    }
+    if let Some((other, tells)) = &item.runner_up {
+        let _ = writeln!(
+            s,
+            "  or:    {} (runner-up): {tells}",
+            grammar.category(*other).id
+        );
     }
     let _ = writeln!(s, "  title: {} [{}]", cat.title, cat.severity);
     let _ = writeln!(s, "  fix:   {}", cat.remediation);
@@ -261,11 +271,16 @@ fn event_item(classifier: &EventClassifier<'_>, rec: &EventRecord, v: EventVerdi
         ),
     };
     let context = event_context(rec, &v);
+    let runner_up = v.evidence.as_ref().and_then(|e| {
+        let rule = &grammar.event_rules[e.rule];
+        rule.runner_up.map(|c| (c, rule.tells_apart.clone()))
+    });
     Item {
         category: v.category,
         matched: v.evidence.is_some(),
         why,
         context,
+        runner_up,
     }
 }
 
@@ -411,6 +426,7 @@ fn web_item(
             crate::time::format_opt(rec.time()),
             phase.as_str()
         ),
+        runner_up: None,
     }
 }
 

@@ -240,7 +240,7 @@ impl<'g> EventClassifier<'g> {
             event_id: rec.event_id,
             caller_auth: (!facts.caller_auth.is_empty()).then_some(facts.caller_auth.as_str()),
         };
-        let evidence = self.best_match(&segments, &event);
+        let evidence = self.best_match(&text, &segments, &event);
         if evidence.is_none() && relevance == Relevance::RulesOnly {
             return None;
         }
@@ -275,7 +275,10 @@ impl<'g> EventClassifier<'g> {
             };
         }
         if test_provider_phase(&rec.provider).is_some() {
-            return if failing {
+            // A Warning row of Test-OrganizationRelationship names a misconfiguration as
+            // surely as an Error row does (a federated domain missing from the remote
+            // relationship is reported as a Warning).
+            return if failing || is_test_warning(&rec.level) {
                 Relevance::Failure
             } else {
                 Relevance::Ignored
@@ -347,7 +350,14 @@ impl<'g> EventClassifier<'g> {
 
     /// Tier by tier, segment by segment from the innermost: the first segment with a
     /// matching rule decides, the category listed first in the taxonomy winning within it.
-    fn best_match(&self, segments: &[Segment<'_>], event: &EventFacts<'_>) -> Option<Evidence> {
+    /// Then causes over symptoms: a rule matching anywhere in the message that `overrides`
+    /// the decided category takes its place (see `overrides` in grammars/events.toml).
+    fn best_match(
+        &self,
+        message: &str,
+        segments: &[Segment<'_>],
+        event: &EventFacts<'_>,
+    ) -> Option<Evidence> {
         let rules = &self.grammar.event_rules;
         let hits: Vec<Vec<LiteralHit>> = segments
             .iter()
@@ -362,25 +372,56 @@ impl<'g> EventClassifier<'g> {
                 v
             })
             .collect();
-        for tier in Tier::ALL {
-            for (i, seg) in segments.iter().enumerate().rev() {
-                let found = hits[i]
-                    .iter()
-                    .filter(|h| rules[h.rule].tier == tier)
-                    .find_map(|h| self.confirm(h, seg.text));
-                if let Some((rule, start, end)) = found {
-                    return Some(Evidence {
-                        rule,
-                        tier,
-                        segment: i,
-                        segments: segments.len(),
-                        matched: one_line(&seg.text[start..end]),
-                        segment_text: around(seg.text, start, end),
-                    });
+        // Whole-message conditions are checked once per candidate rule, only for rules a
+        // literal selected (most messages select two or three).
+        let mut fits: Vec<(usize, bool)> = Vec::new();
+        let mut fits_message = |rule: usize| match fits.iter().find(|(r, _)| *r == rule) {
+            Some(&(_, ok)) => ok,
+            None => {
+                let ok = rules[rule].fits_message(message);
+                fits.push((rule, ok));
+                ok
+            }
+        };
+        let mut confirmed: Vec<Vec<(usize, usize, usize)>> = Vec::with_capacity(segments.len());
+        for (i, seg) in segments.iter().enumerate() {
+            let mut v = Vec::new();
+            for h in &hits[i] {
+                if v.iter().any(|&(r, _, _)| r == h.rule) || !fits_message(h.rule) {
+                    continue;
+                }
+                if let Some(found) = self.confirm(h, seg.text) {
+                    v.push(found);
                 }
             }
+            confirmed.push(v);
         }
-        None
+        let evidence = |i: usize, (rule, start, end): (usize, usize, usize)| {
+            let seg = &segments[i];
+            Evidence {
+                rule,
+                tier: rules[rule].tier,
+                segment: i,
+                segments: segments.len(),
+                matched: one_line(&seg.text[start..end]),
+                segment_text: around(seg.text, start, end),
+            }
+        };
+        let decided = Tier::ALL.into_iter().find_map(|tier| {
+            (0..segments.len()).rev().find_map(|i| {
+                confirmed[i]
+                    .iter()
+                    .find(|&&(r, _, _)| rules[r].tier == tier)
+                    .map(|&found| (i, found))
+            })
+        })?;
+        let category = rules[decided.1 .0].category;
+        let cause = (0..segments.len())
+            .flat_map(|i| confirmed[i].iter().map(move |&found| (i, found)))
+            .filter(|&(_, (r, _, _))| rules[r].overrides.contains(&category))
+            .min_by_key(|&(i, (r, _, _))| (rules[r].category, std::cmp::Reverse(i), r));
+        let (i, found) = cause.unwrap_or(decided);
+        Some(evidence(i, found))
     }
 
     /// A literal hit stands when its rule has no regexes or one of them matches the segment;
@@ -491,6 +532,16 @@ fn test_provider_phase(provider: &str) -> Option<Phase> {
         .iter()
         .find(|(p, _)| provider.trim().eq_ignore_ascii_case(p))
         .map(|&(_, phase)| phase)
+}
+
+/// Level words of a Test-* step that still name a problem (English and localized).
+const TEST_WARNING_LEVELS: [&str; 4] = ["warning", "warnung", "avertissement", "avviso"];
+
+fn is_test_warning(level: &str) -> bool {
+    let level = level.trim();
+    TEST_WARNING_LEVELS
+        .iter()
+        .any(|l| level.eq_ignore_ascii_case(l))
 }
 
 fn is_failure_level(level: &str) -> bool {

@@ -68,6 +68,20 @@ pub struct EventRule {
     pub literals: Vec<String>,
     /// Case-insensitive; when present, one must also match the segment.
     pub regexes: Vec<Regex>,
+    /// Case-insensitive; when present, one must match somewhere in the whole message (what
+    /// the failing call was, e.g. a Microsoft endpoint), not only in the segment.
+    pub context: Vec<Regex>,
+    /// Case-insensitive; the rule does not apply when one matches the whole message (e.g. a
+    /// 403 that is not about EWS).
+    pub unless: Vec<Regex>,
+    /// Categories this rule's cause wins over wherever they match (a symptom nested inside
+    /// the cause, such as a socket reset inside a TLS send): when the decision would be one
+    /// of these and this rule matches anywhere in the message, this rule decides.
+    pub overrides: Vec<CategoryId>,
+    /// The next most likely cause of the same text, and what tells the two apart; `explain`
+    /// prints them under the first id.
+    pub runner_up: Option<CategoryId>,
+    pub tells_apart: String,
     pub phase: Option<Phase>,
     pub examples: Vec<String>,
     pub counter_examples: Vec<String>,
@@ -97,6 +111,13 @@ impl EventRule {
                 || facts
                     .caller_auth
                     .is_some_and(|c| self.caller_auth.iter().any(|a| a.eq_ignore_ascii_case(c))))
+    }
+
+    /// The whole-message conditions: a `context` regex matches (if any are given) and no
+    /// `unless` regex does.
+    pub fn fits_message(&self, message: &str) -> bool {
+        (self.context.is_empty() || self.context.iter().any(|re| re.is_match(message)))
+            && !self.unless.iter().any(|re| re.is_match(message))
     }
 
     /// The event an example of this rule is checked as.
@@ -172,6 +193,11 @@ mod tests {
             tier: Tier::Exception,
             literals: literals.iter().map(|s| (*s).to_owned()).collect(),
             regexes: Vec::new(),
+            context: Vec::new(),
+            unless: Vec::new(),
+            overrides: Vec::new(),
+            runner_up: None,
+            tells_apart: String::new(),
             phase: None,
             examples: Vec::new(),
             counter_examples: Vec::new(),

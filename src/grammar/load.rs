@@ -137,6 +137,14 @@ struct RawEventRule {
     literals: Vec<Spanned<String>>,
     #[serde(default)]
     regexes: Vec<Spanned<String>>,
+    #[serde(default)]
+    context: Vec<Spanned<String>>,
+    #[serde(default)]
+    unless: Vec<Spanned<String>>,
+    #[serde(default)]
+    overrides: Vec<String>,
+    runner_up: Option<String>,
+    tells_apart: Option<String>,
     phase: Option<String>,
     #[serde(default)]
     examples: Vec<String>,
@@ -474,6 +482,25 @@ fn compile_event_rule(
     let phase = errs.phase(raw.phase.as_deref(), &rule, at);
     check_literals(&id, raw, at, errs);
     let regexes = compile_regexes(&id, &raw.regexes, errs);
+    let context = compile_regexes(&id, &raw.context, errs);
+    let unless = compile_regexes(&id, &raw.unless, errs);
+    let overrides: Vec<_> = raw
+        .overrides
+        .iter()
+        .map(|c| errs.category(taxonomy, &rule, c, at))
+        .collect();
+    let runner_up = raw
+        .runner_up
+        .as_deref()
+        .map(|c| errs.category(taxonomy, &rule, c, at));
+    if runner_up.is_some() != raw.tells_apart.is_some() {
+        errs.at(
+            at,
+            format!(
+                "{rule}: runner_up and tells_apart go together (what tells the two causes apart)"
+            ),
+        );
+    }
     if raw.examples.is_empty() {
         errs.at(
             at,
@@ -490,6 +517,11 @@ fn compile_event_rule(
         tier: tier.unwrap_or(Tier::Exception),
         literals: raw.literals.iter().map(|l| l.get_ref().clone()).collect(),
         regexes,
+        context,
+        unless,
+        overrides,
+        runner_up,
+        tells_apart: raw.tells_apart.clone().unwrap_or_default(),
         phase,
         examples: raw.examples.clone(),
         counter_examples: raw.counter_examples.clone(),
