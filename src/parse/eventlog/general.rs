@@ -156,7 +156,9 @@ impl Block {
             .event_id
             .parse()
             .map_err(|_| format!("Event ID is not a number: {:?}", self.event_id))?;
-        let time = if self.date.is_empty() {
+        // Pasted events often carry a placeholder (`Date: Date`, `Date: <date>`): no digit,
+        // no time; the event is still read.
+        let time = if !self.date.bytes().any(|b| b.is_ascii_digit()) {
             None
         } else {
             Some(clock.utc(&self.date)?)
