@@ -6,6 +6,8 @@
 //! through the web classifier; anything else as the message of an MSExchange Availability
 //! error. The first line printed is the taxonomy id, so scripts can `head -1`.
 
+mod paste;
+
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -141,8 +143,27 @@ pub fn explain(grammar: &Grammar, text: &str) -> Explanation {
     match sniff::sniff(bytes) {
         Format::Iis => explain_web(grammar, text, false),
         Format::HttpErr => explain_web(grammar, text, true),
+        _ if pasted_w3c(text) => explain_web(grammar, text, false),
         _ => explain_message(grammar, text),
     }
+}
+
+/// Most pastes are a line or two; more than this is a log for `analyze`.
+const MAX_PASTED_LINES: usize = 200;
+
+/// IIS lines as pasted (a label in front, placeholders, a lost column) that the log sniffer
+/// does not take for a log: every data line must look like a request line once tidied.
+fn pasted_w3c(text: &str) -> bool {
+    let reader = paste::PasteReader::new();
+    let mut lines = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .peekable();
+    lines.peek().is_some()
+        && lines
+            .take(MAX_PASTED_LINES + 1)
+            .enumerate()
+            .all(|(i, l)| i < MAX_PASTED_LINES && reader.looks_like_w3c(&reader.tidy(l).line))
 }
 
 /// An event-log export or paste, parsed by the same parsers as `analyze`.
@@ -329,6 +350,7 @@ fn explain_web(grammar: &Grammar, text: &str, httperr: bool) -> Explanation {
         FieldLayout::exchange_default()
     };
     let mut header = HeaderState::initial(default);
+    let reader = paste::PasteReader::new();
     let mut spans = Vec::new();
     let mut items = Vec::new();
     let mut notes = Vec::new();
@@ -343,18 +365,41 @@ fn explain_web(grammar: &Grammar, text: &str, httperr: bool) -> Explanation {
             continue;
         }
         lines += 1;
+        let tidied = reader.tidy(line);
+        for note in tidied.notes {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        let line = tidied.line.as_str();
+        let shaped;
+        let mut in_force = &header;
         if let Err(found) = split(line.as_bytes(), header.layout.len(), &mut spans) {
-            notes.push(format!(
-                "line {}: {found} values where the #Fields in force has {}; give the log's #Fields line before it",
-                n + 1,
-                header.layout.len()
-            ));
-            continue;
+            // Without a #Fields line the layout was a guess: read the line by its shape.
+            match paste::shaped_layout(line).filter(|_| header.assumed) {
+                Some((layout, name)) => {
+                    notes.push(format!(
+                        "line {}: {found} values: read by shape as the Exchange default layout {name}",
+                        n + 1
+                    ));
+                    shaped = HeaderState::initial(layout);
+                    in_force = &shaped;
+                    let _ = split(line.as_bytes(), in_force.layout.len(), &mut spans);
+                }
+                None => {
+                    notes.push(format!(
+                        "line {}: {found} values where the #Fields in force has {}; give the log's #Fields line before it",
+                        n + 1,
+                        header.layout.len()
+                    ));
+                    continue;
+                }
+            }
         }
         let rec = W3cRecord {
             line: line.as_bytes(),
             spans: &spans,
-            header: &header,
+            header: in_force,
         };
         match classifier.classify_w3c(&rec, httperr) {
             Verdict::Failed {
@@ -485,5 +530,44 @@ mod tests {
         let g = grammar();
         let out = explain(&g, &format!("{TLS_4002}\x1b]0;pwned\x07\x1b[2J")).render(&g);
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    }
+
+    /// "verifying security" is ambiguous: the first id, then the runner-up and what tells them
+    /// apart; the first line stays the id.
+    #[test]
+    fn an_ambiguous_text_names_the_runner_up() {
+        let g = grammar();
+        let msg = "ProxyWebRequest FederatedCrossForest from S-1 to https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity failed. Caller SIDs: WSSecurity. The exception returned is System.Web.Services.Protocols.SoapException: An error occurred when verifying security for the message.";
+        let out = explain(&g, msg).render(&g);
+        assert_eq!(out.lines().next(), Some("security-verification"), "{out}");
+        assert!(
+            out.contains("or:    token-processing (runner-up): "),
+            "{out}"
+        );
+        assert!(out.contains("clock"), "{out}");
+        let ad = "Autodiscover failed for email address User@contoso.com with error System.Web.Services.Protocols.SoapHeaderException: An error occurred when verifying security for the message";
+        let out = explain(&g, ad).render(&g);
+        assert_eq!(out.lines().next(), Some("token-processing"), "{out}");
+        assert!(
+            out.contains("or:    security-verification (runner-up)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn pasted_iis_lines_are_read_by_their_shape() {
+        let g = grammar();
+        let labelled = "IIS Logs:  2015-06-08 04:19:25 <IP Address> POST /EWS/Exchange.asmx - 443 domain\\svc <IP Address> ASProxy/CrossForest/EmailDomain/EXCH/08.03.0083.000 - 403 0 0 718";
+        let out = explain(&g, labelled).render(&g);
+        assert_eq!(out.lines().next(), Some("ews-forbidden"), "{out}");
+        assert!(out.contains("dropped \"IIS Logs:\""), "{out}");
+        let no_referer = "2015-06-08 04:16:29 <IP Address> POST /EWS/Exchange.asmx - 444 domain\\svc 10.152.152.166 ASProxy/CrossForest/EmailDomain/EXCH/08.03.0083.000 403 0 0 233";
+        let out = explain(&g, no_referer).render(&g);
+        assert_eq!(out.lines().next(), Some("ews-forbidden"), "{out}");
+        assert!(out.contains("without cs(Referer)"), "{out}");
+        let no_time = "10.0.1.11 POST /EWS/Exchange.asmx/WSSecurity - 443 - 40.92.4.77 ASProxy/CrossForest/EmailDomain//15.02 - 500 0 64 31";
+        let out = explain(&g, no_time).render(&g);
+        assert_eq!(out.lines().next(), Some("wssecurity-500"), "{out}");
+        assert!(out.contains("without date and time"), "{out}");
     }
 }

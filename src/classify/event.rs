@@ -868,4 +868,43 @@ mod tests {
         );
         assert_eq!(split_url("nonsense"), (String::new(), String::new()));
     }
+
+    /// domain.md §4: a socket reset nested inside a failed *send* is the TLS handshake
+    /// failing; the same reset inside a receive from a partner is a reset.
+    #[test]
+    fn a_cause_overrides_the_symptom_nested_inside_it() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let send = "Process 1: ProxyWebRequest FederatedCrossForest from S-1 to https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity failed. Caller SIDs: WSSecurity. The exception returned is System.Net.WebException: The underlying connection was closed: An unexpected error occurred on a send. ---> System.IO.IOException: Unable to read data from the transport connection: An existing connection was forcibly closed by the remote host.";
+        let v = c.classify(&event(Some(4002), send)).unwrap();
+        assert_eq!(id_of(&g, &v), "tls-handshake");
+        assert_eq!(v.evidence.unwrap().segment, 0, "the outer cause is shown");
+        let receive = send.replace("on a send", "on a receive");
+        let v = c.classify(&event(Some(4002), &receive)).unwrap();
+        assert_eq!(id_of(&g, &v), "connection-reset");
+    }
+
+    /// `unless`: a 403 is ews-forbidden only when it is about EWS.
+    #[test]
+    fn whole_message_conditions_decide_whether_a_status_rule_applies() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let ews = "Process 1: ProxyWebRequest CrossForest from S-1 to https://mail.contoso.com/EWS/Exchange.asmx failed. Caller SIDs: NetworkCredentials. The exception returned is System.Net.WebException: The request failed with HTTP status 403: Forbidden.";
+        let v = c.classify(&event(Some(4002), ews)).unwrap();
+        assert_eq!(id_of(&g, &v), "ews-forbidden");
+        let pf = "Process 1: Microsoft.Exchange.InfoWorker.Common.Availability.PublicFolderRequest failed. The exception returned is Microsoft.Exchange.InfoWorker.Common.Availability.PublicFolderRequestProcessingException: The remote server returned an error: (403) Forbidden..";
+        let v = c.classify(&event(Some(4003), pf)).unwrap();
+        assert_eq!(id_of(&g, &v), "unclassified");
+    }
+
+    #[test]
+    fn a_4001_with_no_specific_cause_is_autodiscover_failed() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let msg = "Process Microsoft.Exchange.InfoWorker.Common.Delayed`1[System.String]: <a@contoso.com>SMTP:a@contoso.com failed. Exception returned is System.Exception: Something new.";
+        let v = c.classify(&event(Some(4001), msg)).unwrap();
+        assert_eq!(id_of(&g, &v), "autodiscover-failed");
+        let v = c.classify(&event(Some(4002), msg)).unwrap();
+        assert_eq!(id_of(&g, &v), "unclassified");
+    }
 }

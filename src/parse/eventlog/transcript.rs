@@ -382,4 +382,23 @@ STEP 2: Getting a delegation token...\nRESULT: Error\n";
         assert_eq!(evs[1].message, "Getting a delegation token: RESULT: Error");
         assert_eq!(evs[1].position, 5);
     }
+
+    /// Web pages render PowerShell list output with a blank line between every pair.
+    #[test]
+    fn list_pairs_separated_by_blank_lines_are_one_step() {
+        let text = "[PS] C:\\Test-FederationTrust\n\nRunspaceId : 7300\n\nId : FederationMetadata\n\nType : Error\n\nMessage : The federation trust doesn't contain the same certificates\n\nRunspaceId : 7301\nId: TokenValidation\nType: Error\nMessage : Failed to validate delegation token.\n";
+        let (evs, _) = run(EventFormat::Transcript, text.as_bytes(), &opts("UTC")).unwrap();
+        assert_eq!(evs.len(), 2, "{evs:?}");
+        assert_eq!(
+            evs[0].message,
+            "FederationMetadata: The federation trust doesn't contain the same certificates"
+        );
+        assert_eq!(
+            (evs[1].level.as_str(), evs[1].message.as_str()),
+            (
+                "Error",
+                "TokenValidation: Failed to validate delegation token."
+            )
+        );
+    }
 }
