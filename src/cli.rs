@@ -63,6 +63,10 @@ pub struct ExplainArgs {
     /// The text to explain; read from stdin when absent or "-".
     #[arg(value_name = "TEXT")]
     pub text: Option<String>,
+    /// Time zone of pasted local event times (Event Viewer General text, CSV): an IANA
+    /// name, UTC or an offset (+01:00). Without it they are read as UTC and explain says so.
+    #[arg(long = "event-tz", value_name = "ZONE")]
+    pub event_tz: Option<String>,
     /// Extra rule files (a file named like a shipped one replaces it).
     #[arg(long, value_name = "DIR")]
     pub grammars: Option<PathBuf>,
@@ -271,7 +275,12 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         Some(t) if t != "-" => t.to_owned(),
         _ => read_stdin()?,
     };
-    let explanation = crate::explain::explain(&grammar, &text);
+    let mut events = crate::parse::eventlog::EventParseOptions::default();
+    if let Some(zone) = &args.event_tz {
+        events.tz = EventTz::parse(zone)
+            .map_err(|reason| anyhow::anyhow!("--event-tz {zone:?}: {reason}"))?;
+    }
+    let explanation = crate::explain::explain_with(&grammar, &text, &events);
     let mut out = std::io::stdout().lock();
     out.write_all(explanation.render(&grammar).as_bytes())?;
     out.flush()?;

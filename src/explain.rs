@@ -124,11 +124,16 @@ fn terminal_lines(s: &str) -> String {
         + "\n"
 }
 
-/// Explains one text.
+/// Explains one text, with pasted local event times read as UTC.
 pub fn explain(grammar: &Grammar, text: &str) -> Explanation {
+    explain_with(grammar, text, &EventParseOptions::default())
+}
+
+/// Explains one text; `events` says the zone of pasted local times (`--event-tz`).
+pub fn explain_with(grammar: &Grammar, text: &str, events: &EventParseOptions) -> Explanation {
     let bytes = text.as_bytes();
     if let Some(format) = eventlog::sniff(bytes, DISPLAY) {
-        match explain_events(grammar, format, bytes) {
+        match explain_events(grammar, format, bytes, events) {
             Ok(e) => return e,
             Err(why) => {
                 let mut e = explain_message(grammar, text);
@@ -171,24 +176,20 @@ fn explain_events(
     grammar: &Grammar,
     format: EventFormat,
     bytes: &[u8],
+    opts: &EventParseOptions,
 ) -> Result<Explanation, String> {
     let input = in_memory(bytes);
     let classifier = EventClassifier::new(grammar);
     let mut items = Vec::new();
     let mut events = 0u64;
     let mut other = 0u64;
-    let out = eventlog::parse(
-        format,
-        &input,
-        &EventParseOptions::default(),
-        &mut |rec: EventRecord| {
-            events += 1;
-            match classifier.classify(&rec) {
-                Some(v) => items.push(event_item(&classifier, &rec, v)),
-                None => other += 1,
-            }
-        },
-    )?;
+    let out = eventlog::parse(format, &input, opts, &mut |rec: EventRecord| {
+        events += 1;
+        match classifier.classify(&rec) {
+            Some(v) => items.push(event_item(&classifier, &rec, v)),
+            None => other += 1,
+        }
+    })?;
     let mut e = Explanation {
         read_as: format!("{} export ({events} events)", format.name()),
         items: ordered(items),
@@ -198,6 +199,9 @@ fn explain_events(
         e.notes.push(format!(
             "{other} event(s) were not free/busy failures (other providers, or not errors)"
         ));
+    }
+    for note in &out.notes {
+        e.notes.push(note.clone());
     }
     if out.tally.rejected > 0 {
         e.notes.push(format!(
@@ -223,8 +227,50 @@ fn in_memory(bytes: &[u8]) -> Input {
     Input::from_bytes(DISPLAY, bytes.to_vec())
 }
 
-/// A bare message: an MSExchange Availability error, its event id guessed from its shape.
+/// Bare messages: several pasted one after the other (each Availability message starts a line
+/// with `Process <pid>:` or `Process Microsoft.Exchange...`) are explained one by one.
 fn explain_message(grammar: &Grammar, text: &str) -> Explanation {
+    let starts: Vec<usize> = message_starts(text);
+    if starts.len() < 2 {
+        return explain_one_message(grammar, text);
+    }
+    let mut all = Explanation {
+        read_as: format!("{} pasted error messages", starts.len()),
+        ..Explanation::default()
+    };
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    for (n, (from, to)) in starts.iter().zip(ends).enumerate() {
+        let one = explain_one_message(grammar, &text[*from..to]);
+        all.items.extend(one.items);
+        all.notes.extend(
+            one.notes
+                .into_iter()
+                .map(|m| format!("message {}: {m}", n + 1)),
+        );
+    }
+    all
+}
+
+/// Byte offsets of the lines that start an Availability message.
+fn message_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let rest = t.strip_prefix("Process ").unwrap_or("");
+        let pid = rest.split([':', '[']).next().unwrap_or("");
+        if (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+            || rest.starts_with("Microsoft.Exchange.")
+        {
+            starts.push(at + (line.len() - t.len()));
+        }
+        at += line.len();
+    }
+    starts
+}
+
+/// A bare message: an MSExchange Availability error, its event id guessed from its shape.
+fn explain_one_message(grammar: &Grammar, text: &str) -> Explanation {
     let event_id = MESSAGE_SHAPES
         .iter()
         .find(|(word, _)| contains_ci(text, word))
@@ -552,6 +598,21 @@ mod tests {
             out.contains("or:    security-verification (runner-up)"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn several_pasted_messages_are_explained_one_by_one() {
+        let g = grammar();
+        let two = format!("{TLS_4002}\n\nProcess 7420[w3wp.exe]: ProxyWebRequest CrossForest from S-1 to https://mail.contoso.com/EWS/Exchange.asmx failed. Caller SIDs: NetworkCredentials. The exception returned is System.Net.WebException: The request failed with HTTP status 503: Service Unavailable.");
+        let e = explain(&g, &two);
+        assert_eq!(e.items.len(), 2, "{}", e.render(&g));
+        let ids: Vec<&str> = e
+            .items
+            .iter()
+            .map(|i| g.category(i.category).id.as_str())
+            .collect();
+        assert_eq!(ids, ["tls-trust", "service-unavailable"]);
+        assert!(e.read_as.contains("2 pasted error messages"));
     }
 
     #[test]
