@@ -25,14 +25,6 @@ use crate::sanitize::terminal;
 /// Display name of the explained text in messages.
 const DISPLAY: &str = "<explain>";
 
-/// Event ids a bare message is taken for, by the words that only their messages hold.
-const MESSAGE_SHAPES: [(&str, u32); 4] = [
-    ("ProxyWebRequest", 4002),
-    ("Proxy request", 4002),
-    ("AutoDiscoverFailedException", 4001),
-    ("Autodiscover failed for", 4001),
-];
-
 /// One explained failure.
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -271,13 +263,15 @@ fn message_starts(text: &str) -> Vec<usize> {
 
 /// A bare message: an MSExchange Availability error, its event id guessed from its shape.
 fn explain_one_message(grammar: &Grammar, text: &str) -> Explanation {
-    let event_id = MESSAGE_SHAPES
-        .iter()
-        .find(|(word, _)| contains_ci(text, word))
-        .map(|&(_, id)| id);
+    // The event id from the message's shape, the provider from sources.toml.
+    let event_id = grammar.sources.shape_of(text);
+    let provider = grammar
+        .sources
+        .availability()
+        .map_or_else(String::new, |p| p.name.clone());
     let rec = EventRecord {
         position: 1,
-        provider: "MSExchange Availability".into(),
+        provider: provider.clone(),
         event_id,
         level: "Error".into(),
         message: text.to_owned(),
@@ -285,7 +279,7 @@ fn explain_one_message(grammar: &Grammar, text: &str) -> Explanation {
     };
     let classifier = EventClassifier::new(grammar);
     let read_as = match event_id {
-        Some(id) => format!("an error message (shaped like an MSExchange Availability {id})"),
+        Some(id) => format!("an error message (shaped like an {provider} {id})"),
         None => "an error message".to_owned(),
     };
     // Text of no known shape that no rule names is not an Availability error at all.
@@ -295,11 +289,9 @@ fn explain_one_message(grammar: &Grammar, text: &str) -> Explanation {
         .map(|v| {
             let mut item = event_item(&classifier, &rec, v);
             // No event was given: say what the text was taken for, not a provider.
-            item.context = item.context.replacen(
-                "MSExchange Availability",
-                "read as an Availability message",
-                1,
-            );
+            item.context = item
+                .context
+                .replacen(&provider, "read as an Availability message", 1);
             item
         })
         .into_iter()
@@ -309,12 +301,6 @@ fn explain_one_message(grammar: &Grammar, text: &str) -> Explanation {
         items,
         notes: Vec::new(),
     }
-}
-
-fn contains_ci(haystack: &str, needle: &str) -> bool {
-    haystack
-        .to_ascii_lowercase()
-        .contains(&needle.to_ascii_lowercase())
 }
 
 fn event_item(classifier: &EventClassifier<'_>, rec: &EventRecord, v: EventVerdict) -> Item {

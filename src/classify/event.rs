@@ -11,27 +11,11 @@
 use regex::Regex;
 
 use crate::finding::{Finding, Phase, Side, SourceKind};
-use crate::grammar::{CategoryId, EventFacts, EventRule, Grammar, LiteralHit, Tier};
+use crate::grammar::sources::FactPatterns;
+use crate::grammar::{
+    CategoryId, EventFacts, EventRule, Grammar, LiteralHit, Provider, Role, Tier,
+};
 use crate::record::EventRecord;
-
-/// The Availability service's provider, and the ids of its events (domain.md §2).
-const AVAILABILITY: &str = "MSExchange Availability";
-const AVAILABILITY_IDS: std::ops::RangeInclusive<u32> = 4001..=4018;
-/// The one Availability event logged by the responder.
-const RESPONDER_EVENT: u32 = 4010;
-const AUTODISCOVER_EVENT: u32 = 4001;
-
-/// Test cmdlets whose failing steps are findings, with the phase they test.
-const TEST_PROVIDERS: [(&str, Phase); 2] = [
-    ("Test-FederationTrust", Phase::Token),
-    ("Test-OrganizationRelationship", Phase::Config),
-];
-
-/// Level names (as exports write them, localized ones included) that mean a failure.
-const FAILURE_LEVELS: [&str; 12] = [
-    "error", "critical", "failure", "failed", "fehler", "kritisch", "erreur", "critique", "errore",
-    "critico", "1", "2",
-];
 
 /// Where one exception's text starts in a message, and the nesting arrows between them.
 const ARROWS: [&str; 5] = ["--->", "\u{2014}>", "&#8212;>", "---&gt;", "&#8212;&gt;"];
@@ -111,79 +95,35 @@ enum Relevance {
     Ignored,
 }
 
-/// The regexes that read facts from messages, compiled once.
-#[derive(Debug, Clone)]
-struct FactPatterns {
-    request_type: Regex,
-    caller_auth: Regex,
-    target_url: [Regex; 3],
-    mailbox: [Regex; 3],
-    origin_server: Regex,
-    http_status: [Regex; 2],
-    stack_frame: Regex,
+/// The first capture of the first pattern that matches, without trailing punctuation.
+fn first_fact(patterns: &[Regex], text: &str) -> String {
+    patterns
+        .iter()
+        .find_map(|p| p.captures(text).and_then(|c| c.get(1)))
+        .map(|m| trim_trailing_punct(m.as_str()).to_owned())
+        .unwrap_or_default()
 }
 
-impl FactPatterns {
-    fn new() -> Self {
-        let re = |p: &str| Regex::new(p).expect("built-in fact pattern compiles");
-        FactPatterns {
-            request_type: re(
-                r"(?i)\b(?:ProxyWebRequest\s+(?:type\s*=\s*)?|Proxy request\s+)([A-Za-z]+)\b",
-            ),
-            caller_auth: re(r"(?i)Caller SIDs:\s*([A-Za-z]+)"),
-            target_url: [
-                re(r#"(?i)\bto\s+(https?://[^\s"'<>]+)\s+failed"#),
-                re(r#"(?i)\burl\s*=\s*(https?://[^\s,"'<>]+)"#),
-                re(r#"(?i)\brequest to\s+(https?://[^\s,"'<>]+)"#),
-            ],
-            mailbox: [
-                re(r"(?i)Mailbox list\s*=\s*(?:<[^>]*>)?\s*SMTP:([^\s,;<>]+@[^\s,;<>]+)"),
-                re(r"(?i)\bSMTP:([^\s,;<>]+@[^\s,;<>]+)"),
-                re(r"(?i)\be-?mail address\s+<?([\w.+'-]+@[\w-]+(?:\.[\w-]+)+)"),
-            ],
-            origin_server: re(
-                r"(?i)Name of the server where exception originated:\s*([\w-]+(?:\.[\w-]+)*)",
-            ),
-            http_status: [
-                re(r"(?i)HTTP status (\d{3})\b"),
-                re(r"\((\d{3})\) [A-Z][a-z]"),
-            ],
-            // A .NET stack frame (`   at Namespace.Type.Method(`), on its own line or, in
-            // flattened copies, after a run of spaces; or the end-of-inner-trace marker.
-            stack_frame: re(
-                r"(?m)(?:^[ \t]*|[ \t]{2,})at [A-Za-z_][\w.`<>\[\],+]*\(|--- End of inner exception stack trace ---",
-            ),
-        }
-    }
-
-    fn first(patterns: &[Regex], text: &str) -> String {
-        patterns
-            .iter()
-            .find_map(|p| p.captures(text).and_then(|c| c.get(1)))
-            .map(|m| trim_trailing_punct(m.as_str()).to_owned())
-            .unwrap_or_default()
-    }
-
-    fn read(&self, message: &str) -> MessageFacts {
-        let one = |p: &Regex| Self::first(std::slice::from_ref(p), message);
-        let request_type = one(&self.request_type);
-        MessageFacts {
-            request_type: if ["from", "type", "to"]
-                .contains(&request_type.to_ascii_lowercase().as_str())
-            {
-                String::new()
-            } else {
-                request_type
-            },
-            caller_auth: one(&self.caller_auth),
-            target_url: Self::first(&self.target_url, message),
-            mailbox: Self::first(&self.mailbox, message),
-            origin_server: one(&self.origin_server),
-            http_status: Self::first(&self.http_status, message)
-                .parse()
-                .ok()
-                .filter(|s| (100..600).contains(s)),
-        }
+/// The facts of a message, by the patterns of `grammars/sources.toml`.
+pub fn read_facts(patterns: &FactPatterns, message: &str) -> MessageFacts {
+    let request_type = first_fact(&patterns.request_type, message);
+    let not_a_type = patterns
+        .not_request_types
+        .contains(&request_type.to_ascii_lowercase());
+    MessageFacts {
+        request_type: if not_a_type {
+            String::new()
+        } else {
+            request_type
+        },
+        caller_auth: first_fact(&patterns.caller_auth, message),
+        target_url: first_fact(&patterns.target_url, message),
+        mailbox: first_fact(&patterns.mailbox, message),
+        origin_server: first_fact(&patterns.origin_server, message),
+        http_status: first_fact(&patterns.http_status, message)
+            .parse()
+            .ok()
+            .filter(|s| (100..600).contains(s)),
     }
 }
 
@@ -195,7 +135,6 @@ fn trim_trailing_punct(s: &str) -> &str {
 #[derive(Debug)]
 pub struct EventClassifier<'g> {
     grammar: &'g Grammar,
-    facts: FactPatterns,
     /// Every provider some rule names, once: most events of a large log (Security, System)
     /// are dismissed by this short list before any text is looked at.
     providers: Vec<String>,
@@ -210,11 +149,7 @@ impl<'g> EventClassifier<'g> {
             .collect();
         providers.sort();
         providers.dedup();
-        EventClassifier {
-            grammar,
-            facts: FactPatterns::new(),
-            providers,
-        }
+        EventClassifier { grammar, providers }
     }
 
     pub fn grammar(&self) -> &'g Grammar {
@@ -223,7 +158,7 @@ impl<'g> EventClassifier<'g> {
 
     /// Is this event a free/busy event at all (counted as one), whether or not it failed?
     pub fn is_freebusy_event(&self, rec: &EventRecord) -> bool {
-        is_availability(&rec.provider) || test_provider_phase(&rec.provider).is_some()
+        self.grammar.sources.provider(&rec.provider).is_some()
     }
 
     /// The verdict for one event; `None` when it is not a free/busy failure.
@@ -232,8 +167,9 @@ impl<'g> EventClassifier<'g> {
         if relevance == Relevance::Ignored {
             return None;
         }
-        let text = classification_text(rec);
-        let facts = self.facts.read(&text);
+        let is_test = self.source(rec).is_some_and(|p| p.role == Role::Test);
+        let text = classification_text(rec, is_test);
+        let facts = read_facts(&self.grammar.sources.facts, &text);
         let segments = self.segments(&text);
         let event = EventFacts {
             provider: &rec.provider,
@@ -249,7 +185,7 @@ impl<'g> EventClassifier<'g> {
         Some(EventVerdict {
             category,
             phase: self.phase(rule, category, rec),
-            side: if rec.event_id == Some(RESPONDER_EVENT) {
+            side: if self.is_responder_event(rec) {
                 Side::Responder
             } else {
                 Side::Requester
@@ -263,32 +199,37 @@ impl<'g> EventClassifier<'g> {
     }
 
     fn relevance(&self, rec: &EventRecord) -> Relevance {
-        let failing = is_failure_level(&rec.level);
-        if is_availability(&rec.provider) {
-            let in_range = rec
-                .event_id
-                .is_some_and(|id| AVAILABILITY_IDS.contains(&id));
-            return if failing || in_range {
+        let sources = &self.grammar.sources;
+        let failing = sources.is_failure_level(&rec.level);
+        match sources.provider(&rec.provider).map(|p| p.role) {
+            Some(Role::Availability) => {
+                let provider = sources.provider(&rec.provider);
+                let failure_id = rec
+                    .event_id
+                    .zip(provider)
+                    .is_some_and(|(id, p)| p.is_failure_id(id));
+                if failing || failure_id {
+                    Relevance::Failure
+                } else {
+                    Relevance::Ignored
+                }
+            }
+            Some(Role::Test) if failing || sources.is_warning_level(&rec.level) => {
                 Relevance::Failure
-            } else {
-                Relevance::Ignored
-            };
+            }
+            Some(Role::Test) => Relevance::Ignored,
+            None if self.rules_name(&rec.provider) => Relevance::RulesOnly,
+            None => Relevance::Ignored,
         }
-        if test_provider_phase(&rec.provider).is_some() {
-            // A Warning row of Test-OrganizationRelationship names a misconfiguration as
-            // surely as an Error row does (a federated domain missing from the remote
-            // relationship is reported as a Warning).
-            return if failing || is_test_warning(&rec.level) {
-                Relevance::Failure
-            } else {
-                Relevance::Ignored
-            };
-        }
-        if self.rules_name(&rec.provider) {
-            Relevance::RulesOnly
-        } else {
-            Relevance::Ignored
-        }
+    }
+
+    fn source(&self, rec: &EventRecord) -> Option<&'g Provider> {
+        self.grammar.sources.provider(&rec.provider)
+    }
+
+    fn is_responder_event(&self, rec: &EventRecord) -> bool {
+        let responder = self.source(rec).map_or(&[][..], |p| &p.responder_ids[..]);
+        rec.event_id.is_some_and(|id| responder.contains(&id))
     }
 
     /// Does some rule name this provider?
@@ -304,9 +245,7 @@ impl<'g> EventClassifier<'g> {
     /// [`Self::relevance`]), so a reader may leave their text out (the EVTX reader's
     /// costliest part on Security and System logs).
     pub fn reads_text(&self, provider: &str) -> bool {
-        is_availability(provider)
-            || test_provider_phase(provider).is_some()
-            || self.rules_name(provider)
+        self.grammar.sources.provider(provider).is_some() || self.rules_name(provider)
     }
 
     /// The rule's phase; else the category's if it is `token` or `config`; else the test's
@@ -320,12 +259,16 @@ impl<'g> EventClassifier<'g> {
         if matches!(cat, Phase::Token | Phase::Config) {
             return cat;
         }
-        if let Some(p) = test_provider_phase(&rec.provider) {
+        let source = self.source(rec);
+        if let Some(p) = source
+            .filter(|p| p.role == Role::Test)
+            .and_then(|p| p.phase)
+        {
             return p;
         }
-        match rec.event_id {
-            Some(AUTODISCOVER_EVENT) => Phase::Autodiscover,
-            Some(id) if AVAILABILITY_IDS.contains(&id) => Phase::Availability,
+        match (rec.event_id, source) {
+            (Some(id), Some(p)) if p.autodiscover_ids.contains(&id) => Phase::Autodiscover,
+            (Some(id), Some(p)) if p.is_failure_id(id) => Phase::Availability,
             _ => cat,
         }
     }
@@ -336,10 +279,14 @@ impl<'g> EventClassifier<'g> {
             .into_iter()
             .map(|seg| {
                 let end = self
+                    .grammar
+                    .sources
                     .facts
                     .stack_frame
-                    .find(seg.text)
-                    .map_or(seg.text.len(), |m| m.start());
+                    .iter()
+                    .filter_map(|re| re.find(seg.text).map(|m| m.start()))
+                    .min()
+                    .unwrap_or(seg.text.len());
                 Segment {
                     text: &seg.text[..end],
                     start: seg.start,
@@ -523,40 +470,14 @@ pub fn server_name(computer: &str) -> &str {
     }
 }
 
-fn is_availability(provider: &str) -> bool {
-    provider.trim().eq_ignore_ascii_case(AVAILABILITY)
-}
-
-fn test_provider_phase(provider: &str) -> Option<Phase> {
-    TEST_PROVIDERS
-        .iter()
-        .find(|(p, _)| provider.trim().eq_ignore_ascii_case(p))
-        .map(|&(_, phase)| phase)
-}
-
-/// Level words of a Test-* step that still name a problem (English and localized).
-const TEST_WARNING_LEVELS: [&str; 4] = ["warning", "warnung", "avertissement", "avviso"];
-
-fn is_test_warning(level: &str) -> bool {
-    let level = level.trim();
-    TEST_WARNING_LEVELS
-        .iter()
-        .any(|l| level.eq_ignore_ascii_case(l))
-}
-
-fn is_failure_level(level: &str) -> bool {
-    let level = level.trim();
-    FAILURE_LEVELS.iter().any(|l| level.eq_ignore_ascii_case(l))
-}
-
 /// The text rules read: the message, with the insertion strings when there is no message,
 /// and a test step's id in front of its message (rules name step ids such as
 /// `TokenValidation`).
-fn classification_text(rec: &EventRecord) -> std::borrow::Cow<'_, str> {
+fn classification_text(rec: &EventRecord, is_test: bool) -> std::borrow::Cow<'_, str> {
     if rec.message.trim().is_empty() {
         return rec.data.join("\n").into();
     }
-    if test_provider_phase(&rec.provider).is_some() {
+    if is_test {
         let extra: Vec<&str> = rec
             .data
             .iter()
@@ -659,7 +580,7 @@ mod tests {
     fn event(id: Option<u32>, message: &str) -> EventRecord {
         EventRecord {
             position: 1,
-            provider: AVAILABILITY.into(),
+            provider: "MSExchange Availability".into(),
             event_id: id,
             level: "Error".into(),
             computer: "FABRIKAM-EX01.fabrikam.com".into(),

@@ -12,18 +12,6 @@ use crate::finding::Phase;
 
 use super::taxonomy::CategoryId;
 
-/// The Availability service's event provider.
-pub const AVAILABILITY_PROVIDER: &str = "MSExchange Availability";
-
-/// The providers a rule reads when its file does not say: the free/busy sources, whose
-/// messages carry the same exception texts (Test-FederationTrust prints the TLS, certificate
-/// and token errors the Availability service logs).
-pub const DEFAULT_PROVIDERS: [&str; 3] = [
-    AVAILABILITY_PROVIDER,
-    "Test-FederationTrust",
-    "Test-OrganizationRelationship",
-];
-
 /// Where in a message a rule's signature counts (domain.md §4: "classify on the innermost
 /// exception first, then the HTTP status, then the wrapper").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,7 +45,8 @@ impl Tier {
 pub struct EventRule {
     pub id: String,
     pub category: CategoryId,
-    /// Provider names (compared case-insensitively); never empty.
+    /// Provider names (compared case-insensitively); never empty: a rule that names none
+    /// reads every provider of `sources.toml`.
     pub providers: Vec<String>,
     /// Empty: any event id.
     pub event_ids: Vec<u32>,
@@ -122,11 +111,7 @@ impl EventRule {
 
     /// The event an example of this rule is checked as.
     pub fn example_facts(&self) -> (String, Option<u32>) {
-        let provider = self
-            .providers
-            .first()
-            .cloned()
-            .unwrap_or_else(|| AVAILABILITY_PROVIDER.to_owned());
+        let provider = self.providers.first().cloned().unwrap_or_default();
         (provider, self.event_ids.first().copied())
     }
 }
@@ -187,7 +172,7 @@ mod tests {
         EventRule {
             id: id.into(),
             category: CategoryId(0),
-            providers: vec![AVAILABILITY_PROVIDER.to_ascii_lowercase()],
+            providers: vec!["msexchange availability".into()],
             event_ids: vec![4002],
             caller_auth: vec!["wssecurity".into()],
             tier: Tier::Exception,
