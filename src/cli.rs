@@ -52,6 +52,10 @@ pub enum GrammarsCommand {
         /// Extra rule files (a file named like a shipped one replaces it).
         #[arg(long, value_name = "DIR")]
         grammars: Option<PathBuf>,
+        /// The real-case corpus to run as well (default: ./tests/cases when present, as in a
+        /// checkout of fbscope).
+        #[arg(long, value_name = "DIR")]
+        cases: Option<PathBuf>,
     },
 }
 
@@ -60,6 +64,10 @@ pub struct ExplainArgs {
     /// The text to explain; read from stdin when absent or "-".
     #[arg(value_name = "TEXT")]
     pub text: Option<String>,
+    /// Time zone of pasted local event times (Event Viewer General text, CSV): an IANA
+    /// name, UTC or an offset (+01:00). Without it they are read as UTC and explain says so.
+    #[arg(long = "event-tz", value_name = "ZONE")]
+    pub event_tz: Option<String>,
     /// Extra rule files (a file named like a shipped one replaces it).
     #[arg(long, value_name = "DIR")]
     pub grammars: Option<PathBuf>,
@@ -280,8 +288,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Analyze(args) => analyze(&args),
         Command::Explain(args) => explain(&args),
         Command::Grammars {
-            command: GrammarsCommand::Check { grammars },
-        } => grammars_check(grammars),
+            command: GrammarsCommand::Check { grammars, cases },
+        } => grammars_check(grammars, cases),
     }
 }
 
@@ -346,7 +354,12 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         Some(t) if t != "-" => t.to_owned(),
         _ => read_stdin()?,
     };
-    let explanation = crate::explain::explain(&grammar, &text);
+    let mut events = crate::parse::eventlog::EventParseOptions::default();
+    if let Some(zone) = &args.event_tz {
+        events.tz = EventTz::parse(zone)
+            .map_err(|reason| anyhow::anyhow!("--event-tz {zone:?}: {reason}"))?;
+    }
+    let explanation = crate::explain::explain_with(&grammar, &text, &events);
     let mut out = std::io::stdout().lock();
     out.write_all(explanation.render(&grammar).as_bytes())?;
     out.flush()?;
@@ -385,7 +398,7 @@ fn decode_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn grammars_check(dir: Option<PathBuf>) -> anyhow::Result<u8> {
+fn grammars_check(dir: Option<PathBuf>, cases_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let grammar = load_grammar(dir.as_deref())?;
     let results = check::run(&grammar);
     let passed = results.iter().filter(|r| r.passed).count();
@@ -407,9 +420,52 @@ fn grammars_check(dir: Option<PathBuf>) -> anyhow::Result<u8> {
         grammar.iis_rules.len(),
         grammar.event_rules.len()
     );
-    Ok(if passed == results.len() {
+    let cases_ok = check_cases(&grammar, cases_dir)?;
+    Ok(if passed == results.len() && cases_ok {
         EXIT_OK
     } else {
         EXIT_ERROR
     })
+}
+
+/// Runs the real-case corpus when given or found; prints `cases: N/M passed (F files)`.
+fn check_cases(grammar: &Grammar, dir: Option<PathBuf>) -> anyhow::Result<bool> {
+    use crate::grammar::cases;
+    use crate::sanitize::terminal;
+    let dir = match dir {
+        Some(d) => d,
+        None => {
+            let d = PathBuf::from(cases::DEFAULT_DIR);
+            if !d.is_dir() {
+                println!(
+                    "cases: none ({} not found; --cases DIR runs a corpus)",
+                    d.display()
+                );
+                return Ok(true);
+            }
+            d
+        }
+    };
+    let files = cases::load_dir(&dir).map_err(|e| anyhow::anyhow!("case corpus: {e}"))?;
+    let problems = cases::validate(grammar, &files);
+    for p in &problems {
+        println!("BAD  {}", terminal(p));
+    }
+    let outcomes = cases::run(grammar, &files);
+    let passed = outcomes.iter().filter(|o| o.passed).count();
+    for o in outcomes.iter().filter(|o| !o.passed) {
+        println!(
+            "FAIL {}: expected {}, got {}",
+            terminal(&o.name),
+            o.expected,
+            o.got
+        );
+    }
+    println!(
+        "cases: {passed}/{} passed ({} files in {})",
+        outcomes.len(),
+        files.len(),
+        dir.display()
+    );
+    Ok(problems.is_empty() && passed == outcomes.len())
 }
