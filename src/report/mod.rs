@@ -51,7 +51,10 @@ impl<'t> Outputs<'t> {
     ) -> Result<Self, ReportError> {
         let findings_file = match dir {
             Some(dir) => {
-                atomic::prepare_dir(dir)?;
+                let stale = atomic::prepare_dir(dir)?;
+                if stale > 0 {
+                    eprintln!("fbscope: removed {stale} temporary file(s) an interrupted run left in the output folder");
+                }
                 let file = AtomicFile::create(dir, "findings.csv")?;
                 Some(FindingsCsv::new(file).map_err(csv_err(dir))?)
             }
