@@ -11,6 +11,8 @@ use walkdir::WalkDir;
 
 use super::limits::{MAX_ARCHIVE_DEPTH, MAX_NESTED_ARCHIVE_BYTES, MAX_NESTED_TOTAL_BYTES};
 use super::origin::{ArcBytes, Container, Input, Origin};
+use super::stream::{is_stream_path, Stream};
+use super::zipdir;
 use crate::error::InputError;
 use crate::problem::Problem;
 
@@ -32,6 +34,10 @@ pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Disco
     let mut found = Discovery::default();
     let mut seen: HashMap<PathBuf, String> = HashMap::new();
     for arg in paths {
+        if arg == STDIN_ARG {
+            add_stream(Stream::stdin(), STDIN_DISPLAY.to_owned(), &mut found);
+            continue;
+        }
         for file in expand(arg, &mut found.problems) {
             // Overlapping arguments (a folder and a file in it, `dir dir/*`) or two links to
             // one file would count its lines and findings twice.
@@ -63,6 +69,11 @@ fn has_glob_chars(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
+/// The argument that names standard input.
+pub const STDIN_ARG: &str = "-";
+/// How standard input is shown in reports.
+pub const STDIN_DISPLAY: &str = "<stdin>";
+
 /// One argument → the files it names.
 fn expand(arg: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     let path = Path::new(arg);
@@ -78,13 +89,20 @@ fn expand(arg: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     }
     match glob::glob(arg) {
         Ok(paths) => {
-            let mut files = Vec::new();
+            let (mut files, mut matched) = (Vec::new(), 0);
             for p in paths {
+                matched += 1;
                 match p {
                     Ok(p) if p.is_dir() => files.extend(walk(&p, problems)),
                     Ok(p) => files.push(p),
                     Err(e) => problems.push(Problem::failed(arg, e.to_string())),
                 }
+            }
+            if matched == 0 {
+                problems.push(Problem::note(
+                    arg,
+                    "warning: the pattern matches no file: nothing read for it",
+                ));
             }
             files
         }
@@ -96,13 +114,29 @@ fn expand(arg: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
 }
 
 /// All files below a directory. Symlinks are followed (bundles are often assembled with
-/// them); loops are reported and skipped.
+/// them); loops are reported and skipped. Pipes, sockets and devices met in a walk are
+/// listed as skipped (opening a FIFO nobody writes would wait forever), and `/proc` is not
+/// entered (`/proc/self/root` leads out of the tree to the whole file system).
 fn walk(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+    let walker = WalkDir::new(dir).follow_links(true).sort_by_file_name();
+    let mut entries = walker.into_iter();
+    while let Some(entry) = entries.next() {
         match entry {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
-            Ok(_) => {}
+            Ok(e) if e.file_type().is_dir() => {
+                if e.depth() > 0 && is_proc(e.path()) {
+                    problems.push(Problem::note(
+                        display_path(e.path()),
+                        "skipped: a link to /proc (process information, not logs): not entered",
+                    ));
+                    entries.skip_current_dir();
+                }
+            }
+            Ok(e) => problems.push(Problem::note(
+                display_path(e.path()),
+                "skipped: not a regular file (a pipe, socket or device); name it alone to read it as a stream",
+            )),
             Err(e) => {
                 let at = e.path().map_or_else(|| display_path(dir), display_path);
                 let problem = if e.loop_ancestor().is_some() {
@@ -119,6 +153,14 @@ fn walk(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// Does `path` resolve into `/proc` (a symbolic link such as `/proc/self/root` or `/proc/1/cwd`
+/// would take the walk through the whole system)?
+fn is_proc(path: &Path) -> bool {
+    cfg!(unix)
+        && std::fs::canonicalize(path)
+            .is_ok_and(|p| p.starts_with("/proc") || p.starts_with("/sys"))
 }
 
 fn read_magic(mut r: impl Read) -> std::io::Result<[u8; 4]> {
@@ -146,6 +188,13 @@ fn display_path(path: &Path) -> String {
 
 fn add_file(path: &Path, found: &mut Discovery) {
     let display = display_path(path);
+    if is_stream_path(path) {
+        match Stream::open(path) {
+            Ok(stream) => add_stream(stream, display, found),
+            Err(e) => found.problems.push(Problem::failed(display, e.to_string())),
+        }
+        return;
+    }
     let opened = File::open(path).and_then(|f| {
         let len = f.metadata()?.len();
         Ok((read_magic(f)?, len))
@@ -161,23 +210,30 @@ fn add_file(path: &Path, found: &mut Discovery) {
         }
         return;
     }
-    found.inputs.push(Input {
-        display,
-        origin: Origin::File(path.to_owned()),
-        gzip: magic[..2] == GZIP_MAGIC,
-        stored_size: len,
-        server: String::new(),
-        site: String::new(),
-    });
+    let gzip = magic[..2] == GZIP_MAGIC;
+    found
+        .inputs
+        .push(Input::file(display, path.to_owned(), gzip, len));
+}
+
+/// Standard input or a pipe: read once, as a stream (a zip needs random access, so a zip
+/// arriving this way is read into memory like a nested one).
+fn add_stream(stream: Arc<Stream>, display: String, found: &mut Discovery) {
+    let input = Input {
+        origin: Origin::Stream(stream),
+        ..Input::file(display, PathBuf::new(), false, 0)
+    };
+    add_member(input, 0, found);
 }
 
 fn add_archive<R: Read + std::io::Seek>(
-    reader: R,
+    mut reader: R,
     container: Container,
     display: &str,
     depth: usize,
     found: &mut Discovery,
 ) {
+    let names = zipdir::central_names(&mut reader);
     let mut archive = match zip::ZipArchive::new(reader) {
         Ok(a) => a,
         Err(e) => {
@@ -187,6 +243,9 @@ fn add_archive<R: Read + std::io::Seek>(
             ))
         }
     };
+    report_duplicates(display, names.as_deref(), found);
+    let extents = zipdir::Extents::of(&mut archive);
+    let (mut files, mut folders) = (0usize, 0usize);
     for i in 0..archive.len() {
         let member = match archive.by_index_raw(i) {
             Ok(m) => m,
@@ -198,35 +257,77 @@ fn add_archive<R: Read + std::io::Seek>(
             }
         };
         if member.is_dir() {
+            folders += 1;
             continue;
         }
+        files += 1;
         let name = format!("{display}!{}", member.name());
-        let deflated = match member.compression() {
-            zip::CompressionMethod::Stored => false,
-            zip::CompressionMethod::Deflated => true,
-            other => {
-                found.problems.push(Problem::failed(
-                    name,
-                    format!("zip compression {other:?} is not supported (use deflate)"),
-                ));
-                continue;
-            }
+        if let Err(why) = readable(&member, extents.overlap(i)) {
+            found.problems.push(Problem::failed(name, why));
+            continue;
+        }
+        let origin = Origin::Member {
+            container: container.clone(),
+            data_start: member.data_start(),
+            compressed_size: member.compressed_size(),
+            deflated: member.compression() == zip::CompressionMethod::Deflated,
+            check: Some((member.crc32(), member.size())),
         };
         let input = Input {
-            display: name,
-            origin: Origin::Member {
-                container: container.clone(),
-                data_start: member.data_start(),
-                compressed_size: member.compressed_size(),
-                deflated,
-            },
-            gzip: false,
-            stored_size: member.compressed_size(),
-            server: String::new(),
-            site: String::new(),
+            origin,
+            ..Input::file(name, PathBuf::new(), false, member.compressed_size())
         };
         drop(member);
         add_member(input, depth, found);
+    }
+    if files == 0 {
+        let what = match folders {
+            0 => "the archive is empty: nothing to read".to_owned(),
+            n => format!("the archive holds only folders ({n}), no file: nothing to read"),
+        };
+        found.problems.push(Problem::failed(display, what));
+    }
+}
+
+/// Why a zip member cannot be read, if it cannot: each is missing evidence (a failure).
+fn readable<R: Read>(
+    member: &zip::read::ZipFile<'_, R>,
+    overlap: Option<usize>,
+) -> Result<(), String> {
+    if member.encrypted() {
+        return Err("encrypted zip member: not read (fbscope takes no passwords); extract it with its password and pass the file".into());
+    }
+    if let Some(other) = overlap {
+        return Err(format!(
+            "zip member's data overlaps member {other}'s (the overlapping-entries zip bomb): not read"
+        ));
+    }
+    match member.compression() {
+        zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated => Ok(()),
+        other => Err(format!(
+            "zip compression {other:?} is not supported (use deflate)"
+        )),
+    }
+}
+
+/// Members that share a name: the zip reader keeps only the last of them, so the others
+/// would be lost without a word; each name is a failed input.
+fn report_duplicates(display: &str, names: Option<&[String]>, found: &mut Discovery) {
+    let Some(names) = names else { return };
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for n in names {
+        *count.entry(n.as_str()).or_default() += 1;
+    }
+    let mut dups: Vec<(&str, usize)> = count.into_iter().filter(|&(_, c)| c > 1).collect();
+    dups.sort_unstable();
+    for (name, n) in dups {
+        found.problems.push(Problem::failed(
+            format!("{display}!{name}"),
+            format!(
+                "the archive holds {n} members with this name: only the last is read, {} not (extract them under distinct names)",
+                n - 1
+            ),
+        ));
     }
 }
 

@@ -104,3 +104,374 @@ fn a_newline_in_a_file_name_cannot_forge_lines_in_rejected_txt() {
         "{rejected}"
     );
 }
+
+/// Runs `analyze --format json` on `inputs` with `extra` args: (exit code, document, stderr).
+fn analyze_json(inputs: &[String], extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = fbscope()
+        .arg("analyze")
+        .args(inputs)
+        .args(["--format", "json", "--quiet"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let doc = json_of(&out);
+    (
+        out.status.code().unwrap_or(-1),
+        doc,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn path_str(p: &std::path::Path) -> String {
+    p.display().to_string()
+}
+
+/// The one inventory entry of a run on one input.
+fn only_entry(doc: &serde_json::Value) -> &serde_json::Value {
+    let inv = doc["inventory"].as_array().unwrap();
+    assert_eq!(inv.len(), 1, "{inv:#?}");
+    &inv[0]
+}
+
+fn problems_text(doc: &serde_json::Value) -> String {
+    doc["problems"].to_string()
+}
+
+// ---- §3: threads, dates, gzip padding ----
+
+#[test]
+fn threads_above_the_machines_parallelism_are_capped_with_a_note() {
+    let out = fbscope()
+        .args([
+            "analyze",
+            "samples/EXCH01",
+            "--threads",
+            "100000",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let max = std::thread::available_parallelism().map_or(1, usize::from);
+    assert!(
+        stderr.contains(&format!(
+            "--threads 100000: this machine runs {max} at once; using {max}"
+        )),
+        "{stderr}"
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains(&format!(", {max} threads)")), "{table}");
+}
+
+#[test]
+fn february_30_is_rejected_not_rolled_over_to_march_2() {
+    for bad in ["2026-02-30", "2026-02-30 09:00:00", "2026-04-31T00:00:00Z"] {
+        let out = fbscope()
+            .args(["analyze", "samples/EXCH01", "--since", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("cannot read"),
+            "{bad}"
+        );
+    }
+    // In a log, a Feb 30 line has no time: it is not filed under March 2.
+    let dir = tempfile::tempdir().unwrap();
+    let log = ONE_FINDING_LOG.replace("2026-03-02", "2026-02-30");
+    fs::write(dir.path().join("u_ex260230.log"), log).unwrap();
+    let (_, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    assert_ne!(only_entry(&doc)["first_utc"], "2026-03-02T09:00:00Z");
+}
+
+#[test]
+fn gzip_followed_by_trailing_zeros_is_read_with_a_note() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(ONE_FINDING_LOG.as_bytes()).unwrap();
+    let mut bytes = gz.finish().unwrap();
+    bytes.extend(std::iter::repeat_n(0u8, 4096));
+    fs::write(dir.path().join("u_ex260302.log.gz"), bytes).unwrap();
+    let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    assert_eq!(code, 0, "{doc:#}");
+    let entry = only_entry(&doc);
+    assert_eq!(
+        (entry["records"].as_u64(), entry["findings"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(
+        problems_text(&doc).contains("4096 zero bytes after the end of the gzip data"),
+        "{doc:#}"
+    );
+}
+
+// ---- §1: inputs silently lost ----
+
+/// Findings of a run on one file holding `bytes`, named `name`: (exit code, entry, doc).
+fn one_file(name: &str, bytes: &[u8]) -> (i32, serde_json::Value, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(name), bytes).unwrap();
+    let (code, doc, _) = analyze_json(&[path_str(&dir.path().join(name))], &[]);
+    (code, only_entry(&doc).clone(), doc)
+}
+
+#[test]
+fn an_event_export_followed_by_nul_bytes_is_still_sniffed_and_read() {
+    for sample in [
+        "samples/FABRIKAM-EX01/Application.csv",
+        "samples/FABRIKAM-EX02/Application.xml",
+    ] {
+        let whole = fs::read(root().join(sample)).unwrap();
+        let (_, clean, _) = one_file("Application.export", &whole);
+        let mut cut = whole.clone();
+        cut.extend(std::iter::repeat_n(0u8, 16 << 10));
+        let (_, damaged, doc) = one_file("Application.export", &cut);
+        assert_eq!(damaged["format"], clean["format"], "{sample}: {doc:#}");
+        assert!(clean["findings"].as_u64().unwrap() > 0);
+        assert_eq!(damaged["findings"], clean["findings"], "{sample}: {doc:#}");
+    }
+}
+
+#[test]
+fn cr_only_line_endings_in_w3c_logs_are_lines() {
+    let log = ONE_FINDING_LOG.replace('\n', "\r");
+    let (code, entry, doc) = one_file("u_ex260302.log", log.as_bytes());
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        (
+            entry["lines"].as_u64(),
+            entry["records"].as_u64(),
+            entry["findings"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1)),
+        "{doc:#}"
+    );
+    assert!(problems_text(&doc).contains("lone CR"), "{doc:#}");
+}
+
+#[test]
+fn iis_logs_saved_as_utf16_by_windows_powershell_are_read() {
+    for (bom, encode) in [
+        (&[0xFF, 0xFE][..], u16::to_le_bytes as fn(u16) -> [u8; 2]),
+        (&[0xFE, 0xFF][..], u16::to_be_bytes as fn(u16) -> [u8; 2]),
+    ] {
+        let mut bytes = bom.to_vec();
+        let crlf = ONE_FINDING_LOG.replace('\n', "\r\n");
+        bytes.extend(crlf.encode_utf16().flat_map(encode));
+        let (code, entry, doc) = one_file("u_ex260302.log", &bytes);
+        assert_eq!(code, 0, "{doc:#}");
+        assert_eq!(entry["format"], "w3c-iis", "{doc:#}");
+        assert_eq!(
+            (entry["records"].as_u64(), entry["findings"].as_u64()),
+            (Some(1), Some(1)),
+            "{doc:#}"
+        );
+        assert!(problems_text(&doc).contains("Utf16"), "{doc:#}");
+    }
+}
+
+#[test]
+fn analyze_dash_reads_standard_input() {
+    let out = fbscope()
+        .args(["analyze", "-", "--format", "json", "--quiet"])
+        .write_stdin(fs::read(root().join("samples/EXCH02/HTTPERR/httperr1.log")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json_of(&out);
+    let entry = only_entry(&doc);
+    assert_eq!(entry["file"], "<stdin>");
+    assert_eq!(entry["format"], "w3c-httperr");
+    assert_eq!(entry["findings"], 8, "{doc:#}");
+}
+
+/// A log larger than the format check's head, so a check that ate the first bytes shows.
+#[cfg(unix)]
+fn big_log() -> Vec<u8> {
+    let mut log = ONE_FINDING_LOG.as_bytes().to_vec();
+    let ok = "2026-03-02 09:00:01 /owa/ Mozilla/5.0 200\n";
+    for _ in 0..5000 {
+        log.extend_from_slice(ok.as_bytes());
+    }
+    log
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_stdin_and_pipes_given_by_name_are_read_as_streams() {
+    let log = big_log();
+    let out = fbscope()
+        .args(["analyze", "/dev/stdin", "--format", "json", "--quiet"])
+        .write_stdin(log.clone())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json_of(&out);
+    let entry = only_entry(&doc);
+    assert_eq!(
+        (
+            entry["lines"].as_u64(),
+            entry["records"].as_u64(),
+            entry["findings"].as_u64()
+        ),
+        (Some(5003), Some(5001), Some(1)),
+        "{doc:#}"
+    );
+    assert_eq!(entry["bytes"].as_u64(), Some(log.len() as u64));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_given_by_name_is_read_as_a_stream_and_one_met_in_a_walk_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("u_ex260302.log");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let log = big_log();
+    let writer = {
+        let (fifo, log) = (fifo.clone(), log.clone());
+        std::thread::spawn(move || fs::write(fifo, log).unwrap())
+    };
+    let (code, doc, _) = analyze_json(&[path_str(&fifo)], &[]);
+    writer.join().unwrap();
+    assert_eq!(code, 0);
+    assert_eq!(only_entry(&doc)["records"].as_u64(), Some(5001), "{doc:#}");
+    // In a folder, a FIFO is listed as skipped, never opened (nobody may ever write to it).
+    fs::write(dir.path().join("real.log"), ONE_FINDING_LOG).unwrap();
+    let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    assert_eq!(code, 0);
+    assert!(
+        problems_text(&doc).contains("not a regular file"),
+        "{doc:#}"
+    );
+}
+
+/// A zip of `members` (name, data), stored or deflated; folders end in `/`.
+fn zip_of(members: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut buf);
+    let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+    for (name, data) in members {
+        if name.ends_with('/') {
+            z.add_directory(*name, opts).unwrap();
+        } else {
+            z.start_file(*name, opts).unwrap();
+            z.write_all(data).unwrap();
+        }
+    }
+    z.finish().unwrap();
+    buf.into_inner()
+}
+
+/// Replaces every `from` in `bytes` with `to` (same length).
+fn patch(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let mut i = 0;
+    let mut hits = 0;
+    while i + from.len() <= bytes.len() {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + from.len()].copy_from_slice(to);
+            hits += 1;
+            i += from.len();
+        } else {
+            i += 1;
+        }
+    }
+    assert!(hits > 0, "nothing to patch");
+}
+
+/// Runs a bundle `bundle.zip` holding `bytes`: (exit code, doc).
+fn bundle(bytes: &[u8]) -> (i32, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bundle.zip"), bytes).unwrap();
+    fs::write(dir.path().join("other.log"), ONE_FINDING_LOG).unwrap();
+    let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    (code, doc)
+}
+
+fn failed_with(doc: &serde_json::Value, input_ends: &str, text: &str) -> bool {
+    doc["problems"].as_array().unwrap().iter().any(|p| {
+        p["severity"] == "failed"
+            && p["input"].as_str().unwrap().ends_with(input_ends)
+            && p["message"].as_str().unwrap().contains(text)
+    })
+}
+
+#[test]
+fn an_encrypted_zip_member_is_a_failed_input_not_a_skipped_log() {
+    let mut z = zip_of(
+        &[("EXCH01/W3SVC1/u_ex260302.log", ONE_FINDING_LOG.as_bytes())],
+        zip::CompressionMethod::Stored,
+    );
+    // General-purpose flag bit 0 (encrypted) in the local and the central header.
+    for sig in [&b"PK\x03\x04"[..], b"PK\x01\x02"] {
+        let at = z.windows(4).position(|w| w == sig).unwrap();
+        let flag = at + if sig[2] == 3 { 6 } else { 8 };
+        z[flag] |= 1;
+    }
+    let (code, doc) = bundle(&z);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(
+        failed_with(&doc, "u_ex260302.log", "encrypted zip member"),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn two_zip_members_with_one_name_are_not_read_as_one() {
+    let mut z = zip_of(
+        &[
+            ("EXCH01/W3SVC1/u_ex260302.log", ONE_FINDING_LOG.as_bytes()),
+            ("EXCH01/W3SVC1/u_ex260303.log", ONE_FINDING_LOG.as_bytes()),
+        ],
+        zip::CompressionMethod::Deflated,
+    );
+    patch(&mut z, b"u_ex260303.log", b"u_ex260302.log");
+    let (code, doc) = bundle(&z);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(
+        failed_with(
+            &doc,
+            "bundle.zip!EXCH01/W3SVC1/u_ex260302.log",
+            "2 members with this name"
+        ),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn a_stored_zip_member_with_a_wrong_crc_is_a_failed_input() {
+    let mut z = zip_of(
+        &[("EXCH01/W3SVC1/u_ex260302.log", ONE_FINDING_LOG.as_bytes())],
+        zip::CompressionMethod::Stored,
+    );
+    patch(&mut z, b"09:00:00", b"09:00:07");
+    let (code, doc) = bundle(&z);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(failed_with(&doc, "u_ex260302.log", "CRC-32"), "{doc:#}");
+}
+
+#[test]
+fn a_zip_holding_only_folders_is_named() {
+    let z = zip_of(
+        &[("EXCH01/", b""), ("EXCH01/W3SVC1/", b"")],
+        zip::CompressionMethod::Stored,
+    );
+    let (code, doc) = bundle(&z);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(
+        failed_with(&doc, "bundle.zip", "only folders (2)"),
+        "{doc:#}"
+    );
+}
