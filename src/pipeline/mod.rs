@@ -129,6 +129,9 @@ fn run(
     finish_reports(&mut out.reports, &mut out.problems);
     let mut totals = Tally::default();
     out.reports.iter().for_each(|r| totals.merge(&r.tally));
+    if let Some(warning) = filter_warning(config, &totals) {
+        out.problems.push(warning);
+    }
     Ok(Analysis {
         inputs: out.reports,
         problems: out.problems,
@@ -137,6 +140,31 @@ fn run(
         elapsed: started.elapsed(),
         threads: config.threads,
     })
+}
+
+/// A `--since`/`--until`/`--server` that leaves no free/busy request: said on screen, not
+/// left to look like a clean result.
+fn filter_warning(config: &Config, totals: &Tally) -> Option<Problem> {
+    let f = &config.filter;
+    if !f.is_active() || totals.freebusy_requests > 0 {
+        return None;
+    }
+    let mut flags = Vec::new();
+    let shown = |t: Option<i64>| t.map(crate::time::format_utc).unwrap_or_default();
+    if f.since.is_some() {
+        flags.push(format!("--since {}", shown(f.since)));
+    }
+    if f.until.is_some() {
+        flags.push(format!("--until {}", shown(f.until)));
+    }
+    flags.extend(f.servers.iter().map(|s| format!("--server {s}")));
+    let message = match totals.filtered {
+        0 => "warning: matches nothing: the inputs hold no free/busy request at all".to_owned(),
+        n => format!(
+            "warning: matches nothing: all {n} free/busy requests read were left out, none is reported"
+        ),
+    };
+    Some(Problem::note(flags.join(" "), message))
 }
 
 /// Detects every input's format (in parallel) and opens its report; unreadable and skipped

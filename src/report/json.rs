@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use crate::aggregate::TOP_TARGETS;
 use crate::grammar::Taxonomy;
 use crate::pipeline::{Analysis, InputReport};
+use crate::report::verdict::Coverage;
 use crate::tally::Tally;
 use crate::time::{self, format_opt};
 
@@ -90,8 +91,24 @@ pub fn document(analysis: &Analysis, taxonomy: &Taxonomy) -> Value {
         .iter()
         .map(|p| json!({"input": p.input, "position": p.position, "severity": p.severity_str(), "message": p.message}))
         .collect();
+    let coverage = Coverage::of(analysis);
+    let listed = |list: &[(String, String)]| -> Vec<Value> {
+        list.iter()
+            .map(|(input, reason)| json!({"input": input, "reason": reason}))
+            .collect()
+    };
+    let verdict = json!({
+        "headline": coverage.headline(&analysis.totals),
+        "complete": coverage.complete(),
+        "inputs": coverage.inputs,
+        "read": coverage.read,
+        "not_read": listed(&coverage.not_read),
+        "no_reader": listed(&coverage.no_reader),
+        "not_logs": coverage.not_logs,
+    });
     let mut doc = json!({
         "schema_version": SCHEMA_VERSION,
+        "verdict": verdict,
         "tool": format!("fbscope {}", env!("CARGO_PKG_VERSION")),
         "totals": totals,
         "categories": categories,

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod json;
 pub mod rejected;
 pub mod table;
+pub mod verdict;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -100,6 +101,13 @@ impl<'t> Outputs<'t> {
             .map_err(csv_err(&dir))?;
         let inventory = AtomicFile::create(&dir, "inventory.csv")?;
         let inventory = csv::write_inventory(inventory, &analysis.inputs).map_err(csv_err(&dir))?;
+        let mut summary_txt = AtomicFile::create(&dir, "summary.txt")?;
+        summary_txt
+            .write_all(table::render(analysis, self.taxonomy).as_bytes())
+            .map_err(|source| ReportError::Io {
+                path: dir.join("summary.txt"),
+                source,
+            })?;
         let rejected = AtomicFile::create(&dir, "rejected.txt")?;
         let rejected = rejected::write_rejected(rejected, &analysis.inputs).map_err(|source| {
             ReportError::Io {
@@ -110,6 +118,7 @@ impl<'t> Outputs<'t> {
         findings.finish().map_err(csv_err(&dir))?.commit()?;
         summary.commit()?;
         inventory.commit()?;
+        summary_txt.commit()?;
         rejected.commit()
     }
 }

@@ -9,6 +9,8 @@ use crate::parse::eventlog::time::ASSUMED_UTC_NOTE;
 use crate::pipeline::Analysis;
 use crate::problem::Severity;
 use crate::sanitize::terminal;
+
+use super::verdict::Coverage;
 use crate::time::format_opt;
 
 /// How many problems are listed before "... and N more".
@@ -39,6 +41,9 @@ pub fn render(a: &Analysis, taxonomy: &Taxonomy) -> String {
         .filter(|r| r.format.name() != "skipped")
         .count();
     let secs = a.elapsed.as_secs_f64().max(1e-6);
+    // The verdict first: what the evidence covers, before any "no failures" sentence.
+    let headline = Coverage::of(a).headline(t);
+    let _ = writeln!(s, "{}", terminal(&headline));
     let _ = writeln!(
         s,
         "fbscope {}: {} inputs ({} read, {} skipped), {} in {:.2} s ({}/s, {} threads)",
@@ -86,8 +91,7 @@ pub fn render(a: &Analysis, taxonomy: &Taxonomy) -> String {
 
 fn render_categories(s: &mut String, a: &Analysis, taxonomy: &Taxonomy) {
     if a.aggregates.categories.is_empty() {
-        let _ = writeln!(s, "\nNo free/busy failures found.");
-        return;
+        return; // the headline said so, with what it covers
     }
     let _ = writeln!(
         s,

@@ -77,7 +77,8 @@ fn temp_files_of_a_killed_run_are_removed_by_the_next_run() {
             "findings.csv",
             "inventory.csv",
             "rejected.txt",
-            "summary.csv"
+            "summary.csv",
+            "summary.txt"
         ]
     );
 }
@@ -474,4 +475,96 @@ fn a_zip_holding_only_folders_is_named() {
         failed_with(&doc, "bundle.zip", "only folders (2)"),
         "{doc:#}"
     );
+}
+
+// ---- §1: the verdict tells what the evidence covers ----
+
+#[test]
+fn the_headline_names_every_input_not_read_before_any_all_clear() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = fbscope()
+        .args(["analyze", "tests/fixtures/hostile", "--quiet", "--out"])
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let headline = table.lines().next().unwrap();
+    assert!(
+        headline
+            .starts_with("19 free/busy findings in 11 of 16 inputs; 3 could not be read in full: "),
+        "{headline}"
+    );
+    for name in ["bomb.log.gz", "truncated.log.gz", "zip-bomb.zip!EXCH07"] {
+        assert!(headline.contains(name), "{name}: {headline}");
+    }
+    assert!(headline.ends_with("; 2 skipped as not logs."), "{headline}");
+    let summary = fs::read_to_string(out_dir.path().join("summary.txt")).unwrap();
+    assert_eq!(summary.lines().next(), Some(headline));
+    // No findings: the coverage still comes before the "no failures" words.
+    let mut z = zip_of(
+        &[("EXCH01/W3SVC1/u_ex260302.log", ONE_FINDING_LOG.as_bytes())],
+        zip::CompressionMethod::Stored,
+    );
+    for sig in [&b"PK\x03\x04"[..], b"PK\x01\x02"] {
+        let at = z.windows(4).position(|w| w == sig).unwrap();
+        z[at + if sig[2] == 3 { 6 } else { 8 }] |= 1;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bundle.zip"), z).unwrap();
+    fs::copy(
+        root().join("samples/EXCH02/W3SVC1/u_ex260302.log"),
+        dir.path().join("quiet.log"),
+    )
+    .unwrap();
+    let out = fbscope()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--quiet", "--server", "NO-SUCH-SERVER"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let headline = table.lines().next().unwrap();
+    assert!(
+        headline
+            .starts_with("No free/busy failures in 1 of 2 inputs; 1 could not be read in full: ")
+            && headline.contains("bundle.zip!EXCH01/W3SVC1/u_ex260302.log (encrypted zip member"),
+        "{table}"
+    );
+    let (_, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    assert_eq!(doc["verdict"]["complete"], false);
+    assert_eq!(
+        doc["verdict"]["not_read"][0]["input"]
+            .as_str()
+            .map(|s| s.ends_with("u_ex260302.log")),
+        Some(true)
+    );
+}
+
+#[test]
+fn a_filter_or_glob_that_matches_nothing_is_a_warning_on_screen() {
+    let out = fbscope()
+        .args([
+            "analyze",
+            "samples/EXCH01",
+            "samples/NO-SUCH-*",
+            "--quiet",
+            "--server",
+            "NO-SUCH-SERVER",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("--server NO-SUCH-SERVER: warning: matches nothing"),
+        "{table}"
+    );
+    assert!(
+        table.contains("samples/NO-SUCH-*: warning: the pattern matches no file"),
+        "{table}"
+    );
+    let headline = table.lines().next().unwrap();
+    assert!(headline.contains("left out all"), "{headline}");
 }
