@@ -395,26 +395,110 @@ fn read_nested(input: &Input, room: u64) -> Result<Vec<u8>, String> {
     })
 }
 
-/// Server and IIS site from a path: `.../<SERVER>/W3SVC1/u_ex*.log` or `.../<SERVER>/HTTPERR/...`.
+/// Server and IIS site from a path, in the layouts real bundles have:
+/// - `.../<SERVER>/W3SVC1/u_ex*.log`, `.../<SERVER>/HTTPERR/...` (hand-made bundles);
+/// - CSS-Exchange's ExchangeLogCollector: `<SERVER>-<Md>.zip` holding `<SERVER>/IIS_W3SVC1_Logs`,
+///   `IIS_W3SVC2_Logs`, `HTTPERR_Logs` (each possibly zipped again, `IIS_W3SVC1_Logs.zip`) and
+///   `Windows_Event_Logs/Windows-Logs/...`; the server folder may be missing inside the zip
+///   (`ZipFile.CreateFromDirectory` leaves the base folder out), then the zip's name says it;
+/// - a server's own tree: `<SERVER>/[C$/]inetpub/logs/LogFiles/W3SVC1/...`.
 pub fn identity_from_path(display: &str) -> (Option<&str>, Option<String>) {
     let parts: Vec<&str> = display
         .split(['/', '\\', '!'])
         .filter(|p| !p.is_empty())
         .collect();
-    // Byte slices: a folder name may be any Unicode, and `W3SVC` is ASCII.
-    let is_site = |p: &str| {
-        let p = p.as_bytes();
-        p.len() > 5
-            && p[..5].eq_ignore_ascii_case(b"w3svc")
-            && p[5..].iter().all(|b| b.is_ascii_digit())
-    };
-    let is_log_dir = |p: &str| is_site(p) || p.eq_ignore_ascii_case("httperr");
-    let Some(i) = parts.iter().rposition(|p| is_log_dir(p)) else {
+    let Some(i) = parts.iter().rposition(|p| log_dir(p).is_some()) else {
         return (None, None);
     };
-    let site = is_site(parts[i]).then(|| parts[i].to_ascii_uppercase());
-    let server = (i > 0).then(|| parts[i - 1]).filter(|s| !is_generic_dir(s));
-    (server, site)
+    let site = match log_dir(parts[i]) {
+        Some(LogDir::Site(n)) => Some(format!("W3SVC{n}")),
+        _ => None,
+    };
+    (server_before(&parts, i), site)
+}
+
+/// A folder that holds one kind of log.
+#[derive(Debug, PartialEq, Eq)]
+enum LogDir<'a> {
+    /// `W3SVC<n>` or the collector's `IIS_W3SVC<n>_Logs`: the IIS site's number.
+    Site(&'a str),
+    /// `HTTPERR` or `HTTPERR_Logs`.
+    HttpErr,
+    /// The collector's `Windows_Event_Logs`.
+    Events,
+}
+
+fn log_dir(part: &str) -> Option<LogDir<'_>> {
+    let name = strip_suffix_ci(part, ".zip").unwrap_or(part);
+    let collector = strip_prefix_ci(name, "iis_").and_then(|n| strip_suffix_ci(n, "_logs"));
+    let site = collector.unwrap_or(name);
+    if let Some(n) = strip_prefix_ci(site, "w3svc") {
+        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(LogDir::Site(n));
+        }
+    }
+    let plain = strip_suffix_ci(name, "_logs").unwrap_or(name);
+    if plain.eq_ignore_ascii_case("httperr") {
+        return Some(LogDir::HttpErr);
+    }
+    name.eq_ignore_ascii_case("windows_event_logs")
+        .then_some(LogDir::Events)
+}
+
+/// The server named before the log folder at `i`: the folder above it (past an
+/// `inetpub/logs/LogFiles` chain and a drive share, and past log folders of an outer
+/// layer), or the collector zip's `<SERVER>-<Md>.zip` name.
+fn server_before<'a>(parts: &[&'a str], i: usize) -> Option<&'a str> {
+    let mut j = i;
+    let is = |k: usize, name: &str| parts[k].eq_ignore_ascii_case(name);
+    if j >= 3 && is(j - 1, "logfiles") && is(j - 2, "logs") && is(j - 3, "inetpub") {
+        j -= 3;
+        if j > 0 && is_drive(parts[j - 1]) {
+            j -= 1;
+        }
+    }
+    while j > 0 && log_dir(parts[j - 1]).is_some() {
+        j -= 1;
+    }
+    let candidate = parts.get(j.checked_sub(1)?)?;
+    if is_generic_dir(candidate) {
+        return None;
+    }
+    Some(collector_zip_server(candidate).unwrap_or(candidate))
+}
+
+/// `EXCH01-1202.zip` (or `EXCH01-1202-1.zip`, the collector's second run that day) → `EXCH01`,
+/// `EXCH01.zip` → `EXCH01`; a folder name (no `.zip`) is kept whole.
+fn collector_zip_server(part: &str) -> Option<&str> {
+    let stem = strip_suffix_ci(part, ".zip")?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let Some((head, last)) = stem.rsplit_once('-') else {
+        return Some(stem);
+    };
+    let server = match head.rsplit_once('-') {
+        Some((server, md)) if digits(md) && digits(last) => server,
+        _ if digits(last) && (2..=4).contains(&last.len()) => head,
+        _ => return Some(stem),
+    };
+    (!server.is_empty()).then_some(server)
+}
+
+/// `C$`, `D$`, `C:` between a server folder and `inetpub`.
+fn is_drive(part: &str) -> bool {
+    let b = part.as_bytes();
+    b.len() == 2 && b[0].is_ascii_alphabetic() && matches!(b[1], b'$' | b':')
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = s.len().checked_sub(suffix.len())?;
+    let tail = s.get(cut..)?;
+    tail.eq_ignore_ascii_case(suffix).then(|| &s[..cut])
 }
 
 /// Folder names that sit between a server folder and its logs and are not server names.
@@ -471,5 +555,48 @@ mod tests {
             (None, Some("W3SVC1".to_owned()))
         );
         assert_eq!(identity_from_path("u_ex.log"), (None, None));
+    }
+
+    #[test]
+    fn reads_server_and_site_from_collector_and_inetpub_layouts() {
+        let id = |p| identity_from_path(p);
+        let site = |n: &str| Some(n.to_owned());
+        assert_eq!(
+            id("b/EXCH01-1202.zip!EXCH01/IIS_W3SVC1_Logs/u_ex260302.log"),
+            (Some("EXCH01"), site("W3SVC1"))
+        );
+        assert_eq!(
+            id("EXCH01-1202.zip!EXCH01/IIS_W3SVC2_Logs.zip!u_ex260302.log"),
+            (Some("EXCH01"), site("W3SVC2"))
+        );
+        assert_eq!(
+            id("EXCH01-1202.zip!IIS_W3SVC2_Logs.zip!W3SVC2/u_ex260302.log"),
+            (Some("EXCH01"), site("W3SVC2")),
+            "no server folder inside: the zip's name says it"
+        );
+        assert_eq!(
+            id("EX-2019-1202-1.zip!HTTPERR_Logs/httperr1.log"),
+            (Some("EX-2019"), None)
+        );
+        assert_eq!(
+            id("EXCH01-1202.zip!EXCH01/Windows_Event_Logs/Windows-Logs/Application.evtx"),
+            (Some("EXCH01"), None)
+        );
+        assert_eq!(
+            id("EXCH02/inetpub/logs/LogFiles/W3SVC1/u_ex260302.log"),
+            (Some("EXCH02"), site("W3SVC1"))
+        );
+        assert_eq!(
+            id("EXCH03/C$/inetpub/logs/LogFiles/W3SVC2/u_ex260302.log"),
+            (Some("EXCH03"), site("W3SVC2"))
+        );
+        assert_eq!(
+            id("inetpub/logs/LogFiles/W3SVC1/u.log"),
+            (None, site("W3SVC1"))
+        );
+        assert_eq!(
+            id("bundle.zip!W3SVC1/u.log"),
+            (Some("bundle"), site("W3SVC1"))
+        );
     }
 }

@@ -568,3 +568,84 @@ fn a_filter_or_glob_that_matches_nothing_is_a_warning_on_screen() {
     let headline = table.lines().next().unwrap();
     assert!(headline.contains("left out all"), "{headline}");
 }
+
+// ---- §1: identity from the layouts real collectors write ----
+
+#[test]
+fn every_file_of_a_collector_bundle_has_its_server_and_site() {
+    let (code, doc, _) = analyze_json(&["tests/fixtures/collector".to_owned()], &[]);
+    assert_eq!(code, 0, "{doc:#}");
+    let expected = [
+        (
+            "EXCH01-1202.zip!EXCH01/HTTPERR_Logs/httperr1.log",
+            "EXCH01",
+            "",
+        ),
+        (
+            "EXCH01-1202.zip!EXCH01/IIS_W3SVC1_Logs/u_ex260302.log",
+            "EXCH01",
+            "W3SVC1",
+        ),
+        (
+            "EXCH01-1202.zip!EXCH01/IIS_W3SVC2_Logs.zip!u_ex260302.log",
+            "EXCH01",
+            "W3SVC2",
+        ),
+        (
+            "EXCH01-1202.zip!EXCH01/Windows_Event_Logs/Windows-Logs/Application.xml",
+            "EXCH01",
+            "",
+        ),
+        (
+            "EXCH02/inetpub/logs/LogFiles/W3SVC1/u_ex260302.log",
+            "EXCH02",
+            "W3SVC1",
+        ),
+        (
+            "EXCH03/C$/inetpub/logs/LogFiles/W3SVC2/u_ex260302.log",
+            "EXCH03",
+            "W3SVC2",
+        ),
+        ("EXCH04-1202-1.zip!HTTPERR_Logs/httperr1.log", "EXCH04", ""),
+        (
+            "EXCH04-1202-1.zip!IIS_W3SVC1_Logs/u_ex260302.log",
+            "EXCH04",
+            "W3SVC1",
+        ),
+    ];
+    let inv = doc["inventory"].as_array().unwrap();
+    let got: Vec<(String, String, String)> = inv
+        .iter()
+        .map(|i| {
+            let s = |k: &str| i[k].as_str().unwrap().to_owned();
+            let file = s("file");
+            let file = file
+                .strip_prefix("tests/fixtures/collector/")
+                .unwrap()
+                .to_owned();
+            (file, s("server"), s("site"))
+        })
+        .collect();
+    let want: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(f, s, t)| (f.to_string(), s.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    // Web findings carry the site of their file: front and back end can be told apart.
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &["tests/fixtures/collector".to_owned()], &[]);
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let (file, site, source) = (
+        col(&rows[0], "file"),
+        col(&rows[0], "site"),
+        col(&rows[0], "source"),
+    );
+    for row in rows.iter().skip(1).filter(|r| r[file].contains("W3SVC")) {
+        let want = if row[file].contains("W3SVC2") {
+            "W3SVC2"
+        } else {
+            "W3SVC1"
+        };
+        assert_eq!(row[site], want, "{row:?} ({})", row[source]);
+    }
+}
