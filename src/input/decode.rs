@@ -201,6 +201,8 @@ pub struct CrcChecked<R> {
     inner: flate2::CrcReader<R>,
     expected_crc: u32,
     expected_size: u64,
+    /// Bytes read (`Crc::amount` is 32 bits: it wraps past 4 GiB).
+    size: u64,
     checked: bool,
 }
 
@@ -210,6 +212,7 @@ impl<R: Read> CrcChecked<R> {
             inner: flate2::CrcReader::new(inner),
             expected_crc,
             expected_size,
+            size: 0,
             checked: false,
         }
     }
@@ -218,10 +221,19 @@ impl<R: Read> CrcChecked<R> {
 impl<R: Read> Read for CrcChecked<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        self.size += n as u64;
+        let size = self.size;
+        if size > self.expected_size {
+            // Held to as it is read: the archive's expansion budget counts declared sizes.
+            return Err(damaged(format!(
+                "the zip member is damaged: more than the {} bytes the archive records",
+                self.expected_size
+            )));
+        }
         if n > 0 || buf.is_empty() || std::mem::replace(&mut self.checked, true) {
             return Ok(n);
         }
-        let (crc, size) = (self.inner.crc().sum(), u64::from(self.inner.crc().amount()));
+        let crc = self.inner.crc().sum();
         if size != self.expected_size {
             return Err(damaged(format!(
                 "the zip member is damaged: {size} bytes read where the archive records {}",

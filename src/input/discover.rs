@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use walkdir::WalkDir;
 
-use super::limits::{MAX_ARCHIVE_DEPTH, MAX_NESTED_ARCHIVE_BYTES, MAX_NESTED_TOTAL_BYTES};
+use super::limits::{
+    MAX_ARCHIVE_DEPTH, MAX_EXPANDED_BYTES, MAX_EXPANSION_RATIO, MAX_NESTED_ARCHIVE_BYTES,
+    MAX_NESTED_TOTAL_BYTES, RATIO_GRACE_BYTES,
+};
 use super::origin::{ArcBytes, Container, Input, Origin};
 use super::stream::{is_stream_path, Stream};
 use super::zipdir;
@@ -26,6 +29,41 @@ pub struct Discovery {
     pub problems: Vec<Problem>,
     /// Bytes of nested archives held in memory (see [`MAX_NESTED_TOTAL_BYTES`]).
     nested_in_memory: u64,
+    /// The expansion budget of the top-level archive being opened (shared by the archives
+    /// nested in it).
+    budget: ExpansionBudget,
+}
+
+/// How much the members of one archive (its nested archives included) may expand to,
+/// from the sizes its directory declares. Each member is also bounded as it is read, but a
+/// thousand members each under the per-member grace would still expand without limit;
+/// the budget is checked before anything is read, so the result is the same for any
+/// `--threads`. The sizes declared are held to: a member that decodes to more fails.
+#[derive(Debug, Default)]
+struct ExpansionBudget {
+    limit: u64,
+    spent: u64,
+}
+
+impl ExpansionBudget {
+    /// For a top-level archive of `stored` bytes: the ratio limit past the grace, at most
+    /// the limit of one member.
+    fn for_archive(stored: u64) -> Self {
+        let limit = stored
+            .saturating_mul(MAX_EXPANSION_RATIO)
+            .clamp(RATIO_GRACE_BYTES, MAX_EXPANDED_BYTES);
+        ExpansionBudget { limit, spent: 0 }
+    }
+
+    /// Takes `declared` bytes from the budget; `false` when they do not fit. The first
+    /// member always fits: alone, it is bounded as it is read.
+    fn take(&mut self, declared: u64) -> bool {
+        let fits = self.spent == 0 || self.spent.saturating_add(declared) <= self.limit;
+        if fits {
+            self.spent = self.spent.saturating_add(declared);
+        }
+        fits
+    }
 }
 
 /// Expands `paths` into inputs. `fallback_server` names the server of inputs whose path does
@@ -60,7 +98,13 @@ pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Disco
         input.site = site.unwrap_or_default();
     }
     if found.inputs.is_empty() {
-        return Err(InputError::NothingFound(paths.join(" ")));
+        // The problems met say why (a refused archive, a path that does not exist): they
+        // go with the error, which is all that is printed.
+        let mut what = paths.join(" ");
+        for p in found.problems.iter().take(10) {
+            what += &format!("\n  {}: {p}", p.severity_str());
+        }
+        return Err(InputError::NothingFound(what));
     }
     Ok(found)
 }
@@ -234,6 +278,10 @@ fn add_archive<R: Read + std::io::Seek>(
     found: &mut Discovery,
 ) {
     let names = zipdir::central_names(&mut reader);
+    if depth <= 1 {
+        let stored = reader.seek(std::io::SeekFrom::End(0)).unwrap_or(0);
+        found.budget = ExpansionBudget::for_archive(stored);
+    }
     let mut archive = match zip::ZipArchive::new(reader) {
         Ok(a) => a,
         Err(e) => {
@@ -263,6 +311,15 @@ fn add_archive<R: Read + std::io::Seek>(
         files += 1;
         let name = format!("{display}!{}", member.name());
         if let Err(why) = readable(&member, extents.overlap(i)) {
+            found.problems.push(Problem::failed(name, why));
+            continue;
+        }
+        if !found.budget.take(member.size()) {
+            let why = format!(
+                "the archive's members would expand to more than {} bytes ({MAX_EXPANSION_RATIO}:1 \
+                 of its size): not read (a zip bomb, or extract it and pass the folder)",
+                found.budget.limit
+            );
             found.problems.push(Problem::failed(name, why));
             continue;
         }

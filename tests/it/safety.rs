@@ -649,3 +649,144 @@ fn every_file_of_a_collector_bundle_has_its_server_and_site() {
         assert_eq!(row[site], want, "{row:?} ({})", row[source]);
     }
 }
+
+// ---- §3: bounded on every shape ----
+
+/// An Event Viewer XML event that is a free/busy failure (as tests/fixtures/make_hostile.py writes).
+const FAILURE_EVENT: &str = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='MSExchange Availability'/><EventID Qualifiers='49156'>4002</EventID><Level>2</Level><TimeCreated SystemTime='2026-03-02T09:01:00.000Z'/><Computer>FABRIKAM-EX09.fabrikam.com</Computer></System><EventData><Data>Process 6436: ProxyWebRequest FederatedCrossForest from S-1-5-21-1 to https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity failed. Caller SIDs: WSSecurity. The exception returned is Microsoft.Exchange.InfoWorker.Common.Availability.ProxyWebRequestProcessingException: System.Net.WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel.</Data></EventData></Event>";
+
+#[test]
+fn deeply_nested_xml_is_read_in_linear_time_and_capped_in_depth() {
+    const LEVELS: usize = 1_000_000;
+    let deep_event = format!(
+        "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>{}x{}</System></Event>",
+        "<a>".repeat(LEVELS),
+        "</a>".repeat(LEVELS)
+    );
+    let events = format!("<Events>{deep_event}{FAILURE_EVENT}</Events>");
+    let clixml = format!(
+        "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><Obj RefId=\"0\"><TN RefId=\"0\"><T>System.Diagnostics.EventLogEntry</T></TN><Props>{}{}</Props></Obj></Objs>",
+        "<Obj><Props>".repeat(LEVELS),
+        "</Props></Obj>".repeat(LEVELS)
+    );
+    for (name, text, findings) in [("deep.xml", events, 1), ("deep.clixml.xml", clixml, 0)] {
+        let started = std::time::Instant::now();
+        let (code, entry, doc) = one_file(name, text.as_bytes());
+        let took = started.elapsed();
+        assert!(
+            took.as_secs() < 30,
+            "{name}: {took:?} (it was minutes: quadratic)"
+        );
+        assert_eq!(code, 0, "{doc:#}");
+        assert_eq!(entry["findings"], findings, "{name}: {doc:#}");
+        assert!(entry["rejected"].as_u64().unwrap() >= 1, "{name}: {doc:#}");
+        assert!(
+            problems_text(&doc).contains("XML nested deeper than 256 levels"),
+            "{name}: {doc:#}"
+        );
+    }
+}
+
+/// A zip whose `entries` central-directory entries all point at one stored member: the
+/// overlapping-entries bomb (each entry alone is small; together they decode the same
+/// bytes over and over).
+fn overlapping_zip(entries: usize) -> Vec<u8> {
+    let data = ONE_FINDING_LOG.as_bytes();
+    let crc = {
+        let mut c = flate2::Crc::new();
+        c.update(data);
+        c.sum()
+    };
+    let name = b"EXCH01/W3SVC1/u_ex0.log";
+    let mut z = Vec::new();
+    let header = |sig: &[u8], central: bool, name: &[u8]| {
+        let mut h = sig.to_vec();
+        if central {
+            h.extend(20u16.to_le_bytes()); // made by
+        }
+        h.extend(20u16.to_le_bytes()); // version needed
+        h.extend(0u16.to_le_bytes()); // flags
+        h.extend(0u16.to_le_bytes()); // stored
+        h.extend([0u8; 4]); // time, date
+        h.extend(crc.to_le_bytes());
+        h.extend((data.len() as u32).to_le_bytes());
+        h.extend((data.len() as u32).to_le_bytes());
+        h.extend((name.len() as u16).to_le_bytes());
+        h.extend(0u16.to_le_bytes()); // extra
+        if central {
+            h.extend([0u8; 6]); // comment len, disk, internal attrs
+            h.extend([0u8; 4]); // external attrs
+            h.extend(0u32.to_le_bytes()); // local header offset: all the same
+        }
+        h.extend(name);
+        h
+    };
+    z.extend(header(b"PK\x03\x04", false, name));
+    z.extend(data);
+    let dir_start = z.len();
+    for i in 0..entries {
+        z.extend(header(
+            b"PK\x01\x02",
+            true,
+            format!("EXCH01/W3SVC1/u_ex{i}.log").as_bytes(),
+        ));
+    }
+    let dir_len = z.len() - dir_start;
+    z.extend(b"PK\x05\x06");
+    z.extend([0u8; 4]);
+    z.extend((entries as u16).to_le_bytes());
+    z.extend((entries as u16).to_le_bytes());
+    z.extend((dir_len as u32).to_le_bytes());
+    z.extend((dir_start as u32).to_le_bytes());
+    z.extend(0u16.to_le_bytes());
+    z
+}
+
+#[test]
+fn overlapping_zip_members_are_refused_and_an_archive_has_one_expansion_budget() {
+    let (code, doc) = bundle(&overlapping_zip(1000));
+    assert_eq!(code, 2, "{doc:#}");
+    let read: Vec<&serde_json::Value> = doc["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["file"].as_str().unwrap().contains("bundle.zip!"))
+        .collect();
+    assert_eq!(read.len(), 1, "one entry keeps the bytes: {read:#?}");
+    let refused = doc["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["message"].as_str().unwrap().contains("overlaps member"))
+        .count();
+    assert_eq!(refused, 999);
+    // Many members, each under the per-member grace, that together pass the archive's
+    // 200:1 budget: the ones past it are not read.
+    let log =
+        ONE_FINDING_LOG.to_owned() + &"2026-03-02 09:00:01 /owa/ Mozilla/5.0 200\n".repeat(50_000); // 2.1 MB
+    let line = &log;
+    let names: Vec<String> = (0..40)
+        .map(|i| format!("EXCH01/W3SVC1/u_ex{i:02}.log"))
+        .collect();
+    let members: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|n| (n.as_str(), line.as_bytes()))
+        .collect();
+    let z = zip_of(&members, zip::CompressionMethod::Deflated);
+    let limit = (z.len() as u64 * 200).max(16 << 20);
+    assert!(limit < 40 * line.len() as u64, "{}", z.len());
+    let (code, doc) = bundle(&z);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(
+        failed_with(
+            &doc,
+            "u_ex39.log",
+            &format!("the archive's members would expand to more than {limit} bytes")
+        ),
+        "{doc:#}"
+    );
+    assert!(
+        !problems_text(&doc).contains("u_ex00.log"),
+        "the first members are read"
+    );
+}
