@@ -211,7 +211,7 @@ impl AnalyzeArgs {
             if n == 0 {
                 return Err(ConfigError::BadThreads);
             }
-            config.threads = n;
+            config.set_threads(n);
         }
         let time = |flag, v: &Option<String>| match v {
             None => Ok(None),
@@ -307,6 +307,9 @@ fn load_grammar(dir: Option<&std::path::Path>) -> anyhow::Result<Grammar> {
 fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
     let config = args.to_config()?;
     let correlate = args.correlate_options()?;
+    for note in &config.notes {
+        eprintln!("fbscope: note: {note}");
+    }
     let grammar = load_grammar(config.grammar_dir.as_deref())?;
     let format = match args.format {
         FormatArg::Table => StdoutFormat::Table,

@@ -107,24 +107,46 @@ pub struct Config {
     /// Bytes per unit of parallel work (tests shrink it to shake out boundary bugs).
     pub chunk_bytes: usize,
     pub event_time: EventTime,
+    /// What was changed from the flags as given (a `--threads` above the machine's
+    /// parallelism), said on stderr before the run.
+    pub notes: Vec<String>,
+}
+
+/// Threads this machine runs at once (1 when it cannot tell).
+pub fn machine_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 impl Config {
     pub fn new(paths: Vec<String>) -> Self {
         Config {
             paths,
-            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            threads: machine_threads(),
             filter: Filter::default(),
             server_name: None,
             grammar_dir: None,
             progress: false,
             chunk_bytes: CHUNK_BYTES,
             event_time: EventTime::default(),
+            notes: Vec::new(),
         }
     }
 }
 
 impl Config {
+    /// Sets the worker count: `requested` capped at the machine's parallelism (more threads
+    /// than cores only add switching, and `--threads 100000` spawned threads until the
+    /// system refused), with a note when capped.
+    pub fn set_threads(&mut self, requested: usize) {
+        let max = machine_threads();
+        self.threads = requested.clamp(1, max);
+        if requested > max {
+            self.notes.push(format!(
+                "--threads {requested}: this machine runs {max} at once; using {max}"
+            ));
+        }
+    }
+
     /// The `--out` directory, if any (kept beside the config for the report layer).
     pub fn out_dir_hint<'a>(&self, out: &'a Option<PathBuf>) -> Option<&'a std::path::Path> {
         out.as_deref()

@@ -50,10 +50,22 @@ pub fn parse_date(b: &[u8]) -> Option<i64> {
         return None;
     }
     let (y, m, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    // A day past the month's end (Feb 30, Apr 31) is not a date: without this check
+    // days_from_civil rolls it over into the next month (Feb 30 → Mar 2).
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
         return None;
     }
     Some(days_from_civil(i64::from(y), m, d))
+}
+
+/// Days in month `m` (1–12) of year `y`, proleptic Gregorian.
+fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Parses `HH:MM:SS` (fractions of a second are accepted and dropped) into seconds of the day.
@@ -200,5 +212,22 @@ mod tests {
             parse_user_time("2026-03-02 00:00:00")
         );
         assert_eq!(parse_user_time("yesterday"), None);
+    }
+
+    #[test]
+    fn days_past_the_end_of_the_month_are_not_dates() {
+        for bad in [
+            "2026-02-29",
+            "2026-02-30",
+            "2026-04-31",
+            "1900-02-29",
+            "2026-13-01",
+            "2026-01-00",
+        ] {
+            assert_eq!(parse_date(bad.as_bytes()), None, "{bad}");
+        }
+        for good in ["2024-02-29", "2000-02-29", "2026-12-31", "2026-04-30"] {
+            assert!(parse_date(good.as_bytes()).is_some(), "{good}");
+        }
     }
 }

@@ -19,6 +19,7 @@ use crate::correlate::Traffic;
 use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
 use crate::grammar::Grammar;
+use crate::input::decode::{has_lone_cr_lines, TextDecoding};
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::{discover, Format, Input};
 use crate::problem::Problem;
@@ -89,14 +90,14 @@ fn run(
 ) -> Result<Analysis, RunError> {
     let started = Instant::now();
     let discovery = discover(&config.paths, config.server_name.as_deref())?;
-    let inputs = discovery.inputs;
+    let mut inputs = discovery.inputs;
     let mut out = Collected {
         reports: Vec::new(),
         problems: discovery.problems,
         aggregates: Aggregates::default(),
         traffic: Traffic::default(),
     };
-    out.reports = sniff_all(pool, &inputs, &mut out.problems);
+    out.reports = sniff_all(pool, &mut inputs, &mut out.problems);
     prune_by_name(&mut out.reports, &config.filter);
     let progress = progress_bar(config, &inputs, &out.reports);
     let ctx = Context {
@@ -110,9 +111,13 @@ fn run(
     events::event_pass(&ctx, &mut out, sink)?;
     let config_hosts = config_pass(&inputs, &mut out.reports, &mut out.problems);
     progress.finish_and_clear();
+    take_read_notes(&inputs, &mut out.reports, &mut out.problems);
     finish_reports(&mut out.reports, &mut out.problems);
     let mut totals = Tally::default();
     out.reports.iter().for_each(|r| totals.merge(&r.tally));
+    if let Some(warning) = filter_warning(config, &totals) {
+        out.problems.push(warning);
+    }
     Ok(Analysis {
         inputs: out.reports,
         problems: out.problems,
@@ -125,15 +130,40 @@ fn run(
     })
 }
 
+/// A `--since`/`--until`/`--server` that leaves no free/busy request: said on screen, not
+/// left to look like a clean result.
+fn filter_warning(config: &Config, totals: &Tally) -> Option<Problem> {
+    let f = &config.filter;
+    if !f.is_active() || totals.freebusy_requests > 0 {
+        return None;
+    }
+    let mut flags = Vec::new();
+    let shown = |t: Option<i64>| t.map(crate::time::format_utc).unwrap_or_default();
+    if f.since.is_some() {
+        flags.push(format!("--since {}", shown(f.since)));
+    }
+    if f.until.is_some() {
+        flags.push(format!("--until {}", shown(f.until)));
+    }
+    flags.extend(f.servers.iter().map(|s| format!("--server {s}")));
+    let message = match totals.filtered {
+        0 => "warning: matches nothing: the inputs hold no free/busy request at all".to_owned(),
+        n => format!(
+            "warning: matches nothing: all {n} free/busy requests read were left out, none is reported"
+        ),
+    };
+    Some(Problem::note(flags.join(" "), message))
+}
+
 /// Detects every input's format (in parallel) and opens its report; unreadable and skipped
 /// inputs become problems.
 fn sniff_all(
     pool: &rayon::ThreadPool,
-    inputs: &[Input],
+    inputs: &mut [Input],
     problems: &mut Vec<Problem>,
 ) -> Vec<InputReport> {
     let formats: Vec<Result<Format, String>> =
-        pool.install(|| inputs.par_iter().map(sniff_input).collect());
+        pool.install(|| inputs.par_iter_mut().map(sniff_and_decide).collect());
     for (input, format) in inputs.iter().zip(&formats) {
         match format {
             Err(e) => problems.push(Problem::failed(&input.display, e.clone())),
@@ -150,11 +180,69 @@ fn sniff_all(
         .collect()
 }
 
-fn sniff_input(input: &Input) -> Result<Format, String> {
+/// Detects an input's format; a W3C log in UTF-16 or with CR-only line ends is given the
+/// text decoding that makes it readable (and a note saying so).
+fn sniff_and_decide(input: &mut Input) -> Result<Format, String> {
+    let (format, head) = sniff_input(input)?;
+    if let Some(text) = text_decoding_for(&format, &head) {
+        input.text = text;
+        let (decoded, _) = sniff_input(input)?;
+        if is_web(&decoded) {
+            input.notes.add(text_note(text));
+            return Ok(decoded);
+        }
+        input.text = TextDecoding::default();
+    }
+    Ok(format)
+}
+
+/// The decoding a W3C log needs: UTF-16 (a log re-saved by Windows PowerShell 5.1), lone CR
+/// line ends (a whole log would otherwise be one line).
+fn text_decoding_for(format: &Format, head: &[u8]) -> Option<TextDecoding> {
+    use crate::parse::eventlog::text::{decode_head, detect, Encoding};
+    let (encoding, _) = detect(head);
+    if encoding != Encoding::Utf8 && matches!(format, Format::Unsupported(_)) {
+        let text = decode_head(head);
+        return Some(TextDecoding {
+            utf16: Some(encoding),
+            lone_cr: has_lone_cr_lines(text.as_bytes()),
+        });
+    }
+    (is_web(format) && has_lone_cr_lines(head)).then_some(TextDecoding {
+        utf16: None,
+        lone_cr: true,
+    })
+}
+
+fn text_note(text: TextDecoding) -> String {
+    let mut parts = Vec::new();
+    if let Some(enc) = text.utf16 {
+        parts.push(format!(
+            "{enc:?} text (as Windows PowerShell 5.1 Out-File writes) read as UTF-8"
+        ));
+    }
+    if text.lone_cr {
+        parts.push("lines ending in a lone CR read as lines".to_owned());
+    }
+    parts.join("; ")
+}
+
+/// What reading noticed about each input (gzip padding, re-encoded text) goes into its
+/// inventory notes and the problems list.
+fn take_read_notes(inputs: &[Input], reports: &mut [InputReport], problems: &mut Vec<Problem>) {
+    for (input, report) in inputs.iter().zip(reports.iter_mut()) {
+        for note in input.notes.take() {
+            problems.push(Problem::note(&report.display, note.clone()));
+            report.notes.push(note);
+        }
+    }
+}
+
+fn sniff_input(input: &Input) -> Result<(Format, Vec<u8>), String> {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let reader = input.open().map_err(|e| e.to_string())?;
     let sniff = |head: &[u8]| crate::input::sniff::sniff_input(head, &input.display);
-    match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+    let format = match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
         Ok(_) => Ok(sniff(&head)),
         // A stream that fails early (truncated gzip) may still have a readable head.
         Err(e) if !head.is_empty() => Ok(sniff(&head)).and_then(|f| match f {
@@ -162,7 +250,8 @@ fn sniff_input(input: &Input) -> Result<Format, String> {
             f => Ok(f),
         }),
         Err(e) => Err(e.to_string()),
-    }
+    }?;
+    Ok((format, head))
 }
 
 fn new_report(input: &Input, format: &Result<Format, String>) -> InputReport {

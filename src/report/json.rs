@@ -8,6 +8,7 @@ use crate::analysis::{Analysis, InputReport};
 use crate::correlate::Correlation;
 use crate::grammar::Taxonomy;
 use crate::report::correlation::related_cells;
+use crate::report::verdict::Coverage;
 use crate::tally::Tally;
 use crate::time::{self, format_opt};
 
@@ -93,8 +94,24 @@ pub fn document(analysis: &Analysis, correlation: &Correlation, taxonomy: &Taxon
         .iter()
         .map(|p| json!({"input": p.input, "position": p.position, "severity": p.severity_str(), "message": p.message}))
         .collect();
+    let coverage = Coverage::of(analysis);
+    let listed = |list: &[(String, String)]| -> Vec<Value> {
+        list.iter()
+            .map(|(input, reason)| json!({"input": input, "reason": reason}))
+            .collect()
+    };
+    let verdict = json!({
+        "headline": coverage.headline(&analysis.totals),
+        "complete": coverage.complete(),
+        "inputs": coverage.inputs,
+        "read": coverage.read,
+        "not_read": listed(&coverage.not_read),
+        "no_reader": listed(&coverage.no_reader),
+        "not_logs": coverage.not_logs,
+    });
     let mut doc = json!({
         "schema_version": SCHEMA_VERSION,
+        "verdict": verdict,
         "tool": format!("fbscope {}", env!("CARGO_PKG_VERSION")),
         "totals": totals,
         "categories": categories,

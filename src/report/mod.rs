@@ -12,6 +12,7 @@ pub mod jsonl;
 pub mod rejected;
 pub mod sorted;
 pub mod table;
+pub mod verdict;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,7 +91,10 @@ impl<'t> Outputs<'t> {
         correlate: &CorrelateOptions,
     ) -> Result<Self, ReportError> {
         if let Some(dir) = dir {
-            atomic::prepare_dir(dir)?;
+            let stale = atomic::prepare_dir(dir)?;
+            if stale > 0 {
+                eprintln!("fbscope: removed {stale} temporary file(s) an interrupted run left in the output folder");
+            }
         }
         Ok(Outputs {
             taxonomy,

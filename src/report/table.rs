@@ -12,6 +12,8 @@ use crate::grammar::Taxonomy;
 use crate::parse::eventlog::time::ASSUMED_UTC_NOTE;
 use crate::problem::Severity;
 use crate::sanitize::terminal;
+
+use super::verdict::Coverage;
 use crate::time::format_opt;
 
 /// How many problems are listed before "... and N more".
@@ -137,6 +139,9 @@ fn render_header(s: &mut String, a: &Analysis) {
         .filter(|r| r.format.name() != "skipped")
         .count();
     let secs = a.elapsed.as_secs_f64().max(1e-6);
+    // The verdict first: what the evidence covers, before any "no failures" sentence.
+    let headline = Coverage::of(a).headline(t);
+    let _ = writeln!(s, "{}", terminal(&headline));
     let _ = writeln!(
         s,
         "fbscope {}: {} inputs ({} read, {} skipped), {} in {:.2} s ({}/s, {} threads)",
@@ -197,8 +202,7 @@ fn render_header(s: &mut String, a: &Analysis) {
 
 fn render_categories(s: &mut String, a: &Analysis, taxonomy: &Taxonomy) {
     if a.aggregates.categories.is_empty() {
-        let _ = writeln!(s, "\nNo free/busy failures found.");
-        return;
+        return; // the headline said so, with what it covers
     }
     let _ = writeln!(
         s,

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use fbscope::input::{Input, Origin};
+use fbscope::input::Input;
 use fbscope::parse::eventlog::{parse, sniff, EventFormat, EventParseOptions};
 
 /// What one corpus file must give.
@@ -62,14 +62,12 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn input(path: &Path) -> Input {
-    Input {
-        display: path.display().to_string(),
-        origin: Origin::File(path.to_path_buf()),
-        gzip: false,
-        stored_size: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-        server: String::new(),
-        site: String::new(),
-    }
+    Input::file(
+        path.display().to_string(),
+        path.to_path_buf(),
+        false,
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+    )
 }
 
 fn head(path: &Path) -> Vec<u8> {

@@ -9,5 +9,6 @@ mod eventlog_corpus;
 mod events_cli;
 mod fuzz_regressions;
 mod hostile;
+mod safety;
 mod snapshots_reports;
 mod util;

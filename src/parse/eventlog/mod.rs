@@ -16,7 +16,7 @@ mod rows;
 mod sink;
 mod sniff;
 mod templates;
-mod text;
+pub mod text;
 pub mod time;
 mod transcript;
 mod viewer;
