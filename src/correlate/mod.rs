@@ -82,8 +82,65 @@ impl Correlation {
         out
     }
 
+    /// Failures: incidents joined by their links (both sides of one failure, and what the
+    /// correlator concluded from them), each as incident ids in id order; ordered by the
+    /// most severe category in it, then by findings, then by first id.
+    pub fn failures(&self, taxonomy: &Taxonomy) -> Vec<Vec<u32>> {
+        let n = self.incidents.len();
+        let pos: std::collections::BTreeMap<u32, usize> = self
+            .incidents
+            .iter()
+            .enumerate()
+            .map(|(i, inc)| (inc.id, i))
+            .collect();
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn root(p: &mut [usize], mut i: usize) -> usize {
+            while p[i] != i {
+                p[i] = p[p[i]];
+                i = p[i];
+            }
+            i
+        }
+        for (a, b, _) in self.links() {
+            let (ra, rb) = (root(&mut parent, pos[&a]), root(&mut parent, pos[&b]));
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+        let mut groups: std::collections::BTreeMap<usize, Vec<u32>> = Default::default();
+        for i in 0..n {
+            let r = root(&mut parent, i);
+            groups.entry(r).or_default().push(self.incidents[i].id);
+        }
+        let mut out: Vec<Vec<u32>> = groups.into_values().collect();
+        let rank = |ids: &Vec<u32>| {
+            let incs = ids.iter().map(|id| &self.incidents[pos[id]]);
+            let severity = incs
+                .clone()
+                .map(|i| severity_rank(&taxonomy.get(i.key.category).severity))
+                .min()
+                .unwrap_or(u8::MAX);
+            let findings: u64 = incs.map(|i| i.findings).sum();
+            (severity, std::cmp::Reverse(findings), ids[0])
+        };
+        out.sort_by_key(rank);
+        out
+    }
+
+    pub fn incident(&self, id: u32) -> Option<&Incident> {
+        self.incidents.iter().find(|i| i.id == id)
+    }
+
     pub fn index(&self) -> IncidentIndex {
         IncidentIndex::new(&self.incidents)
+    }
+}
+
+/// Severity rank for ordering: critical first.
+pub fn severity_rank(severity: &str) -> u8 {
+    match severity {
+        "critical" => 0,
+        "error" => 1,
+        "warning" => 2,
+        _ => 3,
     }
 }
 

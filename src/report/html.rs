@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::correlation::bucket_label;
-use super::table::severity_rank;
 use crate::aggregate::TOP_TARGETS;
 use crate::analysis::Analysis;
+use crate::correlate::severity_rank;
 use crate::correlate::{Correlation, Incident};
 use crate::finding::Side;
 use crate::grammar::Taxonomy;

@@ -18,20 +18,12 @@ use crate::time::format_opt;
 
 /// How many problems are listed before "... and N more".
 const PROBLEMS_SHOWN: usize = 20;
-/// How many incidents the verdict details before "... and N more".
-const INCIDENTS_SHOWN: usize = 10;
+/// How many failures the verdict details before "... and N more".
+const FAILURES_SHOWN: usize = 12;
 /// Text width when the terminal's is unknown (`COLUMNS` unset, output not a terminal).
 const DEFAULT_WIDTH: usize = 100;
 
-/// Severity rank for ordering: critical first.
-pub fn severity_rank(severity: &str) -> u8 {
-    match severity {
-        "critical" => 0,
-        "error" => 1,
-        "warning" => 2,
-        _ => 3,
-    }
-}
+pub use crate::correlate::severity_rank;
 
 fn width() -> usize {
     std::env::var("COLUMNS")
@@ -251,31 +243,29 @@ fn render_verdict(s: &mut String, a: &Analysis, c: &Correlation, taxonomy: &Taxo
     let (first, last) = c.span.unwrap_or_default();
     let _ = writeln!(
         s,
-        "\nVerdict: {} incident(s) on {} server(s), {} .. {}; {} link(s) between them",
+        "\nVerdict: {} incident(s) on {} server(s), {} .. {}, {} link(s) between them:",
         c.incidents.len(),
         servers.len(),
         format_opt(Some(first)),
         format_opt(Some(last)),
         c.links().len()
     );
-    let mut order: Vec<&Incident> = c.incidents.iter().collect();
-    order.sort_by_key(|i| {
-        let cat = taxonomy.get(i.key.category);
-        (
-            severity_rank(&cat.severity),
-            std::cmp::Reverse(i.findings),
-            i.id,
-        )
-    });
+    let failures = c.failures(taxonomy);
+    let two_sided = failures.iter().filter(|f| f.len() > 1).count();
+    let _ = writeln!(
+        s,
+        "{} failure(s), {two_sided} of them seen on both sides (most severe first)",
+        failures.len()
+    );
     let w = width();
-    for inc in order.iter().take(INCIDENTS_SHOWN) {
-        render_incident(s, inc, c, taxonomy, w);
+    for (n, ids) in failures.iter().take(FAILURES_SHOWN).enumerate() {
+        render_failure(s, n + 1, ids, c, taxonomy, w);
     }
-    if order.len() > INCIDENTS_SHOWN {
+    if failures.len() > FAILURES_SHOWN {
         let _ = writeln!(
             s,
-            "\n  ... and {} more incidents (incidents.csv, report.html)",
-            order.len() - INCIDENTS_SHOWN
+            "\n  ... and {} more failures (incidents.csv, report.html)",
+            failures.len() - FAILURES_SHOWN
         );
     }
     for sug in &c.suggestions {
@@ -291,41 +281,80 @@ fn render_verdict(s: &mut String, a: &Analysis, c: &Correlation, taxonomy: &Taxo
     let _ = a;
 }
 
-fn render_incident(s: &mut String, inc: &Incident, c: &Correlation, taxonomy: &Taxonomy, w: usize) {
-    let cat = taxonomy.get(inc.key.category);
+/// One failure: the incidents it joins (both sides), what the absence of lines says, and the
+/// fix of its most severe category.
+fn render_failure(
+    s: &mut String,
+    n: usize,
+    ids: &[u32],
+    c: &Correlation,
+    taxonomy: &Taxonomy,
+    w: usize,
+) {
+    let incs: Vec<&Incident> = ids.iter().filter_map(|id| c.incident(*id)).collect();
+    let Some(lead) = incs
+        .iter()
+        .min_by_key(|i| (severity_rank(&taxonomy.get(i.key.category).severity), i.id))
+    else {
+        return;
+    };
+    let cat = taxonomy.get(lead.key.category);
+    let start = incs.iter().map(|i| i.start).min().unwrap_or_default();
+    let end = incs.iter().map(|i| i.end).max().unwrap_or_default();
     let _ = writeln!(
         s,
-        "\n  #{} {} [{}] {} on {}: {} finding(s), {} .. {}, peak {}/min",
-        inc.id,
+        "\n  {n}. {} [{}] {} .. {}: {}",
         cat.id,
         cat.severity,
-        inc.key.side.as_str(),
-        terminal(&inc.key.server),
-        inc.findings,
-        format_opt(Some(inc.start)),
-        format_opt(Some(inc.end)),
-        inc.peak_per_min
+        format_opt(Some(start)),
+        short_time(end, start),
+        cat.title
     );
-    for (other, basis) in &inc.related {
-        if let Some(o) = c.incidents.iter().find(|i| i.id == *other) {
-            let _ = writeln!(
-                s,
-                "      other side: #{} {} {} on {} ({} finding(s), {} .. {}; linked by {})",
-                o.id,
-                taxonomy.get(o.key.category).id,
-                o.key.side.as_str(),
-                terminal(&o.key.server),
-                o.findings,
-                format_opt(Some(o.start)),
-                format_opt(Some(o.end)),
-                basis
-            );
+    for inc in &incs {
+        let links: Vec<String> = inc
+            .related
+            .iter()
+            .map(|(o, b)| format!("#{o} by {b}"))
+            .collect();
+        let window = if inc.start == inc.end {
+            short_time(inc.start, start)
+        } else {
+            format!(
+                "{}..{}",
+                short_time(inc.start, start),
+                short_time(inc.end, start)
+            )
+        };
+        let _ = writeln!(
+            s,
+            "     #{:<3} {:<9} {:<15} {:<22} {:>5} x {}",
+            inc.id,
+            inc.key.side.as_str(),
+            terminal(&inc.key.server),
+            taxonomy.get(inc.key.category).id,
+            inc.findings,
+            window
+        );
+        if !links.is_empty() {
+            let _ = write!(s, "{}", wrap(&links.join(", "), "          <-> ", 14, w));
         }
     }
-    for note in &inc.notes {
-        let _ = write!(s, "{}", wrap(&terminal(note), "      ", 6, w));
+    let mut notes: Vec<&String> = incs.iter().flat_map(|i| i.notes.iter()).collect();
+    notes.dedup();
+    for note in notes {
+        let _ = write!(s, "{}", wrap(&terminal(note), "     ", 5, w));
     }
-    let _ = write!(s, "{}", wrap(&cat.remediation, "      fix: ", 11, w));
+    let _ = write!(s, "{}", wrap(&cat.remediation, "     fix: ", 10, w));
+}
+
+/// `HH:MM:SSZ` when `t` falls on the same UTC day as `day_of`, else the full time.
+fn short_time(t: i64, day_of: i64) -> String {
+    let full = format_opt(Some(t));
+    if t.div_euclid(86_400) == day_of.div_euclid(86_400) {
+        full.get(11..).unwrap_or(&full).to_owned()
+    } else {
+        full
+    }
 }
 
 fn render_coverage(s: &mut String, c: &Correlation) {
