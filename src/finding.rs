@@ -1,7 +1,11 @@
 //! A classified failure: one row of `findings.csv`.
 
-use crate::grammar::CategoryId;
 use crate::time::UnixTime;
+
+/// A taxonomy id, as the index of its category in the loaded taxonomy (a lower index has
+/// precedence). The names live in `grammars/taxonomy.toml`; the model only needs the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CategoryId(pub u16);
 
 /// Which link of the free/busy chain failed (domain.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
