@@ -44,7 +44,8 @@ pub struct TrafficChunk {
     index: HashMap<Vec<u8>, usize>,
     keys: Vec<ClientKey>,
     counts: HashMap<(usize, i64), Count>,
-    hosts: BTreeSet<(String, String)>,
+    /// (server, host) pairs seen, by their bytes: a pair is allocated once per chunk.
+    hosts: HashMap<Vec<u8>, (String, String)>,
     key_buf: Vec<u8>,
 }
 
@@ -71,7 +72,7 @@ impl TrafficChunk {
             None => {
                 let i = self.keys.len();
                 self.keys.push(ClientKey {
-                    server: String::from_utf8_lossy(server).into_owned(),
+                    server: String::from_utf8_lossy(server).to_ascii_uppercase(),
                     client_ip: String::from_utf8_lossy(client_ip).into_owned(),
                     stem,
                 });
@@ -89,48 +90,86 @@ impl TrafficChunk {
         if host.is_empty() || host == b"-" {
             return;
         }
-        let host = String::from_utf8_lossy(host).to_ascii_lowercase();
-        let host = host.split(':').next().unwrap_or_default().to_owned();
-        self.hosts
-            .insert((String::from_utf8_lossy(server).into_owned(), host));
+        self.key_buf.clear();
+        self.key_buf.extend_from_slice(server);
+        self.key_buf.push(0);
+        self.key_buf.extend_from_slice(host);
+        if self.hosts.contains_key(self.key_buf.as_slice()) {
+            return;
+        }
+        let name = String::from_utf8_lossy(host).to_ascii_lowercase();
+        let name = name.split(':').next().unwrap_or_default().to_owned();
+        let server = String::from_utf8_lossy(server).to_ascii_uppercase();
+        self.hosts.insert(self.key_buf.clone(), (server, name));
     }
 }
 
-/// Every responder's traffic.
+/// Every responder's traffic. Client keys are interned: merging a chunk costs one lookup per
+/// distinct key of the chunk, and integer-keyed additions per minute.
 #[derive(Debug, Clone, Default)]
 pub struct Traffic {
-    /// (client key, minute) → counts.
-    pub by_client: BTreeMap<(ClientKey, i64), Count>,
+    keys: Vec<ClientKey>,
+    ids: HashMap<ClientKey, u32>,
+    /// (client key id, minute) → counts.
+    by_client: HashMap<(u32, i64), Count>,
     /// (server upper-cased, minute) → counts.
     pub by_server: BTreeMap<(String, i64), Count>,
     /// server upper-cased → `cs-host` values seen in its free/busy lines.
     pub hosts: BTreeMap<String, BTreeSet<String>>,
-    client_keys: BTreeSet<ClientKey>,
 }
 
 impl Traffic {
     pub fn merge(&mut self, chunk: TrafficChunk) {
-        for ((idx, minute), count) in chunk.counts {
-            let mut key = chunk.keys[idx].clone();
-            if !self.client_keys.contains(&key) {
-                if self.client_keys.len() >= MAX_CLIENT_KEYS {
-                    key.client_ip = "other".into();
-                }
-                self.client_keys.insert(key.clone());
-            }
-            let server = key.server.to_ascii_uppercase();
-            self.by_client.entry((key, minute)).or_default().add(count);
-            self.by_server
-                .entry((server, minute))
-                .or_default()
-                .add(count);
+        // Servers of the chunk (usually one), and each key's server among them.
+        let mut servers: Vec<String> = Vec::new();
+        let mut server_of = Vec::with_capacity(chunk.keys.len());
+        for k in &chunk.keys {
+            let at = servers.iter().position(|s| *s == k.server).unwrap_or_else(|| {
+                servers.push(k.server.clone());
+                servers.len() - 1
+            });
+            server_of.push(at);
         }
-        for (server, host) in chunk.hosts {
-            let set = self.hosts.entry(server.to_ascii_uppercase()).or_default();
+        let ids: Vec<u32> = chunk.keys.into_iter().map(|k| self.intern(k)).collect();
+        let mut per_server: HashMap<(usize, i64), Count> = HashMap::new();
+        for ((idx, minute), count) in chunk.counts {
+            self.by_client.entry((ids[idx], minute)).or_default().add(count);
+            per_server.entry((server_of[idx], minute)).or_default().add(count);
+        }
+        for ((at, minute), count) in per_server {
+            let key = (servers[at].clone(), minute);
+            self.by_server.entry(key).or_default().add(count);
+        }
+        for (_, (server, host)) in chunk.hosts {
+            let set = self.hosts.entry(server).or_default();
             if set.len() < MAX_HOSTS_PER_SERVER {
                 set.insert(host);
             }
         }
+    }
+
+    fn intern(&mut self, mut key: ClientKey) -> u32 {
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        if self.keys.len() >= MAX_CLIENT_KEYS {
+            key.client_ip = "other".into();
+            if let Some(&id) = self.ids.get(&key) {
+                return id;
+            }
+        }
+        let id = self.keys.len() as u32;
+        self.keys.push(key.clone());
+        self.ids.insert(key, id);
+        id
+    }
+
+    /// Per (client key, minute) counts, in key order (for reports).
+    pub fn by_client(&self) -> BTreeMap<(&ClientKey, i64), Count> {
+        self.by_client
+            .iter()
+            .map(|((id, minute), c)| ((&self.keys[*id as usize], *minute), *c))
+            .collect()
     }
 
     /// Requests `server` logged from `start` to `end` (whole minutes touching the window).
@@ -175,6 +214,7 @@ mod tests {
         t.merge(b);
         let c = t.requests_between("EXCH01", 100, 179);
         assert_eq!((c.requests, c.failed), (3, 2));
+        assert_eq!(t.by_client().len(), 2, "two clients, one minute each");
         assert_eq!(t.requests_between("EXCH01", 200, 500).requests, 0);
         assert!(t.hosts["EXCH01"].contains("mail.contoso.com"));
     }
