@@ -15,6 +15,7 @@ use super::limits::{
 };
 use super::origin::{ArcBytes, Container, Input, Origin};
 use super::stream::{is_stream_path, Stream};
+use super::tarball::{self, is_tar, TAR_HEADER_BYTES};
 use super::zipdir;
 use crate::error::InputError;
 use crate::problem::Problem;
@@ -254,10 +255,7 @@ fn add_file(path: &Path, found: &mut Discovery) {
         }
         return;
     }
-    let gzip = magic[..2] == GZIP_MAGIC;
-    found
-        .inputs
-        .push(Input::file(display, path.to_owned(), gzip, len));
+    add_member(Input::file(display, path.to_owned(), false, len), 1, found);
 }
 
 /// Standard input or a pipe: read once, as a stream (a zip needs random access, so a zip
@@ -388,24 +386,54 @@ fn report_duplicates(display: &str, names: Option<&[String]>, found: &mut Discov
     }
 }
 
-/// Looks at a member's first bytes: a nested zip is opened, gzip is flagged.
+/// Looks at an input's first bytes: a nested zip or a tar (plain or gzip-compressed) is
+/// opened, gzip is flagged; anything else is an input.
 fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
-    let magic = match input.open_raw().and_then(read_magic) {
-        Ok(m) => m,
+    let head = match input
+        .open_raw()
+        .and_then(|r| read_head(r, TAR_HEADER_BYTES))
+    {
+        Ok(h) => h,
         Err(e) => {
             return found
                 .problems
                 .push(Problem::failed(input.display, e.to_string()))
         }
     };
-    input.gzip = magic[..2] == GZIP_MAGIC;
-    if magic != ZIP_MAGIC {
+    input.gzip = head.starts_with(&GZIP_MAGIC);
+    // A tar, or a gzip whose decoded bytes are one (.tar.gz, .tgz).
+    let tar = || {
+        is_tar(&head)
+            || input.gzip
+                && input
+                    .open()
+                    .and_then(|r| read_head(r, TAR_HEADER_BYTES))
+                    .is_ok_and(|h| is_tar(&h))
+    };
+    let kind = if head.starts_with(&ZIP_MAGIC) {
+        Some(Nested::Zip)
+    } else if tar() {
+        Some(Nested::Tar)
+    } else {
+        None
+    };
+    let Some(kind) = kind else {
         found.inputs.push(input);
         return;
-    }
+    };
     if depth >= MAX_ARCHIVE_DEPTH {
         let msg = format!("nested archive deeper than {MAX_ARCHIVE_DEPTH} levels: not opened");
         return found.problems.push(Problem::failed(input.display, msg));
+    }
+    if let (Nested::Tar, Origin::File(path), false) = (&kind, &input.origin, input.gzip) {
+        // A plain tar on disk is read where it lies, like a zip.
+        let path = path.clone();
+        return match File::open(&path) {
+            Ok(f) => add_tar(f, Container::Disk(path), &input.display, depth, found),
+            Err(e) => found
+                .problems
+                .push(Problem::failed(input.display, e.to_string())),
+        };
     }
     match read_nested(&input, MAX_NESTED_TOTAL_BYTES - found.nested_in_memory) {
         Ok(bytes) => {
@@ -413,20 +441,46 @@ fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
             found.nested_in_memory += size;
             let bytes = Arc::new(bytes);
             let cursor = Cursor::new(ArcBytes(bytes.clone()));
-            add_archive(
-                cursor,
-                Container::Memory(bytes),
-                &input.display,
-                depth + 1,
-                found,
-            );
+            let container = Container::Memory(bytes);
+            match kind {
+                Nested::Zip => add_archive(cursor, container, &input.display, depth + 1, found),
+                Nested::Tar => add_tar(cursor, container, &input.display, depth, found),
+            }
             if found.inputs.len() == inputs_before {
-                // Nothing refers to the bytes (a broken or empty inner zip): they are freed.
+                // Nothing refers to the bytes (a broken or empty inner archive): they are freed.
                 found.nested_in_memory -= size;
             }
         }
         Err(msg) => found.problems.push(Problem::failed(input.display, msg)),
     }
+}
+
+/// The archives opened inside other inputs.
+enum Nested {
+    Zip,
+    Tar,
+}
+
+/// Adds a tar's entries (each looked at again: a zip or `.gz` inside is opened).
+fn add_tar<R: Read + std::io::Seek>(
+    reader: R,
+    container: Container,
+    display: &str,
+    depth: usize,
+    found: &mut Discovery,
+) {
+    let listed = tarball::entries(reader, &container, display);
+    found.problems.extend(listed.problems);
+    for input in listed.inputs {
+        add_member(input, depth + 1, found);
+    }
+}
+
+/// Up to `n` first bytes.
+fn read_head(r: impl Read, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    r.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
 }
 
 /// Reads a nested archive into memory, if it fits both the size limit for one and the

@@ -790,3 +790,94 @@ fn overlapping_zip_members_are_refused_and_an_archive_has_one_expansion_budget()
         "the first members are read"
     );
 }
+
+// ---- §1: the archives real bundles come in ----
+
+fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+#[test]
+fn tar_and_tgz_bundles_are_read_not_skipped() {
+    use std::io::Write;
+    let front = fs::read(root().join("samples/EXCH01/W3SVC1/u_ex260302.log")).unwrap();
+    let httperr = fs::read(root().join("samples/EXCH02/HTTPERR/httperr1.log")).unwrap();
+    let tar = tar_of(&[
+        ("EXCH01/W3SVC1/u_ex260302.log", &front),
+        ("EXCH02/HTTPERR/httperr1.log", &httperr),
+    ]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    let tgz = gz.finish().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bundle.tar"), &tar).unwrap();
+    fs::write(dir.path().join("bundle.tgz"), &tgz).unwrap();
+    let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    assert_eq!(code, 0, "{doc:#}");
+    let rows: Vec<(String, String, String, u64)> = doc["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let file = i["file"].as_str().unwrap();
+            let file = file.rsplit('/').take(3).collect::<Vec<_>>();
+            (
+                file.into_iter().rev().collect::<Vec<_>>().join("/"),
+                i["server"].as_str().unwrap().to_owned(),
+                i["format"].as_str().unwrap().to_owned(),
+                i["findings"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let row = |f: &str, s: &str, k: &str, n: u64| (f.to_owned(), s.to_owned(), k.to_owned(), n);
+    assert_eq!(
+        rows,
+        [
+            row(
+                "bundle.tar!EXCH01/W3SVC1/u_ex260302.log",
+                "EXCH01",
+                "w3c-iis",
+                23
+            ),
+            row(
+                "bundle.tar!EXCH02/HTTPERR/httperr1.log",
+                "EXCH02",
+                "w3c-httperr",
+                8
+            ),
+            row(
+                "bundle.tgz!EXCH01/W3SVC1/u_ex260302.log",
+                "EXCH01",
+                "w3c-iis",
+                23
+            ),
+            row(
+                "bundle.tgz!EXCH02/HTTPERR/httperr1.log",
+                "EXCH02",
+                "w3c-httperr",
+                8
+            ),
+        ]
+    );
+    // A tar cut short: the entries before the cut are read, the archive is a failed input.
+    fs::remove_file(dir.path().join("bundle.tgz")).unwrap();
+    fs::write(dir.path().join("bundle.tar"), &tar[..tar.len() - 2000]).unwrap();
+    let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(
+        failed_with(
+            &doc,
+            "bundle.tar!EXCH02/HTTPERR/httperr1.log",
+            "ends inside this entry"
+        ),
+        "{doc:#}"
+    );
+}
