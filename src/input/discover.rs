@@ -241,10 +241,10 @@ fn add_file(path: &Path, found: &mut Discovery) {
         return;
     }
     let opened = File::open(path).and_then(|f| {
-        let len = f.metadata()?.len();
-        Ok((read_magic(f)?, len))
+        let meta = f.metadata()?;
+        Ok((read_magic(f)?, meta.len(), meta.modified().ok()))
     });
-    let (magic, len) = match opened {
+    let (magic, len, modified) = match opened {
         Ok(v) => v,
         Err(e) => return found.problems.push(Problem::failed(display, e.to_string())),
     };
@@ -255,7 +255,11 @@ fn add_file(path: &Path, found: &mut Discovery) {
         }
         return;
     }
-    add_member(Input::file(display, path.to_owned(), false, len), 1, found);
+    let input = Input {
+        modified,
+        ..Input::file(display, path.to_owned(), false, len)
+    };
+    add_member(input, 1, found);
 }
 
 /// Standard input or a pipe: read once, as a stream (a zip needs random access, so a zip

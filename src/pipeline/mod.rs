@@ -20,6 +20,7 @@ use crate::finding::Finding;
 use crate::grammar::Grammar;
 use crate::input::decode::{has_lone_cr_lines, TextDecoding};
 use crate::input::limits::SNIFF_BYTES;
+use crate::input::origin::Change;
 use crate::input::{discover, Format, Input};
 use crate::problem::{Problem, Severity};
 use crate::tally::{Rejection, Tally};
@@ -126,6 +127,7 @@ fn run(
     events::event_pass(&ctx, &mut out, sink)?;
     progress.finish_and_clear();
     take_read_notes(&inputs, &mut out.reports, &mut out.problems);
+    report_changes(&inputs, &mut out.reports, &mut out.problems);
     finish_reports(&mut out.reports, &mut out.problems);
     let mut totals = Tally::default();
     out.reports.iter().for_each(|r| totals.merge(&r.tally));
@@ -246,6 +248,28 @@ fn take_read_notes(inputs: &[Input], reports: &mut [InputReport], problems: &mut
         for note in input.notes.take() {
             problems.push(Problem::note(&report.display, note.clone()));
             report.notes.push(note);
+        }
+    }
+}
+
+/// Files that changed while they were read (files are opened again for each chunk): a
+/// truncated or rewritten file is a failed input, a grown one (a live log) a note.
+fn report_changes(inputs: &[Input], reports: &mut [InputReport], problems: &mut Vec<Problem>) {
+    for (input, report) in inputs.iter().zip(reports.iter_mut()) {
+        if matches!(report.format, Format::Unsupported(_)) {
+            continue;
+        }
+        match input.change_since_found() {
+            Some(Change::Lost(why)) => {
+                report.failed = true;
+                report.notes.push(why.clone());
+                problems.push(Problem::failed(&report.display, why));
+            }
+            Some(Change::Grew(why)) => {
+                report.notes.push(why.clone());
+                problems.push(Problem::note(&report.display, why));
+            }
+            None => {}
         }
     }
 }
