@@ -70,8 +70,20 @@ impl ExpansionBudget {
 /// Expands `paths` into inputs. `fallback_server` names the server of inputs whose path does
 /// not say it. Fails only when nothing at all was found.
 pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Discovery, InputError> {
+    discover_excluding(paths, fallback_server, None)
+}
+
+/// [`discover`], leaving out what lies in the folder `out` (the run's own `--out`: its old
+/// reports and temp files are not evidence, even when it sits inside an input folder).
+pub fn discover_excluding(
+    paths: &[String],
+    fallback_server: Option<&str>,
+    out: Option<&Path>,
+) -> Result<Discovery, InputError> {
     let mut found = Discovery::default();
     let mut seen: HashMap<PathBuf, String> = HashMap::new();
+    let out = out.and_then(|o| std::fs::canonicalize(o).ok());
+    let mut out_skipped = 0usize;
     for arg in paths {
         if arg == STDIN_ARG {
             add_stream(Stream::stdin(), STDIN_DISPLAY.to_owned(), &mut found);
@@ -81,6 +93,10 @@ pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Disco
             // Overlapping arguments (a folder and a file in it, `dir dir/*`) or two links to
             // one file would count its lines and findings twice.
             let identity = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+            if out.as_ref().is_some_and(|o| identity.starts_with(o)) {
+                out_skipped += 1;
+                continue;
+            }
             if let Some(first) = seen.get(&identity) {
                 found.problems.push(Problem::note(
                     display_path(&file),
@@ -91,6 +107,13 @@ pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Disco
             seen.insert(identity, display_path(&file));
             add_file(&file, &mut found);
         }
+    }
+    if out_skipped > 0 {
+        let out = out.as_deref().map_or_else(String::new, display_path);
+        found.problems.push(Problem::note(
+            out,
+            format!("skipped: {out_skipped} file(s) in the --out folder (fbscope's own reports are not evidence)"),
+        ));
     }
     found.inputs.sort_by(|a, b| a.display.cmp(&b.display));
     for input in &mut found.inputs {

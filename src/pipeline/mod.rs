@@ -19,9 +19,10 @@ use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
 use crate::grammar::Grammar;
 use crate::input::decode::{has_lone_cr_lines, TextDecoding};
+use crate::input::discover::discover_excluding;
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::origin::Change;
-use crate::input::{discover, Format, Input};
+use crate::input::{Format, Input};
 use crate::problem::{Problem, Severity};
 use crate::tally::{Rejection, Tally};
 
@@ -107,7 +108,11 @@ fn run(
     sink: &mut FindingSink<'_>,
 ) -> Result<Analysis, RunError> {
     let started = Instant::now();
-    let discovery = discover(&config.paths, config.server_name.as_deref())?;
+    let discovery = discover_excluding(
+        &config.paths,
+        config.server_name.as_deref(),
+        config.out_dir.as_deref(),
+    )?;
     let mut inputs = discovery.inputs;
     let mut out = Collected {
         reports: Vec::new(),

@@ -881,3 +881,29 @@ fn tar_and_tgz_bundles_are_read_not_skipped() {
         "{doc:#}"
     );
 }
+
+// ---- §2: nothing is written (or read) where it should not be ----
+
+#[test]
+fn an_out_folder_inside_an_input_folder_is_never_read_as_input() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("u_ex260302.log"), ONE_FINDING_LOG).unwrap();
+    let out = dir.path().join("report");
+    let inputs = [path_str(dir.path())];
+    for _ in 0..2 {
+        let (code, _) = analyze_to(&out, &inputs, &[]);
+        assert_eq!(code, 0);
+    }
+    let inventory = read_csv(&out.join("inventory.csv"));
+    assert_eq!(
+        inventory.len(),
+        2,
+        "one input, no report of an earlier run: {inventory:?}"
+    );
+    let (_, doc, _) = analyze_json(&inputs, &["--out", &path_str(&out)]);
+    assert_eq!(doc["totals"]["findings"], 1);
+    assert!(
+        problems_text(&doc).contains("in the --out folder"),
+        "{doc:#}"
+    );
+}
