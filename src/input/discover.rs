@@ -126,7 +126,9 @@ pub fn discover_excluding(
         // go with the error, which is all that is printed.
         let mut what = paths.join(" ");
         for p in found.problems.iter().take(10) {
-            what += &format!("\n  {}: {p}", p.severity_str());
+            // One line each: a newline in a name must not forge lines of the message.
+            let shown = crate::sanitize::name_text(&p.to_string()).into_owned();
+            what += &format!("\n  {}: {shown}", p.severity_str());
         }
         return Err(InputError::NothingFound(what));
     }
