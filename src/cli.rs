@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, EventTime, Filter};
+use crate::correlate::{timeline, CorrelateOptions};
 use crate::error::ConfigError;
 use crate::grammar::{check, Grammar};
 use crate::parse::eventlog::EventTz;
 use crate::pipeline;
-use crate::report::{json, table, Outputs, StdoutFormat};
+use crate::report::{json, Outputs, StdoutFormat};
 
 /// Exit code: the run completed (with or without findings).
 pub const EXIT_OK: u8 = 0;
@@ -51,6 +52,10 @@ pub enum GrammarsCommand {
         /// Extra rule files (a file named like a shipped one replaces it).
         #[arg(long, value_name = "DIR")]
         grammars: Option<PathBuf>,
+        /// The real-case corpus to run as well (default: ./tests/cases when present, as in a
+        /// checkout of fbscope).
+        #[arg(long, value_name = "DIR")]
+        cases: Option<PathBuf>,
     },
 }
 
@@ -59,6 +64,10 @@ pub struct ExplainArgs {
     /// The text to explain; read from stdin when absent or "-".
     #[arg(value_name = "TEXT")]
     pub text: Option<String>,
+    /// Time zone of pasted local event times (Event Viewer General text, CSV): an IANA
+    /// name, UTC or an offset (+01:00). Without it they are read as UTC and explain says so.
+    #[arg(long = "event-tz", value_name = "ZONE")]
+    pub event_tz: Option<String>,
     /// Extra rule files (a file named like a shipped one replaces it).
     #[arg(long, value_name = "DIR")]
     pub grammars: Option<PathBuf>,
@@ -88,11 +97,13 @@ pub struct AnalyzeArgs {
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Only free/busy requests at or after this UTC time (2026-03-02T09:00:00Z, 2026-03-02 09:00:00, 2026-03-02).
-    #[arg(long, value_name = "TIME")]
+    /// Only free/busy requests at or after this UTC time (2026-03-02T09:00:00Z, 2026-03-02
+    /// 09:00:00, 2026-03-02) or this long ago (-3d, 12h, 90m). IIS logs named u_exYYMMDD[HH]
+    /// outside the window are not read at all (pruned, and counted).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Only free/busy requests at or before this UTC time.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Only these servers (repeatable).
     #[arg(long = "server", value_name = "NAME")]
@@ -122,9 +133,74 @@ pub struct AnalyzeArgs {
     /// file from all its dates.
     #[arg(long, value_name = "dmy|mdy")]
     pub date_order: Option<String>,
+    /// Timeline bucket (1m, 5m, 15m, 1h, 1d); by default chosen from the span (at most 300).
+    #[arg(long, value_name = "WIDTH")]
+    pub bucket: Option<String>,
+    /// Findings of one category on one server further apart than this start a new incident
+    /// (minutes, or 30s / 15m / 2h).
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub incident_gap: String,
+    /// How far apart the two sides of a failure may be (clock skew and window) and still be
+    /// linked (minutes, or 90s / 5m).
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub skew: String,
+    /// HOST=SERVER: requests to HOST are answered by SERVER (links requester and responder
+    /// incidents when the IIS logs do not name the host in cs-host; repeatable).
+    #[arg(long = "host-map", value_name = "HOST=SERVER")]
+    pub host_map: Vec<String>,
+    /// Findings each incident keeps as examples for the reports.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub examples: usize,
+}
+
+/// Parses `90s`, `15m`, `2h`, `1d` or a bare number of minutes into seconds.
+fn parse_duration(flag: &'static str, value: &str) -> Result<i64, ConfigError> {
+    let v = value.trim();
+    let (digits, unit) = match v.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => v.split_at(i),
+        None => (v, "m"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    match digits.parse::<i64>() {
+        Ok(n) if scale > 0 => Ok(n.saturating_mul(scale)),
+        _ => Err(ConfigError::BadDuration {
+            flag,
+            value: value.to_owned(),
+        }),
+    }
 }
 
 impl AnalyzeArgs {
+    /// Validates the correlation flags.
+    pub fn correlate_options(&self) -> Result<CorrelateOptions, ConfigError> {
+        let bucket = match &self.bucket {
+            None => None,
+            Some(b) => Some(timeline::parse_bucket(b).ok_or(ConfigError::BadBucket(b.clone()))?),
+        };
+        let mut host_map = Vec::new();
+        for pair in &self.host_map {
+            match pair.split_once('=') {
+                Some((h, s)) if !h.trim().is_empty() && !s.trim().is_empty() => {
+                    host_map.push((h.trim().to_ascii_lowercase(), s.trim().to_ascii_uppercase()))
+                }
+                _ => return Err(ConfigError::BadHostMap(pair.clone())),
+            }
+        }
+        Ok(CorrelateOptions {
+            incident_gap: parse_duration("incident-gap", &self.incident_gap)?,
+            skew: parse_duration("skew", &self.skew)?,
+            bucket,
+            host_map,
+            examples: self.examples.max(1),
+        })
+    }
+
     /// Validates the flags into a configuration.
     pub fn to_config(&self) -> Result<Config, ConfigError> {
         if self.paths.is_empty() {
@@ -151,6 +227,14 @@ impl AnalyzeArgs {
             until: time("until", &self.until)?,
             servers: self.servers.clone(),
         };
+        if let (Some(s), Some(u)) = (config.filter.since, config.filter.until) {
+            if s > u {
+                return Err(ConfigError::InvertedWindow {
+                    since: crate::time::format_utc(s),
+                    until: crate::time::format_utc(u),
+                });
+            }
+        }
         config.server_name = self.server_name.clone();
         config.grammar_dir = self.grammars.clone();
         config.out_dir = self.out.clone();
@@ -205,8 +289,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Analyze(args) => analyze(&args),
         Command::Explain(args) => explain(&args),
         Command::Grammars {
-            command: GrammarsCommand::Check { grammars },
-        } => grammars_check(grammars),
+            command: GrammarsCommand::Check { grammars, cases },
+        } => grammars_check(grammars, cases),
     }
 }
 
@@ -223,6 +307,7 @@ fn load_grammar(dir: Option<&std::path::Path>) -> anyhow::Result<Grammar> {
 
 fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
     let config = args.to_config()?;
+    let correlate = args.correlate_options()?;
     for note in &config.notes {
         eprintln!("fbscope: note: {note}");
     }
@@ -239,19 +324,21 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         config.out_dir_hint(&args.out),
         format,
         stdout,
+        &correlate,
     )?;
-    let analysis = pipeline::analyze(&config, &grammar, &mut |f, file| outputs.finding(f, file))?;
-    outputs.finish(&analysis)?;
+    let mut analysis = pipeline::analyze(&config, &grammar, &mut outputs)?;
+    let finished = outputs.finish(&mut analysis, &correlate)?;
     let mut out = std::io::stdout().lock();
     match format {
-        StdoutFormat::Table => write!(out, "{}", table::render(&analysis, &grammar.taxonomy))?,
+        StdoutFormat::Table => write!(out, "{}", finished.summary)?,
         StdoutFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &json::document(&analysis, &grammar.taxonomy))?;
+            let doc = json::document(&analysis, &finished.correlation, &grammar.taxonomy);
+            serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
         StdoutFormat::Csv => {
             if !args.quiet {
-                eprint!("{}", table::render(&analysis, &grammar.taxonomy));
+                eprint!("{}", finished.summary);
             }
         }
     }
@@ -271,7 +358,12 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         Some(t) if t != "-" => t.to_owned(),
         _ => read_stdin()?,
     };
-    let explanation = crate::explain::explain(&grammar, &text);
+    let mut events = crate::parse::eventlog::EventParseOptions::default();
+    if let Some(zone) = &args.event_tz {
+        events.tz = EventTz::parse(zone)
+            .map_err(|reason| anyhow::anyhow!("--event-tz {zone:?}: {reason}"))?;
+    }
+    let explanation = crate::explain::explain_with(&grammar, &text, &events);
     let mut out = std::io::stdout().lock();
     out.write_all(explanation.render(&grammar).as_bytes())?;
     out.flush()?;
@@ -310,7 +402,7 @@ fn decode_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn grammars_check(dir: Option<PathBuf>) -> anyhow::Result<u8> {
+fn grammars_check(dir: Option<PathBuf>, cases_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let grammar = load_grammar(dir.as_deref())?;
     let results = check::run(&grammar);
     let passed = results.iter().filter(|r| r.passed).count();
@@ -332,9 +424,52 @@ fn grammars_check(dir: Option<PathBuf>) -> anyhow::Result<u8> {
         grammar.iis_rules.len(),
         grammar.event_rules.len()
     );
-    Ok(if passed == results.len() {
+    let cases_ok = check_cases(&grammar, cases_dir)?;
+    Ok(if passed == results.len() && cases_ok {
         EXIT_OK
     } else {
         EXIT_ERROR
     })
+}
+
+/// Runs the real-case corpus when given or found; prints `cases: N/M passed (F files)`.
+fn check_cases(grammar: &Grammar, dir: Option<PathBuf>) -> anyhow::Result<bool> {
+    use crate::grammar::cases;
+    use crate::sanitize::terminal;
+    let dir = match dir {
+        Some(d) => d,
+        None => {
+            let d = PathBuf::from(cases::DEFAULT_DIR);
+            if !d.is_dir() {
+                println!(
+                    "cases: none ({} not found; --cases DIR runs a corpus)",
+                    d.display()
+                );
+                return Ok(true);
+            }
+            d
+        }
+    };
+    let files = cases::load_dir(&dir).map_err(|e| anyhow::anyhow!("case corpus: {e}"))?;
+    let problems = cases::validate(grammar, &files);
+    for p in &problems {
+        println!("BAD  {}", terminal(p));
+    }
+    let outcomes = cases::run(grammar, &files);
+    let passed = outcomes.iter().filter(|o| o.passed).count();
+    for o in outcomes.iter().filter(|o| !o.passed) {
+        println!(
+            "FAIL {}: expected {}, got {}",
+            terminal(&o.name),
+            o.expected,
+            o.got
+        );
+    }
+    println!(
+        "cases: {passed}/{} passed ({} files in {})",
+        outcomes.len(),
+        files.len(),
+        dir.display()
+    );
+    Ok(problems.is_empty() && passed == outcomes.len())
 }

@@ -16,14 +16,25 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Does a request at `time` on `server` pass? A request without a readable time passes a
-    /// time filter (it is never silently dropped; its time cell stays empty).
+    /// Does a request at `time` on `server` pass? A request without a readable time is left
+    /// out of a time window (it cannot be placed in it) and counted as such by the caller.
     pub fn admits(&self, time: Option<UnixTime>, server: &str) -> bool {
-        let in_window = time
-            .is_none_or(|t| self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u));
+        let in_window = match time {
+            Some(t) => self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u),
+            None => !self.has_window(),
+        };
         in_window
             && (self.servers.is_empty()
                 || self.servers.iter().any(|s| s.eq_ignore_ascii_case(server)))
+    }
+
+    pub fn has_window(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+
+    /// Does `[start, end)` lie wholly outside the window?
+    pub fn excludes_span(&self, start: UnixTime, end: UnixTime) -> bool {
+        self.since.is_some_and(|s| end <= s) || self.until.is_some_and(|u| start > u)
     }
 
     pub fn is_active(&self) -> bool {

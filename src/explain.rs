@@ -6,6 +6,8 @@
 //! through the web classifier; anything else as the message of an MSExchange Availability
 //! error. The first line printed is the taxonomy id, so scripts can `head -1`.
 
+mod paste;
+
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -23,14 +25,6 @@ use crate::sanitize::terminal;
 /// Display name of the explained text in messages.
 const DISPLAY: &str = "<explain>";
 
-/// Event ids a bare message is taken for, by the words that only their messages hold.
-const MESSAGE_SHAPES: [(&str, u32); 4] = [
-    ("ProxyWebRequest", 4002),
-    ("Proxy request", 4002),
-    ("AutoDiscoverFailedException", 4001),
-    ("Autodiscover failed for", 4001),
-];
-
 /// One explained failure.
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -41,6 +35,9 @@ pub struct Item {
     pub why: String,
     /// What the evidence was read as (event id, side, phase, target, ...).
     pub context: String,
+    /// Where the text is genuinely ambiguous: the next most likely id and what tells the two
+    /// apart (from the matching rule's `runner_up` / `tells_apart`).
+    pub runner_up: Option<(CategoryId, String)>,
 }
 
 /// Everything `explain` found in the text.
@@ -96,6 +93,13 @@ fn render_item(s: &mut String, grammar: &Grammar, item: &Item) {
     if !item.context.is_empty() {
         let _ = writeln!(s, "  seen:  {}", item.context);
     }
+    if let Some((other, tells)) = &item.runner_up {
+        let _ = writeln!(
+            s,
+            "  or:    {} (runner-up): {tells}",
+            grammar.category(*other).id
+        );
+    }
     let _ = writeln!(s, "  title: {} [{}]", cat.title, cat.severity);
     let _ = writeln!(s, "  fix:   {}", cat.remediation);
     for r in &cat.references {
@@ -112,11 +116,16 @@ fn terminal_lines(s: &str) -> String {
         + "\n"
 }
 
-/// Explains one text.
+/// Explains one text, with pasted local event times read as UTC.
 pub fn explain(grammar: &Grammar, text: &str) -> Explanation {
+    explain_with(grammar, text, &EventParseOptions::default())
+}
+
+/// Explains one text; `events` says the zone of pasted local times (`--event-tz`).
+pub fn explain_with(grammar: &Grammar, text: &str, events: &EventParseOptions) -> Explanation {
     let bytes = text.as_bytes();
     if let Some(format) = eventlog::sniff(bytes, DISPLAY) {
-        match explain_events(grammar, format, bytes) {
+        match explain_events(grammar, format, bytes, events) {
             Ok(e) => return e,
             Err(why) => {
                 let mut e = explain_message(grammar, text);
@@ -131,8 +140,27 @@ pub fn explain(grammar: &Grammar, text: &str) -> Explanation {
     match sniff::sniff(bytes) {
         Format::Iis => explain_web(grammar, text, false),
         Format::HttpErr => explain_web(grammar, text, true),
+        _ if pasted_w3c(text) => explain_web(grammar, text, false),
         _ => explain_message(grammar, text),
     }
+}
+
+/// Most pastes are a line or two; more than this is a log for `analyze`.
+const MAX_PASTED_LINES: usize = 200;
+
+/// IIS lines as pasted (a label in front, placeholders, a lost column) that the log sniffer
+/// does not take for a log: every data line must look like a request line once tidied.
+fn pasted_w3c(text: &str) -> bool {
+    let reader = paste::PasteReader::new();
+    let mut lines = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .peekable();
+    lines.peek().is_some()
+        && lines
+            .take(MAX_PASTED_LINES + 1)
+            .enumerate()
+            .all(|(i, l)| i < MAX_PASTED_LINES && reader.looks_like_w3c(&reader.tidy(l).line))
 }
 
 /// An event-log export or paste, parsed by the same parsers as `analyze`.
@@ -140,24 +168,20 @@ fn explain_events(
     grammar: &Grammar,
     format: EventFormat,
     bytes: &[u8],
+    opts: &EventParseOptions,
 ) -> Result<Explanation, String> {
     let input = in_memory(bytes);
     let classifier = EventClassifier::new(grammar);
     let mut items = Vec::new();
     let mut events = 0u64;
     let mut other = 0u64;
-    let out = eventlog::parse(
-        format,
-        &input,
-        &EventParseOptions::default(),
-        &mut |rec: EventRecord| {
-            events += 1;
-            match classifier.classify(&rec) {
-                Some(v) => items.push(event_item(&classifier, &rec, v)),
-                None => other += 1,
-            }
-        },
-    )?;
+    let out = eventlog::parse(format, &input, opts, &mut |rec: EventRecord| {
+        events += 1;
+        match classifier.classify(&rec) {
+            Some(v) => items.push(event_item(&classifier, &rec, v)),
+            None => other += 1,
+        }
+    })?;
     let mut e = Explanation {
         read_as: format!("{} export ({events} events)", format.name()),
         items: ordered(items),
@@ -167,6 +191,9 @@ fn explain_events(
         e.notes.push(format!(
             "{other} event(s) were not free/busy failures (other providers, or not errors)"
         ));
+    }
+    for note in &out.notes {
+        e.notes.push(note.clone());
     }
     if out.tally.rejected > 0 {
         e.notes.push(format!(
@@ -192,15 +219,59 @@ fn in_memory(bytes: &[u8]) -> Input {
     Input::from_bytes(DISPLAY, bytes.to_vec())
 }
 
-/// A bare message: an MSExchange Availability error, its event id guessed from its shape.
+/// Bare messages: several pasted one after the other (each Availability message starts a line
+/// with `Process <pid>:` or `Process Microsoft.Exchange...`) are explained one by one.
 fn explain_message(grammar: &Grammar, text: &str) -> Explanation {
-    let event_id = MESSAGE_SHAPES
-        .iter()
-        .find(|(word, _)| contains_ci(text, word))
-        .map(|&(_, id)| id);
+    let starts: Vec<usize> = message_starts(text);
+    if starts.len() < 2 {
+        return explain_one_message(grammar, text);
+    }
+    let mut all = Explanation {
+        read_as: format!("{} pasted error messages", starts.len()),
+        ..Explanation::default()
+    };
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    for (n, (from, to)) in starts.iter().zip(ends).enumerate() {
+        let one = explain_one_message(grammar, &text[*from..to]);
+        all.items.extend(one.items);
+        all.notes.extend(
+            one.notes
+                .into_iter()
+                .map(|m| format!("message {}: {m}", n + 1)),
+        );
+    }
+    all
+}
+
+/// Byte offsets of the lines that start an Availability message.
+fn message_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let rest = t.strip_prefix("Process ").unwrap_or("");
+        let pid = rest.split([':', '[']).next().unwrap_or("");
+        if (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+            || rest.starts_with("Microsoft.Exchange.")
+        {
+            starts.push(at + (line.len() - t.len()));
+        }
+        at += line.len();
+    }
+    starts
+}
+
+/// A bare message: an MSExchange Availability error, its event id guessed from its shape.
+fn explain_one_message(grammar: &Grammar, text: &str) -> Explanation {
+    // The event id from the message's shape, the provider from sources.toml.
+    let event_id = grammar.sources.shape_of(text);
+    let provider = grammar
+        .sources
+        .availability()
+        .map_or_else(String::new, |p| p.name.clone());
     let rec = EventRecord {
         position: 1,
-        provider: "MSExchange Availability".into(),
+        provider: provider.clone(),
         event_id,
         level: "Error".into(),
         message: text.to_owned(),
@@ -208,7 +279,7 @@ fn explain_message(grammar: &Grammar, text: &str) -> Explanation {
     };
     let classifier = EventClassifier::new(grammar);
     let read_as = match event_id {
-        Some(id) => format!("an error message (shaped like an MSExchange Availability {id})"),
+        Some(id) => format!("an error message (shaped like an {provider} {id})"),
         None => "an error message".to_owned(),
     };
     // Text of no known shape that no rule names is not an Availability error at all.
@@ -218,11 +289,9 @@ fn explain_message(grammar: &Grammar, text: &str) -> Explanation {
         .map(|v| {
             let mut item = event_item(&classifier, &rec, v);
             // No event was given: say what the text was taken for, not a provider.
-            item.context = item.context.replacen(
-                "MSExchange Availability",
-                "read as an Availability message",
-                1,
-            );
+            item.context = item
+                .context
+                .replacen(&provider, "read as an Availability message", 1);
             item
         })
         .into_iter()
@@ -232,12 +301,6 @@ fn explain_message(grammar: &Grammar, text: &str) -> Explanation {
         items,
         notes: Vec::new(),
     }
-}
-
-fn contains_ci(haystack: &str, needle: &str) -> bool {
-    haystack
-        .to_ascii_lowercase()
-        .contains(&needle.to_ascii_lowercase())
 }
 
 fn event_item(classifier: &EventClassifier<'_>, rec: &EventRecord, v: EventVerdict) -> Item {
@@ -261,11 +324,16 @@ fn event_item(classifier: &EventClassifier<'_>, rec: &EventRecord, v: EventVerdi
         ),
     };
     let context = event_context(rec, &v);
+    let runner_up = v.evidence.as_ref().and_then(|e| {
+        let rule = &grammar.event_rules[e.rule];
+        rule.runner_up.map(|c| (c, rule.tells_apart.clone()))
+    });
     Item {
         category: v.category,
         matched: v.evidence.is_some(),
         why,
         context,
+        runner_up,
     }
 }
 
@@ -314,6 +382,7 @@ fn explain_web(grammar: &Grammar, text: &str, httperr: bool) -> Explanation {
         FieldLayout::exchange_default()
     };
     let mut header = HeaderState::initial(default);
+    let reader = paste::PasteReader::new();
     let mut spans = Vec::new();
     let mut items = Vec::new();
     let mut notes = Vec::new();
@@ -328,18 +397,41 @@ fn explain_web(grammar: &Grammar, text: &str, httperr: bool) -> Explanation {
             continue;
         }
         lines += 1;
+        let tidied = reader.tidy(line);
+        for note in tidied.notes {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        let line = tidied.line.as_str();
+        let shaped;
+        let mut in_force = &header;
         if let Err(found) = split(line.as_bytes(), header.layout.len(), &mut spans) {
-            notes.push(format!(
-                "line {}: {found} values where the #Fields in force has {}; give the log's #Fields line before it",
-                n + 1,
-                header.layout.len()
-            ));
-            continue;
+            // Without a #Fields line the layout was a guess: read the line by its shape.
+            match paste::shaped_layout(line).filter(|_| header.assumed) {
+                Some((layout, name)) => {
+                    notes.push(format!(
+                        "line {}: {found} values: read by shape as the Exchange default layout {name}",
+                        n + 1
+                    ));
+                    shaped = HeaderState::initial(layout);
+                    in_force = &shaped;
+                    let _ = split(line.as_bytes(), in_force.layout.len(), &mut spans);
+                }
+                None => {
+                    notes.push(format!(
+                        "line {}: {found} values where the #Fields in force has {}; give the log's #Fields line before it",
+                        n + 1,
+                        header.layout.len()
+                    ));
+                    continue;
+                }
+            }
         }
         let rec = W3cRecord {
             line: line.as_bytes(),
             spans: &spans,
-            header: &header,
+            header: in_force,
         };
         match classifier.classify_w3c(&rec, httperr) {
             Verdict::Failed {
@@ -411,6 +503,7 @@ fn web_item(
             crate::time::format_opt(rec.time()),
             phase.as_str()
         ),
+        runner_up: None,
     }
 }
 
@@ -469,5 +562,59 @@ mod tests {
         let g = grammar();
         let out = explain(&g, &format!("{TLS_4002}\x1b]0;pwned\x07\x1b[2J")).render(&g);
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    }
+
+    /// "verifying security" is ambiguous: the first id, then the runner-up and what tells them
+    /// apart; the first line stays the id.
+    #[test]
+    fn an_ambiguous_text_names_the_runner_up() {
+        let g = grammar();
+        let msg = "ProxyWebRequest FederatedCrossForest from S-1 to https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity failed. Caller SIDs: WSSecurity. The exception returned is System.Web.Services.Protocols.SoapException: An error occurred when verifying security for the message.";
+        let out = explain(&g, msg).render(&g);
+        assert_eq!(out.lines().next(), Some("security-verification"), "{out}");
+        assert!(
+            out.contains("or:    token-processing (runner-up): "),
+            "{out}"
+        );
+        assert!(out.contains("clock"), "{out}");
+        let ad = "Autodiscover failed for email address User@contoso.com with error System.Web.Services.Protocols.SoapHeaderException: An error occurred when verifying security for the message";
+        let out = explain(&g, ad).render(&g);
+        assert_eq!(out.lines().next(), Some("token-processing"), "{out}");
+        assert!(
+            out.contains("or:    security-verification (runner-up)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn several_pasted_messages_are_explained_one_by_one() {
+        let g = grammar();
+        let two = format!("{TLS_4002}\n\nProcess 7420[w3wp.exe]: ProxyWebRequest CrossForest from S-1 to https://mail.contoso.com/EWS/Exchange.asmx failed. Caller SIDs: NetworkCredentials. The exception returned is System.Net.WebException: The request failed with HTTP status 503: Service Unavailable.");
+        let e = explain(&g, &two);
+        assert_eq!(e.items.len(), 2, "{}", e.render(&g));
+        let ids: Vec<&str> = e
+            .items
+            .iter()
+            .map(|i| g.category(i.category).id.as_str())
+            .collect();
+        assert_eq!(ids, ["tls-trust", "service-unavailable"]);
+        assert!(e.read_as.contains("2 pasted error messages"));
+    }
+
+    #[test]
+    fn pasted_iis_lines_are_read_by_their_shape() {
+        let g = grammar();
+        let labelled = "IIS Logs:  2015-06-08 04:19:25 <IP Address> POST /EWS/Exchange.asmx - 443 domain\\svc <IP Address> ASProxy/CrossForest/EmailDomain/EXCH/08.03.0083.000 - 403 0 0 718";
+        let out = explain(&g, labelled).render(&g);
+        assert_eq!(out.lines().next(), Some("ews-forbidden"), "{out}");
+        assert!(out.contains("dropped \"IIS Logs:\""), "{out}");
+        let no_referer = "2015-06-08 04:16:29 <IP Address> POST /EWS/Exchange.asmx - 444 domain\\svc 10.152.152.166 ASProxy/CrossForest/EmailDomain/EXCH/08.03.0083.000 403 0 0 233";
+        let out = explain(&g, no_referer).render(&g);
+        assert_eq!(out.lines().next(), Some("ews-forbidden"), "{out}");
+        assert!(out.contains("without cs(Referer)"), "{out}");
+        let no_time = "10.0.1.11 POST /EWS/Exchange.asmx/WSSecurity - 443 - 40.92.4.77 ASProxy/CrossForest/EmailDomain//15.02 - 500 0 64 31";
+        let out = explain(&g, no_time).render(&g);
+        assert_eq!(out.lines().next(), Some("wssecurity-500"), "{out}");
+        assert!(out.contains("without date and time"), "{out}");
     }
 }

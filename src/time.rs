@@ -122,9 +122,18 @@ pub fn format_opt(t: Option<UnixTime>) -> String {
     t.map(format_utc).unwrap_or_default()
 }
 
-/// Parses a user-given time: RFC 3339, `YYYY-MM-DD HH:MM:SS` (UTC) or a bare date (midnight UTC).
+/// Parses a user-given time: RFC 3339, `YYYY-MM-DD HH:MM:SS` (UTC), a bare date (midnight
+/// UTC), or a time relative to now (`-3d`, `12h`, `90m`, `2w`: that long ago).
 pub fn parse_user_time(s: &str) -> Option<UnixTime> {
+    parse_user_time_at(s, chrono::Utc::now().timestamp())
+}
+
+/// [`parse_user_time`] with "now" given (for tests and reproducible runs).
+pub fn parse_user_time_at(s: &str, now: UnixTime) -> Option<UnixTime> {
     let s = s.trim();
+    if let Some(ago) = parse_relative(s) {
+        return Some(now - ago);
+    }
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp());
     }
@@ -137,9 +146,35 @@ pub fn parse_user_time(s: &str) -> Option<UnixTime> {
     }
 }
 
+/// `-3d`, `3d`, `12h`, `90m`, `30s`, `2w` → seconds (the sign is optional: both mean "ago").
+fn parse_relative(s: &str) -> Option<i64> {
+    let s = s.strip_prefix('-').unwrap_or(s);
+    let unit = s.chars().last()?;
+    let scale = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return None,
+    };
+    let n: i64 = s[..s.len() - 1].parse().ok()?;
+    n.checked_mul(scale).filter(|v| *v >= 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_times_count_back_from_now() {
+        let now = 1_772_442_000;
+        assert_eq!(parse_user_time_at("-3d", now), Some(now - 3 * 86_400));
+        assert_eq!(parse_user_time_at("12h", now), Some(now - 12 * 3600));
+        assert_eq!(parse_user_time_at("90m", now), Some(now - 5400));
+        assert_eq!(parse_user_time_at("3x", now), None);
+        assert_eq!(parse_user_time_at("d", now), None);
+    }
 
     #[test]
     fn round_trips_dates_across_eras() {

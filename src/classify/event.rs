@@ -10,28 +10,12 @@
 
 use regex::Regex;
 
-use crate::finding::{Finding, Phase, Side, SourceKind};
-use crate::grammar::{CategoryId, EventFacts, EventRule, Grammar, LiteralHit, Tier};
+use crate::finding::{Finding, Phase, Side, SourceKind, TimeBasis};
+use crate::grammar::sources::FactPatterns;
+use crate::grammar::{
+    CategoryId, EventFacts, EventRule, Grammar, LiteralHit, Provider, Role, Tier,
+};
 use crate::record::EventRecord;
-
-/// The Availability service's provider, and the ids of its events (domain.md §2).
-const AVAILABILITY: &str = "MSExchange Availability";
-const AVAILABILITY_IDS: std::ops::RangeInclusive<u32> = 4001..=4018;
-/// The one Availability event logged by the responder.
-const RESPONDER_EVENT: u32 = 4010;
-const AUTODISCOVER_EVENT: u32 = 4001;
-
-/// Test cmdlets whose failing steps are findings, with the phase they test.
-const TEST_PROVIDERS: [(&str, Phase); 2] = [
-    ("Test-FederationTrust", Phase::Token),
-    ("Test-OrganizationRelationship", Phase::Config),
-];
-
-/// Level names (as exports write them, localized ones included) that mean a failure.
-const FAILURE_LEVELS: [&str; 12] = [
-    "error", "critical", "failure", "failed", "fehler", "kritisch", "erreur", "critique", "errore",
-    "critico", "1", "2",
-];
 
 /// Where one exception's text starts in a message, and the nesting arrows between them.
 const ARROWS: [&str; 5] = ["--->", "\u{2014}>", "&#8212;>", "---&gt;", "&#8212;&gt;"];
@@ -111,79 +95,35 @@ enum Relevance {
     Ignored,
 }
 
-/// The regexes that read facts from messages, compiled once.
-#[derive(Debug, Clone)]
-struct FactPatterns {
-    request_type: Regex,
-    caller_auth: Regex,
-    target_url: [Regex; 3],
-    mailbox: [Regex; 3],
-    origin_server: Regex,
-    http_status: [Regex; 2],
-    stack_frame: Regex,
+/// The first capture of the first pattern that matches, without trailing punctuation.
+fn first_fact(patterns: &[Regex], text: &str) -> String {
+    patterns
+        .iter()
+        .find_map(|p| p.captures(text).and_then(|c| c.get(1)))
+        .map(|m| trim_trailing_punct(m.as_str()).to_owned())
+        .unwrap_or_default()
 }
 
-impl FactPatterns {
-    fn new() -> Self {
-        let re = |p: &str| Regex::new(p).expect("built-in fact pattern compiles");
-        FactPatterns {
-            request_type: re(
-                r"(?i)\b(?:ProxyWebRequest\s+(?:type\s*=\s*)?|Proxy request\s+)([A-Za-z]+)\b",
-            ),
-            caller_auth: re(r"(?i)Caller SIDs:\s*([A-Za-z]+)"),
-            target_url: [
-                re(r#"(?i)\bto\s+(https?://[^\s"'<>]+)\s+failed"#),
-                re(r#"(?i)\burl\s*=\s*(https?://[^\s,"'<>]+)"#),
-                re(r#"(?i)\brequest to\s+(https?://[^\s,"'<>]+)"#),
-            ],
-            mailbox: [
-                re(r"(?i)Mailbox list\s*=\s*(?:<[^>]*>)?\s*SMTP:([^\s,;<>]+@[^\s,;<>]+)"),
-                re(r"(?i)\bSMTP:([^\s,;<>]+@[^\s,;<>]+)"),
-                re(r"(?i)\be-?mail address\s+<?([\w.+'-]+@[\w-]+(?:\.[\w-]+)+)"),
-            ],
-            origin_server: re(
-                r"(?i)Name of the server where exception originated:\s*([\w-]+(?:\.[\w-]+)*)",
-            ),
-            http_status: [
-                re(r"(?i)HTTP status (\d{3})\b"),
-                re(r"\((\d{3})\) [A-Z][a-z]"),
-            ],
-            // A .NET stack frame (`   at Namespace.Type.Method(`), on its own line or, in
-            // flattened copies, after a run of spaces; or the end-of-inner-trace marker.
-            stack_frame: re(
-                r"(?m)(?:^[ \t]*|[ \t]{2,})at [A-Za-z_][\w.`<>\[\],+]*\(|--- End of inner exception stack trace ---",
-            ),
-        }
-    }
-
-    fn first(patterns: &[Regex], text: &str) -> String {
-        patterns
-            .iter()
-            .find_map(|p| p.captures(text).and_then(|c| c.get(1)))
-            .map(|m| trim_trailing_punct(m.as_str()).to_owned())
-            .unwrap_or_default()
-    }
-
-    fn read(&self, message: &str) -> MessageFacts {
-        let one = |p: &Regex| Self::first(std::slice::from_ref(p), message);
-        let request_type = one(&self.request_type);
-        MessageFacts {
-            request_type: if ["from", "type", "to"]
-                .contains(&request_type.to_ascii_lowercase().as_str())
-            {
-                String::new()
-            } else {
-                request_type
-            },
-            caller_auth: one(&self.caller_auth),
-            target_url: Self::first(&self.target_url, message),
-            mailbox: Self::first(&self.mailbox, message),
-            origin_server: one(&self.origin_server),
-            http_status: Self::first(&self.http_status, message)
-                .parse()
-                .ok()
-                .filter(|s| (100..600).contains(s)),
-        }
+/// The facts of a message, by the patterns of `grammars/sources.toml`.
+pub fn read_facts(patterns: &FactPatterns, message: &str) -> MessageFacts {
+    let request_type = first_fact(&patterns.request_type, message);
+    let not_a_type = patterns
+        .not_request_types
+        .contains(&request_type.to_ascii_lowercase());
+    MessageFacts {
+        request_type: if not_a_type {
+            String::new()
+        } else {
+            request_type
+        },
+        caller_auth: first_fact(&patterns.caller_auth, message),
+        target_url: first_fact(&patterns.target_url, message),
+        mailbox: first_fact(&patterns.mailbox, message),
+        origin_server: first_fact(&patterns.origin_server, message),
+        http_status: first_fact(&patterns.http_status, message)
+            .parse()
+            .ok()
+            .filter(|s| (100..600).contains(s)),
     }
 }
 
@@ -195,7 +135,6 @@ fn trim_trailing_punct(s: &str) -> &str {
 #[derive(Debug)]
 pub struct EventClassifier<'g> {
     grammar: &'g Grammar,
-    facts: FactPatterns,
     /// Every provider some rule names, once: most events of a large log (Security, System)
     /// are dismissed by this short list before any text is looked at.
     providers: Vec<String>,
@@ -210,11 +149,7 @@ impl<'g> EventClassifier<'g> {
             .collect();
         providers.sort();
         providers.dedup();
-        EventClassifier {
-            grammar,
-            facts: FactPatterns::new(),
-            providers,
-        }
+        EventClassifier { grammar, providers }
     }
 
     pub fn grammar(&self) -> &'g Grammar {
@@ -223,7 +158,7 @@ impl<'g> EventClassifier<'g> {
 
     /// Is this event a free/busy event at all (counted as one), whether or not it failed?
     pub fn is_freebusy_event(&self, rec: &EventRecord) -> bool {
-        is_availability(&rec.provider) || test_provider_phase(&rec.provider).is_some()
+        self.grammar.sources.provider(&rec.provider).is_some()
     }
 
     /// The verdict for one event; `None` when it is not a free/busy failure.
@@ -232,15 +167,16 @@ impl<'g> EventClassifier<'g> {
         if relevance == Relevance::Ignored {
             return None;
         }
-        let text = classification_text(rec);
-        let facts = self.facts.read(&text);
+        let is_test = self.source(rec).is_some_and(|p| p.role == Role::Test);
+        let text = classification_text(rec, is_test);
+        let facts = read_facts(&self.grammar.sources.facts, &text);
         let segments = self.segments(&text);
         let event = EventFacts {
             provider: &rec.provider,
             event_id: rec.event_id,
             caller_auth: (!facts.caller_auth.is_empty()).then_some(facts.caller_auth.as_str()),
         };
-        let evidence = self.best_match(&segments, &event);
+        let evidence = self.best_match(&text, &segments, &event);
         if evidence.is_none() && relevance == Relevance::RulesOnly {
             return None;
         }
@@ -249,7 +185,7 @@ impl<'g> EventClassifier<'g> {
         Some(EventVerdict {
             category,
             phase: self.phase(rule, category, rec),
-            side: if rec.event_id == Some(RESPONDER_EVENT) {
+            side: if self.is_responder_event(rec) {
                 Side::Responder
             } else {
                 Side::Requester
@@ -263,29 +199,37 @@ impl<'g> EventClassifier<'g> {
     }
 
     fn relevance(&self, rec: &EventRecord) -> Relevance {
-        let failing = is_failure_level(&rec.level);
-        if is_availability(&rec.provider) {
-            let in_range = rec
-                .event_id
-                .is_some_and(|id| AVAILABILITY_IDS.contains(&id));
-            return if failing || in_range {
+        let sources = &self.grammar.sources;
+        let failing = sources.is_failure_level(&rec.level);
+        match sources.provider(&rec.provider).map(|p| p.role) {
+            Some(Role::Availability) => {
+                let provider = sources.provider(&rec.provider);
+                let failure_id = rec
+                    .event_id
+                    .zip(provider)
+                    .is_some_and(|(id, p)| p.is_failure_id(id));
+                if failing || failure_id {
+                    Relevance::Failure
+                } else {
+                    Relevance::Ignored
+                }
+            }
+            Some(Role::Test) if failing || sources.is_warning_level(&rec.level) => {
                 Relevance::Failure
-            } else {
-                Relevance::Ignored
-            };
+            }
+            Some(Role::Test) => Relevance::Ignored,
+            None if self.rules_name(&rec.provider) => Relevance::RulesOnly,
+            None => Relevance::Ignored,
         }
-        if test_provider_phase(&rec.provider).is_some() {
-            return if failing {
-                Relevance::Failure
-            } else {
-                Relevance::Ignored
-            };
-        }
-        if self.rules_name(&rec.provider) {
-            Relevance::RulesOnly
-        } else {
-            Relevance::Ignored
-        }
+    }
+
+    fn source(&self, rec: &EventRecord) -> Option<&'g Provider> {
+        self.grammar.sources.provider(&rec.provider)
+    }
+
+    fn is_responder_event(&self, rec: &EventRecord) -> bool {
+        let responder = self.source(rec).map_or(&[][..], |p| &p.responder_ids[..]);
+        rec.event_id.is_some_and(|id| responder.contains(&id))
     }
 
     /// Does some rule name this provider?
@@ -301,9 +245,7 @@ impl<'g> EventClassifier<'g> {
     /// [`Self::relevance`]), so a reader may leave their text out (the EVTX reader's
     /// costliest part on Security and System logs).
     pub fn reads_text(&self, provider: &str) -> bool {
-        is_availability(provider)
-            || test_provider_phase(provider).is_some()
-            || self.rules_name(provider)
+        self.grammar.sources.provider(provider).is_some() || self.rules_name(provider)
     }
 
     /// The rule's phase; else the category's if it is `token` or `config`; else the test's
@@ -317,12 +259,16 @@ impl<'g> EventClassifier<'g> {
         if matches!(cat, Phase::Token | Phase::Config) {
             return cat;
         }
-        if let Some(p) = test_provider_phase(&rec.provider) {
+        let source = self.source(rec);
+        if let Some(p) = source
+            .filter(|p| p.role == Role::Test)
+            .and_then(|p| p.phase)
+        {
             return p;
         }
-        match rec.event_id {
-            Some(AUTODISCOVER_EVENT) => Phase::Autodiscover,
-            Some(id) if AVAILABILITY_IDS.contains(&id) => Phase::Availability,
+        match (rec.event_id, source) {
+            (Some(id), Some(p)) if p.autodiscover_ids.contains(&id) => Phase::Autodiscover,
+            (Some(id), Some(p)) if p.is_failure_id(id) => Phase::Availability,
             _ => cat,
         }
     }
@@ -333,10 +279,14 @@ impl<'g> EventClassifier<'g> {
             .into_iter()
             .map(|seg| {
                 let end = self
+                    .grammar
+                    .sources
                     .facts
                     .stack_frame
-                    .find(seg.text)
-                    .map_or(seg.text.len(), |m| m.start());
+                    .iter()
+                    .filter_map(|re| re.find(seg.text).map(|m| m.start()))
+                    .min()
+                    .unwrap_or(seg.text.len());
                 Segment {
                     text: &seg.text[..end],
                     start: seg.start,
@@ -347,7 +297,14 @@ impl<'g> EventClassifier<'g> {
 
     /// Tier by tier, segment by segment from the innermost: the first segment with a
     /// matching rule decides, the category listed first in the taxonomy winning within it.
-    fn best_match(&self, segments: &[Segment<'_>], event: &EventFacts<'_>) -> Option<Evidence> {
+    /// Then causes over symptoms: a rule matching anywhere in the message that `overrides`
+    /// the decided category takes its place (see `overrides` in grammars/events.toml).
+    fn best_match(
+        &self,
+        message: &str,
+        segments: &[Segment<'_>],
+        event: &EventFacts<'_>,
+    ) -> Option<Evidence> {
         let rules = &self.grammar.event_rules;
         let hits: Vec<Vec<LiteralHit>> = segments
             .iter()
@@ -362,25 +319,56 @@ impl<'g> EventClassifier<'g> {
                 v
             })
             .collect();
-        for tier in Tier::ALL {
-            for (i, seg) in segments.iter().enumerate().rev() {
-                let found = hits[i]
-                    .iter()
-                    .filter(|h| rules[h.rule].tier == tier)
-                    .find_map(|h| self.confirm(h, seg.text));
-                if let Some((rule, start, end)) = found {
-                    return Some(Evidence {
-                        rule,
-                        tier,
-                        segment: i,
-                        segments: segments.len(),
-                        matched: one_line(&seg.text[start..end]),
-                        segment_text: around(seg.text, start, end),
-                    });
+        // Whole-message conditions are checked once per candidate rule, only for rules a
+        // literal selected (most messages select two or three).
+        let mut fits: Vec<(usize, bool)> = Vec::new();
+        let mut fits_message = |rule: usize| match fits.iter().find(|(r, _)| *r == rule) {
+            Some(&(_, ok)) => ok,
+            None => {
+                let ok = rules[rule].fits_message(message);
+                fits.push((rule, ok));
+                ok
+            }
+        };
+        let mut confirmed: Vec<Vec<(usize, usize, usize)>> = Vec::with_capacity(segments.len());
+        for (i, seg) in segments.iter().enumerate() {
+            let mut v = Vec::new();
+            for h in &hits[i] {
+                if v.iter().any(|&(r, _, _)| r == h.rule) || !fits_message(h.rule) {
+                    continue;
+                }
+                if let Some(found) = self.confirm(h, seg.text) {
+                    v.push(found);
                 }
             }
+            confirmed.push(v);
         }
-        None
+        let evidence = |i: usize, (rule, start, end): (usize, usize, usize)| {
+            let seg = &segments[i];
+            Evidence {
+                rule,
+                tier: rules[rule].tier,
+                segment: i,
+                segments: segments.len(),
+                matched: one_line(&seg.text[start..end]),
+                segment_text: around(seg.text, start, end),
+            }
+        };
+        let decided = Tier::ALL.into_iter().find_map(|tier| {
+            (0..segments.len()).rev().find_map(|i| {
+                confirmed[i]
+                    .iter()
+                    .find(|&&(r, _, _)| rules[r].tier == tier)
+                    .map(|&found| (i, found))
+            })
+        })?;
+        let category = rules[decided.1 .0].category;
+        let cause = (0..segments.len())
+            .flat_map(|i| confirmed[i].iter().map(move |&found| (i, found)))
+            .filter(|&(_, (r, _, _))| rules[r].overrides.contains(&category))
+            .min_by_key(|&(i, (r, _, _))| (rules[r].category, std::cmp::Reverse(i), r));
+        let (i, found) = cause.unwrap_or(decided);
+        Some(evidence(i, found))
     }
 
     /// A literal hit stands when its rule has no regexes or one of them matches the segment;
@@ -403,6 +391,7 @@ impl<'g> EventClassifier<'g> {
         verdict: EventVerdict,
         input: usize,
         fallback_server: &str,
+        time_basis: TimeBasis,
     ) -> Finding {
         let server = match server_name(&rec.computer) {
             "" => fallback_server.to_owned(),
@@ -411,16 +400,17 @@ impl<'g> EventClassifier<'g> {
         let detail = self.detail(rec, &verdict);
         let facts = verdict.facts;
         let (host, path) = split_url(&facts.target_url);
+        let partner_domain = facts
+            .mailbox
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_ascii_lowercase())
+            .unwrap_or_default();
         let target = if !host.is_empty() {
-            host
+            host.clone()
         } else if verdict.side == Side::Responder {
             server.clone()
         } else {
-            facts
-                .mailbox
-                .rsplit_once('@')
-                .map(|(_, d)| d.to_ascii_lowercase())
-                .unwrap_or_default()
+            partner_domain.clone()
         };
         Finding {
             time: rec.time,
@@ -447,6 +437,10 @@ impl<'g> EventClassifier<'g> {
             caller_auth: facts.caller_auth,
             origin_server: facts.origin_server,
             target_url: facts.target_url,
+            time_basis,
+            target_host: host,
+            partner_domain,
+            time_taken_ms: None,
         }
     }
 
@@ -482,30 +476,14 @@ pub fn server_name(computer: &str) -> &str {
     }
 }
 
-fn is_availability(provider: &str) -> bool {
-    provider.trim().eq_ignore_ascii_case(AVAILABILITY)
-}
-
-fn test_provider_phase(provider: &str) -> Option<Phase> {
-    TEST_PROVIDERS
-        .iter()
-        .find(|(p, _)| provider.trim().eq_ignore_ascii_case(p))
-        .map(|&(_, phase)| phase)
-}
-
-fn is_failure_level(level: &str) -> bool {
-    let level = level.trim();
-    FAILURE_LEVELS.iter().any(|l| level.eq_ignore_ascii_case(l))
-}
-
 /// The text rules read: the message, with the insertion strings when there is no message,
 /// and a test step's id in front of its message (rules name step ids such as
 /// `TokenValidation`).
-fn classification_text(rec: &EventRecord) -> std::borrow::Cow<'_, str> {
+fn classification_text(rec: &EventRecord, is_test: bool) -> std::borrow::Cow<'_, str> {
     if rec.message.trim().is_empty() {
         return rec.data.join("\n").into();
     }
-    if test_provider_phase(&rec.provider).is_some() {
+    if is_test {
         let extra: Vec<&str> = rec
             .data
             .iter()
@@ -608,7 +586,7 @@ mod tests {
     fn event(id: Option<u32>, message: &str) -> EventRecord {
         EventRecord {
             position: 1,
-            provider: AVAILABILITY.into(),
+            provider: "MSExchange Availability".into(),
             event_id: id,
             level: "Error".into(),
             computer: "FABRIKAM-EX01.fabrikam.com".into(),
@@ -642,7 +620,7 @@ mod tests {
         let c = EventClassifier::new(&g);
         let rec = event(Some(4002), TLS_4002);
         let v = c.classify(&rec).unwrap();
-        let f = c.finding(&rec, v, 3, "fallback");
+        let f = c.finding(&rec, v, 3, "fallback", TimeBasis::LogUtc);
         assert_eq!(f.request_type, "FederatedCrossForest");
         assert_eq!(f.caller_auth, "WSSecurity");
         assert_eq!(
@@ -682,7 +660,7 @@ mod tests {
         let v = c.classify(&rec).unwrap();
         assert_eq!(id_of(&g, &v), "dns-resolution");
         assert_eq!(v.phase, Phase::Autodiscover);
-        let f = c.finding(&rec, v, 0, "");
+        let f = c.finding(&rec, v, 0, "", TimeBasis::LogUtc);
         assert_eq!(f.target, "contoso.com");
         assert_eq!(f.mailbox, "jsmith@contoso.com");
         let wrapper_only = msg.replace("The remote name could not be resolved", "Something new");
@@ -816,5 +794,44 @@ mod tests {
             ("mail.contoso.com".into(), "/EWS/Exchange.asmx".into())
         );
         assert_eq!(split_url("nonsense"), (String::new(), String::new()));
+    }
+
+    /// domain.md §4: a socket reset nested inside a failed *send* is the TLS handshake
+    /// failing; the same reset inside a receive from a partner is a reset.
+    #[test]
+    fn a_cause_overrides_the_symptom_nested_inside_it() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let send = "Process 1: ProxyWebRequest FederatedCrossForest from S-1 to https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity failed. Caller SIDs: WSSecurity. The exception returned is System.Net.WebException: The underlying connection was closed: An unexpected error occurred on a send. ---> System.IO.IOException: Unable to read data from the transport connection: An existing connection was forcibly closed by the remote host.";
+        let v = c.classify(&event(Some(4002), send)).unwrap();
+        assert_eq!(id_of(&g, &v), "tls-handshake");
+        assert_eq!(v.evidence.unwrap().segment, 0, "the outer cause is shown");
+        let receive = send.replace("on a send", "on a receive");
+        let v = c.classify(&event(Some(4002), &receive)).unwrap();
+        assert_eq!(id_of(&g, &v), "connection-reset");
+    }
+
+    /// `unless`: a 403 is ews-forbidden only when it is about EWS.
+    #[test]
+    fn whole_message_conditions_decide_whether_a_status_rule_applies() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let ews = "Process 1: ProxyWebRequest CrossForest from S-1 to https://mail.contoso.com/EWS/Exchange.asmx failed. Caller SIDs: NetworkCredentials. The exception returned is System.Net.WebException: The request failed with HTTP status 403: Forbidden.";
+        let v = c.classify(&event(Some(4002), ews)).unwrap();
+        assert_eq!(id_of(&g, &v), "ews-forbidden");
+        let pf = "Process 1: Microsoft.Exchange.InfoWorker.Common.Availability.PublicFolderRequest failed. The exception returned is Microsoft.Exchange.InfoWorker.Common.Availability.PublicFolderRequestProcessingException: The remote server returned an error: (403) Forbidden..";
+        let v = c.classify(&event(Some(4003), pf)).unwrap();
+        assert_eq!(id_of(&g, &v), "unclassified");
+    }
+
+    #[test]
+    fn a_4001_with_no_specific_cause_is_autodiscover_failed() {
+        let g = grammar();
+        let c = EventClassifier::new(&g);
+        let msg = "Process Microsoft.Exchange.InfoWorker.Common.Delayed`1[System.String]: <a@contoso.com>SMTP:a@contoso.com failed. Exception returned is System.Exception: Something new.";
+        let v = c.classify(&event(Some(4001), msg)).unwrap();
+        assert_eq!(id_of(&g, &v), "autodiscover-failed");
+        let v = c.classify(&event(Some(4002), msg)).unwrap();
+        assert_eq!(id_of(&g, &v), "unclassified");
     }
 }

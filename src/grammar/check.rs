@@ -43,7 +43,41 @@ pub fn run(grammar: &Grammar) -> Vec<CaseResult> {
             results.push(check_event(&events, rule, ex, false));
         }
     }
+    for ex in &grammar.sources.fact_examples {
+        results.push(check_facts(grammar, ex));
+    }
     results
+}
+
+/// A `[[fact_example]]` of sources.toml: every fact it names must be read as given.
+fn check_facts(grammar: &Grammar, ex: &super::sources::FactExample) -> CaseResult {
+    let facts = crate::classify::event::read_facts(&grammar.sources.facts, &ex.text);
+    let got = |name: &str| match name {
+        "request_type" => facts.request_type.clone(),
+        "caller_auth" => facts.caller_auth.clone(),
+        "target_url" => facts.target_url.clone(),
+        "mailbox" => facts.mailbox.clone(),
+        "origin_server" => facts.origin_server.clone(),
+        "http_status" => facts.http_status.map(|s| s.to_string()).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let wrong: Vec<String> = ex
+        .expect
+        .iter()
+        .filter(|(name, want)| got(name) != *want)
+        .map(|(name, want)| format!("{name}: expected {want:?}, got {:?}", got(name)))
+        .collect();
+    CaseResult {
+        rule: "fact_example".into(),
+        origin: ex.origin.clone(),
+        input: ex.text.clone(),
+        passed: wrong.is_empty(),
+        message: if wrong.is_empty() {
+            "facts read as expected".into()
+        } else {
+            wrong.join("; ")
+        },
+    }
 }
 
 /// The event an event rule's example stands for: an Error of the rule's first provider and

@@ -12,18 +12,6 @@ use crate::finding::Phase;
 
 use super::taxonomy::CategoryId;
 
-/// The Availability service's event provider.
-pub const AVAILABILITY_PROVIDER: &str = "MSExchange Availability";
-
-/// The providers a rule reads when its file does not say: the free/busy sources, whose
-/// messages carry the same exception texts (Test-FederationTrust prints the TLS, certificate
-/// and token errors the Availability service logs).
-pub const DEFAULT_PROVIDERS: [&str; 3] = [
-    AVAILABILITY_PROVIDER,
-    "Test-FederationTrust",
-    "Test-OrganizationRelationship",
-];
-
 /// Where in a message a rule's signature counts (domain.md §4: "classify on the innermost
 /// exception first, then the HTTP status, then the wrapper").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,7 +45,8 @@ impl Tier {
 pub struct EventRule {
     pub id: String,
     pub category: CategoryId,
-    /// Provider names (compared case-insensitively); never empty.
+    /// Provider names (compared case-insensitively); never empty: a rule that names none
+    /// reads every provider of `sources.toml`.
     pub providers: Vec<String>,
     /// Empty: any event id.
     pub event_ids: Vec<u32>,
@@ -68,6 +57,20 @@ pub struct EventRule {
     pub literals: Vec<String>,
     /// Case-insensitive; when present, one must also match the segment.
     pub regexes: Vec<Regex>,
+    /// Case-insensitive; when present, one must match somewhere in the whole message (what
+    /// the failing call was, e.g. a Microsoft endpoint), not only in the segment.
+    pub context: Vec<Regex>,
+    /// Case-insensitive; the rule does not apply when one matches the whole message (e.g. a
+    /// 403 that is not about EWS).
+    pub unless: Vec<Regex>,
+    /// Categories this rule's cause wins over wherever they match (a symptom nested inside
+    /// the cause, such as a socket reset inside a TLS send): when the decision would be one
+    /// of these and this rule matches anywhere in the message, this rule decides.
+    pub overrides: Vec<CategoryId>,
+    /// The next most likely cause of the same text, and what tells the two apart; `explain`
+    /// prints them under the first id.
+    pub runner_up: Option<CategoryId>,
+    pub tells_apart: String,
     pub phase: Option<Phase>,
     pub examples: Vec<String>,
     pub counter_examples: Vec<String>,
@@ -99,13 +102,16 @@ impl EventRule {
                     .is_some_and(|c| self.caller_auth.iter().any(|a| a.eq_ignore_ascii_case(c))))
     }
 
+    /// The whole-message conditions: a `context` regex matches (if any are given) and no
+    /// `unless` regex does.
+    pub fn fits_message(&self, message: &str) -> bool {
+        (self.context.is_empty() || self.context.iter().any(|re| re.is_match(message)))
+            && !self.unless.iter().any(|re| re.is_match(message))
+    }
+
     /// The event an example of this rule is checked as.
     pub fn example_facts(&self) -> (String, Option<u32>) {
-        let provider = self
-            .providers
-            .first()
-            .cloned()
-            .unwrap_or_else(|| AVAILABILITY_PROVIDER.to_owned());
+        let provider = self.providers.first().cloned().unwrap_or_default();
         (provider, self.event_ids.first().copied())
     }
 }
@@ -166,12 +172,17 @@ mod tests {
         EventRule {
             id: id.into(),
             category: CategoryId(0),
-            providers: vec![AVAILABILITY_PROVIDER.to_ascii_lowercase()],
+            providers: vec!["msexchange availability".into()],
             event_ids: vec![4002],
             caller_auth: vec!["wssecurity".into()],
             tier: Tier::Exception,
             literals: literals.iter().map(|s| (*s).to_owned()).collect(),
             regexes: Vec::new(),
+            context: Vec::new(),
+            unless: Vec::new(),
+            overrides: Vec::new(),
+            runner_up: None,
+            tells_apart: String::new(),
             phase: None,
             examples: Vec::new(),
             counter_examples: Vec::new(),

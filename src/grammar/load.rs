@@ -12,8 +12,12 @@ use crate::error::GrammarError;
 use crate::finding::Phase;
 use crate::parse::w3c::layout::{EXCHANGE_DEFAULT_FIELDS, HTTPERR_DEFAULT_FIELDS};
 
-use super::event_rule::{EventRule, EventSignatures, Tier, DEFAULT_PROVIDERS};
+use super::event_rule::{EventRule, EventSignatures, Tier};
 use super::iis_rule::{IisRule, LogKinds, StatusPattern};
+use super::sources::{
+    parse_id_range, parse_role, EventSources, FactExample, FactPatterns, Provider, RawFactExample,
+    RawFacts, RawLevels, RawProvider, RawShape,
+};
 use super::taxonomy::{Category, Taxonomy, UNCLASSIFIED};
 use super::Grammar;
 
@@ -84,6 +88,14 @@ struct RawFile {
     rule: Vec<RawIisRule>,
     #[serde(default)]
     event_rule: Vec<RawEventRule>,
+    #[serde(default)]
+    provider: Vec<RawProvider>,
+    levels: Option<RawLevels>,
+    #[serde(default)]
+    message_shape: Vec<RawShape>,
+    facts: Option<RawFacts>,
+    #[serde(default)]
+    fact_example: Vec<RawFactExample>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +149,14 @@ struct RawEventRule {
     literals: Vec<Spanned<String>>,
     #[serde(default)]
     regexes: Vec<Spanned<String>>,
+    #[serde(default)]
+    context: Vec<Spanned<String>>,
+    #[serde(default)]
+    unless: Vec<Spanned<String>>,
+    #[serde(default)]
+    overrides: Vec<String>,
+    runner_up: Option<String>,
+    tells_apart: Option<String>,
     phase: Option<String>,
     #[serde(default)]
     examples: Vec<String>,
@@ -204,7 +224,14 @@ pub(super) fn compile(sources: &[GrammarSource]) -> Result<Grammar, Vec<GrammarE
     let parsed = parse_files(sources, &mut errors);
     let taxonomy = build_taxonomy(sources, &parsed, &mut errors);
     let iis_rules = compile_iis_rules(sources, &parsed, &taxonomy, &mut errors);
-    let event_rules = compile_event_rules(sources, &parsed, &taxonomy, &mut errors);
+    let event_sources = compile_sources(sources, &parsed, &mut errors);
+    let default_providers: Vec<String> = event_sources
+        .providers
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let event_rules =
+        compile_event_rules(sources, &parsed, &taxonomy, &default_providers, &mut errors);
     let event_signatures = EventSignatures::build(&event_rules).map_err(|message| {
         errors.push(GrammarError::Invalid {
             file: "events".into(),
@@ -218,6 +245,7 @@ pub(super) fn compile(sources: &[GrammarSource]) -> Result<Grammar, Vec<GrammarE
             iis_rules,
             event_rules,
             event_signatures,
+            sources: event_sources,
         }),
         _ => Err(errors),
     }
@@ -309,12 +337,13 @@ fn compile_event_rules(
     sources: &[GrammarSource],
     parsed: &[(usize, RawFile)],
     taxonomy: &Taxonomy,
+    default_providers: &[String],
     errors: &mut Vec<GrammarError>,
 ) -> Vec<EventRule> {
     let mut rules: Vec<EventRule> = Vec::new();
     for_each_file(sources, parsed, errors, |raw, errs| {
         for rule in &raw.event_rule {
-            if let Some(r) = compile_event_rule(taxonomy, rule, errs) {
+            if let Some(r) = compile_event_rule(taxonomy, default_providers, rule, errs) {
                 if rules.iter().any(|o| o.id == r.id) {
                     let at = rule.id.span().start;
                     errs.at(at, format!("duplicate event rule id {:?}", r.id));
@@ -449,6 +478,7 @@ fn status_patterns(
 
 fn compile_event_rule(
     taxonomy: &Taxonomy,
+    default_providers: &[String],
     raw: &RawEventRule,
     errs: &mut Errors<'_>,
 ) -> Option<EventRule> {
@@ -474,13 +504,32 @@ fn compile_event_rule(
     let phase = errs.phase(raw.phase.as_deref(), &rule, at);
     check_literals(&id, raw, at, errs);
     let regexes = compile_regexes(&id, &raw.regexes, errs);
+    let context = compile_regexes(&id, &raw.context, errs);
+    let unless = compile_regexes(&id, &raw.unless, errs);
+    let overrides: Vec<_> = raw
+        .overrides
+        .iter()
+        .map(|c| errs.category(taxonomy, &rule, c, at))
+        .collect();
+    let runner_up = raw
+        .runner_up
+        .as_deref()
+        .map(|c| errs.category(taxonomy, &rule, c, at));
+    if runner_up.is_some() != raw.tells_apart.is_some() {
+        errs.at(
+            at,
+            format!(
+                "{rule}: runner_up and tells_apart go together (what tells the two causes apart)"
+            ),
+        );
+    }
     if raw.examples.is_empty() {
         errs.at(
             at,
             format!("{rule}: every rule needs at least one example message"),
         );
     }
-    let providers = providers(&raw.providers, &rule, at, errs);
+    let providers = providers(&raw.providers, default_providers, &rule, at, errs);
     (errs.list.len() == before).then(|| EventRule {
         id,
         category,
@@ -490,6 +539,11 @@ fn compile_event_rule(
         tier: tier.unwrap_or(Tier::Exception),
         literals: raw.literals.iter().map(|l| l.get_ref().clone()).collect(),
         regexes,
+        context,
+        unless,
+        overrides,
+        runner_up,
+        tells_apart: raw.tells_apart.clone().unwrap_or_default(),
         phase,
         examples: raw.examples.clone(),
         counter_examples: raw.counter_examples.clone(),
@@ -497,13 +551,20 @@ fn compile_event_rule(
     })
 }
 
-/// The providers an event rule applies to: the ones it names, else MSExchange Availability's.
-fn providers(raw: &[String], rule: &str, at: usize, errs: &mut Errors<'_>) -> Vec<String> {
+/// The providers an event rule applies to: the ones it names, else every provider of
+/// `sources.toml` (the free/busy sources, whose messages carry the same exception texts).
+fn providers(
+    raw: &[String],
+    default: &[String],
+    rule: &str,
+    at: usize,
+    errs: &mut Errors<'_>,
+) -> Vec<String> {
     if raw.iter().any(|p| p.trim().is_empty()) {
         errs.at(at, format!("{rule}: empty provider name"));
     }
     if raw.is_empty() {
-        DEFAULT_PROVIDERS.iter().map(|p| (*p).to_owned()).collect()
+        default.to_vec()
     } else {
         raw.iter().map(|p| p.trim().to_owned()).collect()
     }
@@ -567,6 +628,161 @@ fn parse_kinds(formats: &[String]) -> Result<LogKinds, String> {
         }
     }
     Ok(kinds)
+}
+
+/// `[[provider]]`, `[levels]`, `[[message_shape]]`, `[facts]` and `[[fact_example]]` of all
+/// files, in file order (lists are joined; a later file's fact patterns are tried after).
+fn compile_sources(
+    sources: &[GrammarSource],
+    parsed: &[(usize, RawFile)],
+    errors: &mut Vec<GrammarError>,
+) -> EventSources {
+    let mut out = EventSources::default();
+    for_each_file(sources, parsed, errors, |raw, errs| {
+        for p in &raw.provider {
+            if let Some(p) = compile_provider(p, errs) {
+                out.providers.push(p);
+            }
+        }
+        if let Some(levels) = &raw.levels {
+            add_levels(&mut out, levels);
+        }
+        for shape in &raw.message_shape {
+            add_shape(&mut out, shape);
+        }
+        if let Some(facts) = &raw.facts {
+            compile_facts(&mut out.facts, facts, errs);
+        }
+        for ex in &raw.fact_example {
+            out.fact_examples.push(compile_fact_example(ex, errs));
+        }
+    });
+    if out.providers.is_empty() {
+        errors.push(GrammarError::Invalid {
+            file: "sources".into(),
+            line: 1,
+            message: "no [[provider]]: the grammars must name at least one event source".into(),
+        });
+    }
+    out
+}
+
+fn compile_provider(raw: &RawProvider, errs: &mut Errors<'_>) -> Option<Provider> {
+    let at = raw.name.span().start;
+    let name = raw.name.get_ref().trim().to_owned();
+    let what = format!("provider {name:?}");
+    let Some(role) = parse_role(&raw.role) else {
+        errs.at(
+            at,
+            format!("{what}: role {:?} is not availability or test", raw.role),
+        );
+        return None;
+    };
+    let phase = errs.phase(raw.phase.as_deref(), &what, at);
+    let mut failure_ids = Vec::new();
+    for r in &raw.failure_ids {
+        match parse_id_range(r) {
+            Some(range) => failure_ids.push(range),
+            None => errs.at(
+                at,
+                format!("{what}: {r:?} is not an id or a range like 4001-4018"),
+            ),
+        }
+    }
+    Some(Provider {
+        name,
+        role,
+        phase,
+        failure_ids,
+        responder_ids: raw.responder_ids.clone(),
+        autodiscover_ids: raw.autodiscover_ids.clone(),
+    })
+}
+
+fn add_levels(out: &mut EventSources, raw: &RawLevels) {
+    out.failure_levels.extend(raw.failure.iter().cloned());
+    out.warning_levels.extend(raw.test_warning.iter().cloned());
+}
+
+fn add_shape(out: &mut EventSources, raw: &RawShape) {
+    for word in &raw.words {
+        out.message_shapes.push((word.clone(), raw.event_id));
+    }
+}
+
+/// One fact's raw patterns, where they compile to, and whether they need a capture group.
+type FactList<'a> = (&'a str, &'a [Spanned<String>], &'a mut Vec<Regex>, bool);
+
+/// Fact patterns are compiled as written (`(?i)` makes one case-insensitive); each but
+/// `stack_frame` needs a capture group, whose text is the value.
+fn compile_facts(out: &mut FactPatterns, raw: &RawFacts, errs: &mut Errors<'_>) {
+    let lists: [FactList<'_>; 7] = [
+        (
+            "request_type",
+            &raw.request_type,
+            &mut out.request_type,
+            true,
+        ),
+        (
+            "caller_auth",
+            &raw.caller_auth[..],
+            &mut out.caller_auth,
+            true,
+        ),
+        ("target_url", &raw.target_url[..], &mut out.target_url, true),
+        ("mailbox", &raw.mailbox[..], &mut out.mailbox, true),
+        (
+            "origin_server",
+            &raw.origin_server,
+            &mut out.origin_server,
+            true,
+        ),
+        (
+            "http_status",
+            &raw.http_status[..],
+            &mut out.http_status,
+            true,
+        ),
+        (
+            "stack_frame",
+            &raw.stack_frame[..],
+            &mut out.stack_frame,
+            false,
+        ),
+    ];
+    for (name, patterns, into, needs_group) in lists {
+        for p in patterns {
+            match Regex::new(p.get_ref()) {
+                Ok(re) if needs_group && re.captures_len() < 2 => errs.at(
+                    p.span().start,
+                    format!(
+                        "facts.{name}: {:?} has no capture group for the value",
+                        p.get_ref()
+                    ),
+                ),
+                Ok(re) => into.push(re),
+                Err(e) => errs.at(
+                    p.span().start,
+                    format!("facts.{name}: bad regex {:?}: {e}", p.get_ref()),
+                ),
+            }
+        }
+    }
+    out.not_request_types
+        .extend(raw.not_request_types.iter().map(|w| w.to_ascii_lowercase()));
+}
+
+fn compile_fact_example(raw: &RawFactExample, errs: &mut Errors<'_>) -> FactExample {
+    let at = raw.text.span().start;
+    let expect = raw.expected();
+    if expect.is_empty() {
+        errs.at(at, "fact_example: names no fact to expect".to_owned());
+    }
+    FactExample {
+        text: raw.text.get_ref().clone(),
+        expect,
+        origin: errs.origin(at),
+    }
 }
 
 #[cfg(test)]

@@ -6,18 +6,18 @@
 //! `iis.toml` holds web-log rules (`[[rule]]`), `events.toml` event-log rules
 //! (`[[event_rule]]`); any file may hold either.
 
+pub mod cases;
 pub mod check;
 mod event_rule;
 mod iis_rule;
 mod load;
+pub mod sources;
 mod taxonomy;
 
-pub use event_rule::{
-    EventFacts, EventRule, EventSignatures, LiteralHit, Tier, AVAILABILITY_PROVIDER,
-    DEFAULT_PROVIDERS,
-};
+pub use event_rule::{EventFacts, EventRule, EventSignatures, LiteralHit, Tier};
 pub use iis_rule::{IisRule, LogKinds, RequestFacts, StatusPattern};
 pub use load::GrammarSource;
+pub use sources::{EventSources, Provider, Role};
 pub use taxonomy::{Category, CategoryId, Taxonomy, UNCLASSIFIED};
 
 use std::path::Path;
@@ -32,6 +32,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("iis.toml", include_str!("../../grammars/iis.toml")),
     ("events.toml", include_str!("../../grammars/events.toml")),
+    ("sources.toml", include_str!("../../grammars/sources.toml")),
 ];
 
 /// Everything the classifier needs, compiled.
@@ -42,6 +43,8 @@ pub struct Grammar {
     pub event_rules: Vec<EventRule>,
     /// The literals of all event rules, in one automaton.
     pub event_signatures: EventSignatures,
+    /// Event providers, failure ids and levels, message shapes, fact patterns.
+    pub sources: EventSources,
 }
 
 impl Grammar {

@@ -6,13 +6,13 @@
 use std::io::Write;
 
 use crate::aggregate::{Aggregates, TOP_TARGETS};
+use crate::analysis::InputReport;
 use crate::finding::Finding;
 use crate::grammar::Taxonomy;
-use crate::pipeline::InputReport;
 use crate::sanitize::csv_cell;
 use crate::time::{self, format_opt};
 
-pub const FINDINGS_COLUMNS: [&str; 24] = [
+pub const FINDINGS_COLUMNS: [&str; 30] = [
     "time_utc",
     "server",
     "site",
@@ -37,6 +37,12 @@ pub const FINDINGS_COLUMNS: [&str; 24] = [
     "caller_auth",
     "origin_server",
     "target_url",
+    "severity",
+    "time_basis",
+    "target_host",
+    "partner_domain",
+    "time_taken_ms",
+    "incident",
 ];
 
 pub const SUMMARY_COLUMNS: [&str; 10] = [
@@ -69,33 +75,69 @@ pub const INVENTORY_COLUMNS: [&str; 14] = [
     "notes",
 ];
 
-fn writer<W: Write>(out: W) -> csv::Writer<W> {
+pub(super) fn writer<W: Write>(out: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(out)
 }
 
-fn write_row<W: Write>(w: &mut csv::Writer<W>, cells: &[String]) -> csv::Result<()> {
+pub(super) fn write_row<W: Write>(w: &mut csv::Writer<W>, cells: &[String]) -> csv::Result<()> {
     w.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))
+}
+
+/// Flushes a finished report and hands back its writer.
+pub(super) fn finish<W: Write>(mut w: csv::Writer<W>) -> csv::Result<W> {
+    w.flush()?;
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// Streams findings as CSV rows.
-pub struct FindingsCsv<W: Write> {
-    out: csv::Writer<W>,
+/// Formats findings as `findings.csv` rows, all but the last cell (`incident`, known only
+/// once every finding has been seen: [`with_incident`] appends it).
+pub struct FindingRows {
+    out: csv::Writer<Tap>,
+    tap: Tap,
 }
 
-impl<W: Write> FindingsCsv<W> {
-    pub fn new(out: W) -> csv::Result<Self> {
-        let mut out = writer(out);
-        out.write_record(FINDINGS_COLUMNS)?;
-        Ok(FindingsCsv { out })
-    }
+/// A buffer the CSV writer writes into and the caller takes rows from (`csv::Writer` lends
+/// no mutable access to its inner writer).
+#[derive(Clone, Default)]
+struct Tap(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
 
-    pub fn write(&mut self, f: &Finding, file: &str, taxonomy: &Taxonomy) -> csv::Result<()> {
+impl Write for Tap {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Default for FindingRows {
+    fn default() -> Self {
+        let tap = Tap::default();
+        FindingRows {
+            out: writer(tap.clone()),
+            tap,
+        }
+    }
+}
+
+/// The header row of `findings.csv`.
+pub fn findings_header() -> Vec<u8> {
+    let mut w = writer(Vec::new());
+    let _ = w.write_record(FINDINGS_COLUMNS);
+    w.into_inner().unwrap_or_default()
+}
+
+impl FindingRows {
+    /// One row without its trailing incident cell and line end.
+    pub fn row(&mut self, f: &Finding, file: &str, taxonomy: &Taxonomy) -> csv::Result<Vec<u8>> {
+        let cat = taxonomy.get(f.category);
         let cells = [
             time::format_opt(f.time),
             f.server.clone(),
@@ -103,7 +145,7 @@ impl<W: Write> FindingsCsv<W> {
             f.source.as_str().to_owned(),
             file.to_owned(),
             f.position.to_string(),
-            taxonomy.get(f.category).id.clone(),
+            cat.id.clone(),
             f.phase.as_str().to_owned(),
             f.side.as_str().to_owned(),
             opt(f.http_status),
@@ -121,16 +163,32 @@ impl<W: Write> FindingsCsv<W> {
             f.caller_auth.clone(),
             f.origin_server.clone(),
             f.target_url.clone(),
+            cat.severity.clone(),
+            f.time_basis.as_str().to_owned(),
+            f.target_host.clone(),
+            f.partner_domain.clone(),
+            opt(f.time_taken_ms),
         ];
-        write_row(&mut self.out, &cells)
-    }
-
-    pub fn finish(mut self) -> csv::Result<W> {
+        write_row(&mut self.out, &cells)?;
         self.out.flush()?;
-        self.out
-            .into_inner()
-            .map_err(|e| csv::Error::from(e.into_error()))
+        let mut row = std::mem::take(&mut *self.tap.0.borrow_mut());
+        while matches!(row.last(), Some(b'\n' | b'\r')) {
+            row.pop();
+        }
+        Ok(row)
     }
+}
+
+/// Completes a row of [`FindingRows::row`] with its incident cell (empty when the finding
+/// belongs to none: it has no time).
+pub fn with_incident(row: &[u8], incident: Option<u32>, out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(row);
+    out.extend_from_slice(b",\"");
+    if let Some(id) = incident {
+        out.extend_from_slice(id.to_string().as_bytes());
+    }
+    out.extend_from_slice(b"\"\n");
 }
 
 /// Writes `summary.csv`: one row per category with findings, in taxonomy order.

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use crate::pipeline::InputReport;
+use crate::analysis::InputReport;
 use crate::sanitize::{file_text, name_text};
 
 pub fn write_rejected<W: Write>(mut out: W, inputs: &[InputReport]) -> io::Result<W> {

@@ -3,10 +3,13 @@
 
 use std::fmt::Write as _;
 
+use std::path::Path;
+
 use crate::aggregate::TOP_TARGETS;
+use crate::analysis::Analysis;
+use crate::correlate::{Correlation, Incident};
 use crate::grammar::Taxonomy;
 use crate::parse::eventlog::time::ASSUMED_UTC_NOTE;
-use crate::pipeline::Analysis;
 use crate::problem::Severity;
 use crate::sanitize::terminal;
 
@@ -15,6 +18,54 @@ use crate::time::format_opt;
 
 /// How many problems are listed before "... and N more".
 const PROBLEMS_SHOWN: usize = 20;
+/// How many incidents the verdict details before "... and N more".
+const INCIDENTS_SHOWN: usize = 10;
+/// Text width when the terminal's is unknown (`COLUMNS` unset, output not a terminal).
+const DEFAULT_WIDTH: usize = 100;
+
+/// Severity rank for ordering: critical first.
+pub fn severity_rank(severity: &str) -> u8 {
+    match severity {
+        "critical" => 0,
+        "error" => 1,
+        "warning" => 2,
+        _ => 3,
+    }
+}
+
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
+/// Wraps `text` at word boundaries to `width`, every line after the first indented by
+/// `indent` spaces (a word longer than the line stays whole).
+pub fn wrap(text: &str, first: &str, indent: usize, width: usize) -> String {
+    let mut out = String::from(first);
+    let mut col = first.chars().count();
+    let mut at_start = true;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if !at_start && col + 1 + w > width {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+            at_start = true;
+        }
+        if !at_start {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += w;
+        at_start = false;
+    }
+    out.push('\n');
+    out
+}
 
 fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
@@ -31,9 +82,56 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-/// Renders the summary.
-pub fn render(a: &Analysis, taxonomy: &Taxonomy) -> String {
+/// Renders the summary: what was read, the verdict (incidents, most severe first), the
+/// categories, coverage, input problems, and where the reports went.
+pub fn render(
+    a: &Analysis,
+    c: &Correlation,
+    taxonomy: &Taxonomy,
+    out_dir: Option<&Path>,
+) -> String {
     let mut s = String::new();
+    render_header(&mut s, a);
+    render_verdict(&mut s, a, c, taxonomy);
+    render_categories(&mut s, a, taxonomy);
+    render_coverage(&mut s, c);
+    render_problems(&mut s, a);
+    if let Some(dir) = out_dir {
+        let _ = write!(
+            s,
+            "{}",
+            wrap(
+                &super::REPORT_FILES.join(", "),
+                &format!(
+                    "\nReports written to {}: ",
+                    terminal(&dir.display().to_string())
+                ),
+                4,
+                width()
+            )
+        );
+    }
+    fit(&s, width())
+}
+
+/// Wraps every line longer than `width` at word boundaries, continuing it indented four
+/// spaces deeper than it began (a word longer than the line is left whole).
+fn fit(s: &str, width: usize) -> String {
+    let mut out = String::with_capacity(s.len() + 64);
+    for line in s.lines() {
+        if line.chars().count() <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let first = &line[..indent];
+        out.push_str(&wrap(line.trim_start(), first, indent + 4, width));
+    }
+    out
+}
+
+fn render_header(s: &mut String, a: &Analysis) {
     let t = &a.totals;
     let read = a
         .inputs
@@ -77,16 +175,29 @@ pub fn render(a: &Analysis, taxonomy: &Taxonomy) -> String {
             "event times assumed UTC in {assumed_utc} input(s) with local times: no --event-tz given (use --event-tz ZONE, or PATH=ZONE per file)"
         );
     }
+    let pruned = a
+        .inputs
+        .iter()
+        .filter(|r| {
+            r.notes
+                .iter()
+                .any(|n| n.contains(crate::pipeline::PRUNED_NOTE))
+        })
+        .count();
+    if pruned > 0 {
+        let _ = writeln!(
+            s,
+            "{} by their names: {pruned} IIS log(s) not read (outside the window)",
+            crate::pipeline::PRUNED_NOTE
+        );
+    }
     if t.filtered > 0 {
         let _ = writeln!(
             s,
-            "left out by --since/--until/--server: {} free/busy requests",
-            t.filtered
+            "left out by --since/--until/--server: {} free/busy requests ({} of them undated)",
+            t.filtered, t.filtered_undated
         );
     }
-    render_categories(&mut s, a, taxonomy);
-    render_problems(&mut s, a);
-    s
 }
 
 fn render_categories(s: &mut String, a: &Analysis, taxonomy: &Taxonomy) {
@@ -95,9 +206,17 @@ fn render_categories(s: &mut String, a: &Analysis, taxonomy: &Taxonomy) {
     }
     let _ = writeln!(
         s,
-        "\nFindings by category (most severe first in taxonomy order):"
+        "\nFindings by category (most severe first, then most findings):"
     );
-    for (id, c) in &a.aggregates.categories {
+    let mut cats: Vec<_> = a.aggregates.categories.iter().collect();
+    cats.sort_by_key(|(id, c)| {
+        (
+            severity_rank(&taxonomy.get(**id).severity),
+            std::cmp::Reverse(c.findings),
+            **id,
+        )
+    });
+    for (id, c) in cats {
         let cat = taxonomy.get(*id);
         let servers: Vec<String> = c.servers.iter().map(|x| terminal(x).into_owned()).collect();
         let targets = c.top_target_labels(TOP_TARGETS, |t| terminal(t).into_owned());
@@ -118,7 +237,129 @@ fn render_categories(s: &mut String, a: &Analysis, taxonomy: &Taxonomy) {
         if !targets.is_empty() {
             let _ = writeln!(s, "    targets: {}", targets.join(", "));
         }
-        let _ = writeln!(s, "    fix: {}", cat.remediation);
+        let _ = write!(s, "{}", wrap(&cat.remediation, "    fix: ", 9, width()));
+    }
+}
+
+/// The verdict: every incident, most severe first, with both sides, window, counts, fix.
+fn render_verdict(s: &mut String, a: &Analysis, c: &Correlation, taxonomy: &Taxonomy) {
+    if c.incidents.is_empty() {
+        return;
+    }
+    let servers: std::collections::BTreeSet<&str> =
+        c.incidents.iter().map(|i| i.key.server.as_str()).collect();
+    let (first, last) = c.span.unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "\nVerdict: {} incident(s) on {} server(s), {} .. {}; {} link(s) between them",
+        c.incidents.len(),
+        servers.len(),
+        format_opt(Some(first)),
+        format_opt(Some(last)),
+        c.links().len()
+    );
+    let mut order: Vec<&Incident> = c.incidents.iter().collect();
+    order.sort_by_key(|i| {
+        let cat = taxonomy.get(i.key.category);
+        (
+            severity_rank(&cat.severity),
+            std::cmp::Reverse(i.findings),
+            i.id,
+        )
+    });
+    let w = width();
+    for inc in order.iter().take(INCIDENTS_SHOWN) {
+        render_incident(s, inc, c, taxonomy, w);
+    }
+    if order.len() > INCIDENTS_SHOWN {
+        let _ = writeln!(
+            s,
+            "\n  ... and {} more incidents (incidents.csv, report.html)",
+            order.len() - INCIDENTS_SHOWN
+        );
+    }
+    for sug in &c.suggestions {
+        let _ = writeln!(s, "  suggestion: {}", terminal(&sug.sentence()));
+    }
+    if c.undated > 0 {
+        let _ = writeln!(
+            s,
+            "  {} finding(s) without a time are in no incident",
+            c.undated
+        );
+    }
+    let _ = a;
+}
+
+fn render_incident(s: &mut String, inc: &Incident, c: &Correlation, taxonomy: &Taxonomy, w: usize) {
+    let cat = taxonomy.get(inc.key.category);
+    let _ = writeln!(
+        s,
+        "\n  #{} {} [{}] {} on {}: {} finding(s), {} .. {}, peak {}/min",
+        inc.id,
+        cat.id,
+        cat.severity,
+        inc.key.side.as_str(),
+        terminal(&inc.key.server),
+        inc.findings,
+        format_opt(Some(inc.start)),
+        format_opt(Some(inc.end)),
+        inc.peak_per_min
+    );
+    for (other, basis) in &inc.related {
+        if let Some(o) = c.incidents.iter().find(|i| i.id == *other) {
+            let _ = writeln!(
+                s,
+                "      other side: #{} {} {} on {} ({} finding(s), {} .. {}; linked by {})",
+                o.id,
+                taxonomy.get(o.key.category).id,
+                o.key.side.as_str(),
+                terminal(&o.key.server),
+                o.findings,
+                format_opt(Some(o.start)),
+                format_opt(Some(o.end)),
+                basis
+            );
+        }
+    }
+    for note in &inc.notes {
+        let _ = write!(s, "{}", wrap(&terminal(note), "      ", 6, w));
+    }
+    let _ = write!(s, "{}", wrap(&cat.remediation, "      fix: ", 11, w));
+}
+
+fn render_coverage(s: &mut String, c: &Correlation) {
+    if c.coverage.spans.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\nCoverage (logs per server and source; a gap is not \"no failures\"):"
+    );
+    for ((server, source), spans) in &c.coverage.spans {
+        let parts: Vec<String> = spans
+            .iter()
+            .map(|sp| {
+                format!(
+                    "{} .. {}",
+                    format_opt(Some(sp.start)),
+                    format_opt(Some(sp.end))
+                )
+            })
+            .collect();
+        let gaps = spans.len().saturating_sub(1);
+        let _ = writeln!(
+            s,
+            "  {:<16} {:<9} {}{}",
+            terminal(server),
+            source,
+            parts.join(", "),
+            if gaps > 0 {
+                format!("  ({gaps} gap(s))")
+            } else {
+                String::new()
+            }
+        );
     }
 }
 

@@ -2,7 +2,9 @@
 //! concern. Helpers shared by the CLI tests are in `util`.
 
 mod analyze_iis;
+mod cases;
 mod corpus_iis;
+mod correlation;
 mod eventlog_corpus;
 mod events_cli;
 mod fuzz_regressions;

@@ -74,11 +74,16 @@ fn temp_files_of_a_killed_run_are_removed_by_the_next_run() {
         names,
         [
             ".notes.tmp",
+            "coverage.csv",
             "findings.csv",
+            "findings.jsonl",
+            "incidents.csv",
             "inventory.csv",
             "rejected.txt",
+            "report.html",
             "summary.csv",
-            "summary.txt"
+            "summary.txt",
+            "timeline.csv"
         ]
     );
 }
@@ -479,6 +484,18 @@ fn a_zip_holding_only_folders_is_named() {
 
 // ---- §1: the verdict tells what the evidence covers ----
 
+/// The headline: the summary's first line and its continuations (the summary is fitted to
+/// the terminal width, continuations indented).
+fn headline_of(table: &str) -> String {
+    let mut lines = table.lines();
+    let mut headline = lines.next().unwrap_or_default().to_owned();
+    for more in lines.take_while(|l| l.starts_with("    ")) {
+        headline.push(' ');
+        headline.push_str(more.trim_start());
+    }
+    headline
+}
+
 #[test]
 fn the_headline_names_every_input_not_read_before_any_all_clear() {
     let out_dir = tempfile::tempdir().unwrap();
@@ -489,7 +506,7 @@ fn the_headline_names_every_input_not_read_before_any_all_clear() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let table = String::from_utf8_lossy(&out.stdout);
-    let headline = table.lines().next().unwrap();
+    let headline = headline_of(&table);
     assert!(
         headline
             .starts_with("19 free/busy findings in 11 of 16 inputs; 3 could not be read in full: "),
@@ -500,7 +517,10 @@ fn the_headline_names_every_input_not_read_before_any_all_clear() {
     }
     assert!(headline.ends_with("; 2 skipped as not logs."), "{headline}");
     let summary = fs::read_to_string(out_dir.path().join("summary.txt")).unwrap();
-    assert_eq!(summary.lines().next(), Some(headline));
+    assert!(
+        summary.starts_with(table.lines().next().unwrap()),
+        "summary.txt is the summary"
+    );
     // No findings: the coverage still comes before the "no failures" words.
     let mut z = zip_of(
         &[("EXCH01/W3SVC1/u_ex260302.log", ONE_FINDING_LOG.as_bytes())],
@@ -525,7 +545,7 @@ fn the_headline_names_every_input_not_read_before_any_all_clear() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let table = String::from_utf8_lossy(&out.stdout);
-    let headline = table.lines().next().unwrap();
+    let headline = headline_of(&table);
     assert!(
         headline
             .starts_with("No free/busy failures in 1 of 2 inputs; 1 could not be read in full: ")
@@ -905,5 +925,30 @@ fn an_out_folder_inside_an_input_folder_is_never_read_as_input() {
     assert!(
         problems_text(&doc).contains("in the --out folder"),
         "{doc:#}"
+    );
+}
+
+#[test]
+fn logs_a_time_window_leaves_out_by_name_are_not_called_not_logs() {
+    let out = fbscope()
+        .args([
+            "analyze",
+            "samples/EXCH01",
+            "--quiet",
+            "--since",
+            "2030-01-01",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let headline = table.lines().next().unwrap();
+    assert!(
+        headline.contains("2 left out by --since/--until") && !headline.contains("not logs"),
+        "{table}"
+    );
+    assert!(
+        table.contains("warning: matches nothing: 2 IIS log(s) left unread"),
+        "{table}"
     );
 }

@@ -156,7 +156,9 @@ impl Block {
             .event_id
             .parse()
             .map_err(|_| format!("Event ID is not a number: {:?}", self.event_id))?;
-        let time = if self.date.is_empty() {
+        // Pasted events often carry a placeholder (`Date: Date`, `Date: <date>`): no digit,
+        // no time; the event is still read.
+        let time = if !self.date.bytes().any(|b| b.is_ascii_digit()) {
             None
         } else {
             Some(clock.utc(&self.date)?)
@@ -233,5 +235,14 @@ The exception returned is System.Net.WebException: Unable to connect to the remo
         assert!(evs.is_empty());
         assert_eq!(out.rejections[0].position, 1);
         assert!(out.rejections[0].reason.contains("Event ID"));
+    }
+
+    /// Support articles anonymise the date (`Date: Date`): the event is read without a time.
+    #[test]
+    fn a_placeholder_date_is_no_time_not_a_rejection() {
+        let text = ONE.replace("10/7/2016 6:38:24 PM", "Date");
+        let (evs, out) = run(EventFormat::GeneralText, text.as_bytes(), &opts("UTC")).unwrap();
+        assert!(out.rejections.is_empty());
+        assert_eq!((evs.len(), evs[0].time), (1, None));
     }
 }

@@ -56,6 +56,18 @@ impl EventFormat {
             EventFormat::Transcript => "test-transcript",
         }
     }
+
+    /// The format writes the exporting machine's local time (Event Viewer CSV/TXT, PowerShell
+    /// CSV, pasted text), not UTC: `--event-tz` decides how it is read.
+    pub fn has_local_times(self) -> bool {
+        matches!(
+            self,
+            EventFormat::ViewerCsv
+                | EventFormat::ViewerTxt
+                | EventFormat::PowerShellCsv
+                | EventFormat::GeneralText
+        )
+    }
 }
 
 /// What parsing one event input produced besides its events.

@@ -111,7 +111,8 @@ fn read(
 impl Reader<'_, '_> {
     fn line(&mut self, text: &str, number: u64) {
         if text.trim().is_empty() {
-            self.end_block();
+            // Pasted list output often has a blank line between every pair (web pages
+            // render it so): a block ends at a repeated key or a line that is no pair.
             self.table = None;
             return self.sink.blank();
         }
@@ -129,6 +130,13 @@ impl Reader<'_, '_> {
             return self.result(text, result, number);
         }
         if let Some((k, v)) = list_pair(text) {
+            let repeated = self
+                .block
+                .as_ref()
+                .is_some_and(|b| b.pairs.iter().any(|(key, _)| key.eq_ignore_ascii_case(k)));
+            if repeated {
+                self.end_block();
+            }
             let block = self.block.get_or_insert_with(|| Block {
                 line: number,
                 ..Block::default()
@@ -210,7 +218,11 @@ pub fn list_pair(line: &str) -> Option<(&str, &str)> {
     if line.starts_with(char::is_whitespace) {
         return None;
     }
-    let (k, v) = line.split_once(" :")?;
+    // `Key : value`, or `Key: value` where the key is one word (as people retype it).
+    let (k, v) = line.split_once(" :").or_else(|| {
+        let (k, v) = line.split_once(':')?;
+        (!k.contains(' ') && !v.starts_with('\\') && !v.starts_with('/')).then_some((k, v))
+    })?;
     let k = k.trim_end();
     let ok_key = !k.is_empty()
         && k.len() <= 40
@@ -369,5 +381,24 @@ STEP 2: Getting a delegation token...\nRESULT: Error\n";
         assert_eq!(evs[1].level, "Error");
         assert_eq!(evs[1].message, "Getting a delegation token: RESULT: Error");
         assert_eq!(evs[1].position, 5);
+    }
+
+    /// Web pages render PowerShell list output with a blank line between every pair.
+    #[test]
+    fn list_pairs_separated_by_blank_lines_are_one_step() {
+        let text = "[PS] C:\\Test-FederationTrust\n\nRunspaceId : 7300\n\nId : FederationMetadata\n\nType : Error\n\nMessage : The federation trust doesn't contain the same certificates\n\nRunspaceId : 7301\nId: TokenValidation\nType: Error\nMessage : Failed to validate delegation token.\n";
+        let (evs, _) = run(EventFormat::Transcript, text.as_bytes(), &opts("UTC")).unwrap();
+        assert_eq!(evs.len(), 2, "{evs:?}");
+        assert_eq!(
+            evs[0].message,
+            "FederationMetadata: The federation trust doesn't contain the same certificates"
+        );
+        assert_eq!(
+            (evs[1].level.as_str(), evs[1].message.as_str()),
+            (
+                "Error",
+                "TokenValidation: Failed to validate delegation token."
+            )
+        );
     }
 }
