@@ -28,7 +28,7 @@ fn a_planted_temp_symlink_does_not_make_fbscope_write_outside_out() {
     fs::write(&victim, "precious").unwrap();
     // The shell plants links under the names its own pid (kept by `exec`) would give.
     let bin = assert_cmd::cargo::cargo_bin("fbscope");
-    let script = r#"for f in findings.csv summary.csv inventory.csv rejected.txt; do ln -s "$1" "$2/.$f.$$.tmp"; done; ln -s "$1" "$2/.fbscope-write-test.$$"; exec "$3" analyze "$4" --out "$2" --quiet"#;
+    let script = r#"for f in summary.txt report.html incidents.csv findings.csv findings.jsonl timeline.csv coverage.csv summary.csv inventory.csv rejected.txt; do ln -s "$1" "$2/.$f.$$.tmp"; done; ln -s "$1" "$2/.fbscope-write-test.$$"; exec "$3" analyze "$4" --out "$2" --quiet"#;
     let status = std::process::Command::new("sh")
         .args(["-c", script, "sh"])
         .arg(&victim)
@@ -58,6 +58,7 @@ fn temp_files_of_a_killed_run_are_removed_by_the_next_run() {
     for stale in [
         ".findings.csv.4242.tmp",
         ".inventory.csv.4242.0123456789abcdef.tmp",
+        ".report.html.4242.0123456789abcdef.tmp",
         ".fbscope-write-test.4242",
     ] {
         fs::write(out.path().join(stale), "left by a killed run").unwrap();
