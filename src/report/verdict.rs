@@ -95,9 +95,10 @@ impl Coverage {
                 self.read,
                 inputs(self.inputs)
             ),
-            (n, true) => format!("{n} free/busy findings in the {} read", inputs(self.read)),
+            (n, true) => format!("{} in the {} read", findings(n), inputs(self.read)),
             (n, false) => format!(
-                "{n} free/busy findings in {} of {}",
+                "{} in {} of {}",
+                findings(n),
                 self.read,
                 inputs(self.inputs)
             ),
@@ -138,6 +139,13 @@ impl Coverage {
 
 fn is_no_reader(why: &str) -> bool {
     NO_READER_REASONS.iter().any(|r| why.starts_with(r))
+}
+
+fn findings(n: u64) -> String {
+    match n {
+        1 => "1 free/busy finding".to_owned(),
+        n => format!("{n} free/busy findings"),
+    }
 }
 
 fn inputs(n: usize) -> String {

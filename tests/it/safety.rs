@@ -953,3 +953,36 @@ fn logs_a_time_window_leaves_out_by_name_are_not_called_not_logs() {
         "{table}"
     );
 }
+
+#[test]
+fn a_jpeg_and_a_readme_are_harmless_skips_counted_in_the_headline() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
+    ];
+    jpeg.extend((0..4000u32).map(|i| (i * 7 % 251) as u8));
+    fs::write(dir.path().join("screenshot.jpg"), jpeg).unwrap();
+    fs::write(
+        dir.path().join("README.txt"),
+        "Logs collected from EXCH01 on 2 March.\nSee the ticket for details.\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("u_ex260302.log"), ONE_FINDING_LOG).unwrap();
+    let out = fbscope()
+        .arg("analyze")
+        .arg(dir.path())
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "harmless skips leave the exit code alone"
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    let headline = table.lines().next().unwrap();
+    assert_eq!(
+        headline, "1 free/busy finding in the 1 input read; 2 skipped as not logs.",
+        "{table}"
+    );
+}
