@@ -237,6 +237,7 @@ impl AnalyzeArgs {
         }
         config.server_name = self.server_name.clone();
         config.grammar_dir = self.grammars.clone();
+        config.out_dir = self.out.clone();
         config.progress = !self.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
         if let Some(c) = self.chunk_size {
             config.chunk_bytes = c.max(1);

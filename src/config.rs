@@ -107,6 +107,8 @@ pub struct Config {
     /// Bytes per unit of parallel work (tests shrink it to shake out boundary bugs).
     pub chunk_bytes: usize,
     pub event_time: EventTime,
+    /// The `--out` folder: never read as input (its reports and temp files are not evidence).
+    pub out_dir: Option<PathBuf>,
     /// What was changed from the flags as given (a `--threads` above the machine's
     /// parallelism), said on stderr before the run.
     pub notes: Vec<String>,
@@ -128,6 +130,7 @@ impl Config {
             progress: false,
             chunk_bytes: CHUNK_BYTES,
             event_time: EventTime::default(),
+            out_dir: None,
             notes: Vec::new(),
         }
     }

@@ -15,6 +15,7 @@ use super::limits::{
 };
 use super::origin::{ArcBytes, Container, Input, Origin};
 use super::stream::{is_stream_path, Stream};
+use super::tarball::{self, is_tar, TAR_HEADER_BYTES};
 use super::zipdir;
 use crate::error::InputError;
 use crate::problem::Problem;
@@ -69,8 +70,20 @@ impl ExpansionBudget {
 /// Expands `paths` into inputs. `fallback_server` names the server of inputs whose path does
 /// not say it. Fails only when nothing at all was found.
 pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Discovery, InputError> {
+    discover_excluding(paths, fallback_server, None)
+}
+
+/// [`discover`], leaving out what lies in the folder `out` (the run's own `--out`: its old
+/// reports and temp files are not evidence, even when it sits inside an input folder).
+pub fn discover_excluding(
+    paths: &[String],
+    fallback_server: Option<&str>,
+    out: Option<&Path>,
+) -> Result<Discovery, InputError> {
     let mut found = Discovery::default();
     let mut seen: HashMap<PathBuf, String> = HashMap::new();
+    let out = out.and_then(|o| std::fs::canonicalize(o).ok());
+    let mut out_skipped = 0usize;
     for arg in paths {
         if arg == STDIN_ARG {
             add_stream(Stream::stdin(), STDIN_DISPLAY.to_owned(), &mut found);
@@ -80,6 +93,10 @@ pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Disco
             // Overlapping arguments (a folder and a file in it, `dir dir/*`) or two links to
             // one file would count its lines and findings twice.
             let identity = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+            if out.as_ref().is_some_and(|o| identity.starts_with(o)) {
+                out_skipped += 1;
+                continue;
+            }
             if let Some(first) = seen.get(&identity) {
                 found.problems.push(Problem::note(
                     display_path(&file),
@@ -90,6 +107,13 @@ pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Disco
             seen.insert(identity, display_path(&file));
             add_file(&file, &mut found);
         }
+    }
+    if out_skipped > 0 {
+        let out = out.as_deref().map_or_else(String::new, display_path);
+        found.problems.push(Problem::note(
+            out,
+            format!("skipped: {out_skipped} file(s) in the --out folder (fbscope's own reports are not evidence)"),
+        ));
     }
     found.inputs.sort_by(|a, b| a.display.cmp(&b.display));
     for input in &mut found.inputs {
@@ -102,7 +126,9 @@ pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Disco
         // go with the error, which is all that is printed.
         let mut what = paths.join(" ");
         for p in found.problems.iter().take(10) {
-            what += &format!("\n  {}: {p}", p.severity_str());
+            // One line each: a newline in a name must not forge lines of the message.
+            let shown = crate::sanitize::name_text(&p.to_string()).into_owned();
+            what += &format!("\n  {}: {shown}", p.severity_str());
         }
         return Err(InputError::NothingFound(what));
     }
@@ -240,10 +266,10 @@ fn add_file(path: &Path, found: &mut Discovery) {
         return;
     }
     let opened = File::open(path).and_then(|f| {
-        let len = f.metadata()?.len();
-        Ok((read_magic(f)?, len))
+        let meta = f.metadata()?;
+        Ok((read_magic(f)?, meta.len(), meta.modified().ok()))
     });
-    let (magic, len) = match opened {
+    let (magic, len, modified) = match opened {
         Ok(v) => v,
         Err(e) => return found.problems.push(Problem::failed(display, e.to_string())),
     };
@@ -254,10 +280,11 @@ fn add_file(path: &Path, found: &mut Discovery) {
         }
         return;
     }
-    let gzip = magic[..2] == GZIP_MAGIC;
-    found
-        .inputs
-        .push(Input::file(display, path.to_owned(), gzip, len));
+    let input = Input {
+        modified,
+        ..Input::file(display, path.to_owned(), false, len)
+    };
+    add_member(input, 1, found);
 }
 
 /// Standard input or a pipe: read once, as a stream (a zip needs random access, so a zip
@@ -388,24 +415,54 @@ fn report_duplicates(display: &str, names: Option<&[String]>, found: &mut Discov
     }
 }
 
-/// Looks at a member's first bytes: a nested zip is opened, gzip is flagged.
+/// Looks at an input's first bytes: a nested zip or a tar (plain or gzip-compressed) is
+/// opened, gzip is flagged; anything else is an input.
 fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
-    let magic = match input.open_raw().and_then(read_magic) {
-        Ok(m) => m,
+    let head = match input
+        .open_raw()
+        .and_then(|r| read_head(r, TAR_HEADER_BYTES))
+    {
+        Ok(h) => h,
         Err(e) => {
             return found
                 .problems
                 .push(Problem::failed(input.display, e.to_string()))
         }
     };
-    input.gzip = magic[..2] == GZIP_MAGIC;
-    if magic != ZIP_MAGIC {
+    input.gzip = head.starts_with(&GZIP_MAGIC);
+    // A tar, or a gzip whose decoded bytes are one (.tar.gz, .tgz).
+    let tar = || {
+        is_tar(&head)
+            || input.gzip
+                && input
+                    .open()
+                    .and_then(|r| read_head(r, TAR_HEADER_BYTES))
+                    .is_ok_and(|h| is_tar(&h))
+    };
+    let kind = if head.starts_with(&ZIP_MAGIC) {
+        Some(Nested::Zip)
+    } else if tar() {
+        Some(Nested::Tar)
+    } else {
+        None
+    };
+    let Some(kind) = kind else {
         found.inputs.push(input);
         return;
-    }
+    };
     if depth >= MAX_ARCHIVE_DEPTH {
         let msg = format!("nested archive deeper than {MAX_ARCHIVE_DEPTH} levels: not opened");
         return found.problems.push(Problem::failed(input.display, msg));
+    }
+    if let (Nested::Tar, Origin::File(path), false) = (&kind, &input.origin, input.gzip) {
+        // A plain tar on disk is read where it lies, like a zip.
+        let path = path.clone();
+        return match File::open(&path) {
+            Ok(f) => add_tar(f, Container::Disk(path), &input.display, depth, found),
+            Err(e) => found
+                .problems
+                .push(Problem::failed(input.display, e.to_string())),
+        };
     }
     match read_nested(&input, MAX_NESTED_TOTAL_BYTES - found.nested_in_memory) {
         Ok(bytes) => {
@@ -413,20 +470,46 @@ fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
             found.nested_in_memory += size;
             let bytes = Arc::new(bytes);
             let cursor = Cursor::new(ArcBytes(bytes.clone()));
-            add_archive(
-                cursor,
-                Container::Memory(bytes),
-                &input.display,
-                depth + 1,
-                found,
-            );
+            let container = Container::Memory(bytes);
+            match kind {
+                Nested::Zip => add_archive(cursor, container, &input.display, depth + 1, found),
+                Nested::Tar => add_tar(cursor, container, &input.display, depth, found),
+            }
             if found.inputs.len() == inputs_before {
-                // Nothing refers to the bytes (a broken or empty inner zip): they are freed.
+                // Nothing refers to the bytes (a broken or empty inner archive): they are freed.
                 found.nested_in_memory -= size;
             }
         }
         Err(msg) => found.problems.push(Problem::failed(input.display, msg)),
     }
+}
+
+/// The archives opened inside other inputs.
+enum Nested {
+    Zip,
+    Tar,
+}
+
+/// Adds a tar's entries (each looked at again: a zip or `.gz` inside is opened).
+fn add_tar<R: Read + std::io::Seek>(
+    reader: R,
+    container: Container,
+    display: &str,
+    depth: usize,
+    found: &mut Discovery,
+) {
+    let listed = tarball::entries(reader, &container, display);
+    found.problems.extend(listed.problems);
+    for input in listed.inputs {
+        add_member(input, depth + 1, found);
+    }
+}
+
+/// Up to `n` first bytes.
+fn read_head(r: impl Read, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    r.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
 }
 
 /// Reads a nested archive into memory, if it fits both the size limit for one and the

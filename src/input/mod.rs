@@ -10,6 +10,7 @@ pub mod limits;
 pub mod origin;
 pub mod sniff;
 pub mod stream;
+pub mod tarball;
 pub mod zipdir;
 
 pub use discover::{discover, Discovery};

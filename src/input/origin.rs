@@ -54,6 +54,9 @@ pub struct Input {
     pub text: TextDecoding,
     /// What reading the input noticed (shared by its readers).
     pub notes: ReadNotes,
+    /// The file's modification time when it was found (files on disk), to tell at the end
+    /// whether it changed while it was read.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 impl Input {
@@ -68,6 +71,7 @@ impl Input {
             site: String::new(),
             text: TextDecoding::default(),
             notes: ReadNotes::default(),
+            modified: None,
         }
     }
 
@@ -145,6 +149,49 @@ impl Input {
             decoded
         };
         Ok(self.text.apply(bounded))
+    }
+}
+
+/// How a file on disk changed between its discovery and the end of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Shorter, gone, or rewritten (same size, new modification time): what was read may
+    /// mix old and new bytes, or stop early.
+    Lost(String),
+    /// Longer with the old bytes kept: a live log written to; the lines after the end
+    /// found may not have been read.
+    Grew(String),
+}
+
+impl Input {
+    /// Has the file behind this input changed since it was found? `None` for archive
+    /// members and streams (their bytes cannot change under fbscope) and unchanged files.
+    pub fn change_since_found(&self) -> Option<Change> {
+        let Origin::File(path) = &self.origin else {
+            return None;
+        };
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => return Some(Change::Lost(format!("it is gone or unreadable now ({e})"))),
+        };
+        let (was, now) = (self.stored_size, meta.len());
+        if now < was {
+            return Some(Change::Lost(format!(
+                "it was truncated while it was read ({was} bytes when found, {now} now): lines may be missing"
+            )));
+        }
+        if now > was {
+            return Some(Change::Grew(format!(
+                "it grew while it was read ({was} bytes when found, {now} now): lines written after that may not be read"
+            )));
+        }
+        let rewritten =
+            matches!((self.modified, meta.modified().ok()), (Some(a), Some(b)) if a != b);
+        rewritten.then(|| {
+            Change::Lost(
+                "it was rewritten while it was read (same size, new modification time)".into(),
+            )
+        })
     }
 }
 
@@ -230,4 +277,42 @@ impl<R: Read> Read for Bounded<R> {
 
 fn limit_error(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn found(path: &Path) -> Input {
+        let meta = std::fs::metadata(path).unwrap();
+        Input {
+            modified: meta.modified().ok(),
+            ..Input::file("f.log", path.to_owned(), false, meta.len())
+        }
+    }
+
+    #[test]
+    fn a_file_changed_while_read_is_told_apart_from_one_that_grew() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("u_ex.log");
+        std::fs::write(&path, "line one\nline two\n").unwrap();
+        let input = found(&path);
+        assert_eq!(input.change_since_found(), None);
+        std::fs::write(&path, "line one\nline two\nline three\n").unwrap();
+        assert!(matches!(input.change_since_found(), Some(Change::Grew(_))));
+        std::fs::write(&path, "line one\n").unwrap();
+        assert!(
+            matches!(input.change_since_found(), Some(Change::Lost(w)) if w.contains("truncated"))
+        );
+        std::fs::write(&path, "LINE ONE\nLINE TWO\n").unwrap();
+        let f = File::options().write(true).open(&path).unwrap();
+        f.set_modified(SystemTime::now() + Duration::from_secs(3600))
+            .unwrap();
+        assert!(
+            matches!(input.change_since_found(), Some(Change::Lost(w)) if w.contains("rewritten"))
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(input.change_since_found(), Some(Change::Lost(w)) if w.contains("gone")));
+    }
 }

@@ -20,8 +20,10 @@ use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
 use crate::grammar::Grammar;
 use crate::input::decode::{has_lone_cr_lines, TextDecoding};
+use crate::input::discover::discover_excluding;
 use crate::input::limits::SNIFF_BYTES;
-use crate::input::{discover, Format, Input};
+use crate::input::origin::Change;
+use crate::input::{Format, Input};
 use crate::problem::Problem;
 use crate::tally::Tally;
 
@@ -89,7 +91,11 @@ fn run(
     sink: &mut dyn FindingSink,
 ) -> Result<Analysis, RunError> {
     let started = Instant::now();
-    let discovery = discover(&config.paths, config.server_name.as_deref())?;
+    let discovery = discover_excluding(
+        &config.paths,
+        config.server_name.as_deref(),
+        config.out_dir.as_deref(),
+    )?;
     let mut inputs = discovery.inputs;
     let mut out = Collected {
         reports: Vec::new(),
@@ -112,10 +118,16 @@ fn run(
     let config_hosts = config_pass(&inputs, &mut out.reports, &mut out.problems);
     progress.finish_and_clear();
     take_read_notes(&inputs, &mut out.reports, &mut out.problems);
+    report_changes(&inputs, &mut out.reports, &mut out.problems);
     finish_reports(&mut out.reports, &mut out.problems);
     let mut totals = Tally::default();
     out.reports.iter().for_each(|r| totals.merge(&r.tally));
-    if let Some(warning) = filter_warning(config, &totals) {
+    let pruned = out
+        .reports
+        .iter()
+        .filter(|r| matches!(&r.format, Format::Unsupported(w) if w.starts_with(PRUNED_NOTE)))
+        .count();
+    if let Some(warning) = filter_warning(config, &totals, pruned) {
         out.problems.push(warning);
     }
     Ok(Analysis {
@@ -132,7 +144,7 @@ fn run(
 
 /// A `--since`/`--until`/`--server` that leaves no free/busy request: said on screen, not
 /// left to look like a clean result.
-fn filter_warning(config: &Config, totals: &Tally) -> Option<Problem> {
+fn filter_warning(config: &Config, totals: &Tally, pruned: usize) -> Option<Problem> {
     let f = &config.filter;
     if !f.is_active() || totals.freebusy_requests > 0 {
         return None;
@@ -146,9 +158,12 @@ fn filter_warning(config: &Config, totals: &Tally) -> Option<Problem> {
         flags.push(format!("--until {}", shown(f.until)));
     }
     flags.extend(f.servers.iter().map(|s| format!("--server {s}")));
-    let message = match totals.filtered {
-        0 => "warning: matches nothing: the inputs hold no free/busy request at all".to_owned(),
-        n => format!(
+    let message = match (totals.filtered, pruned) {
+        (0, 0) => "warning: matches nothing: the inputs hold no free/busy request at all".to_owned(),
+        (0, p) => format!(
+            "warning: matches nothing: {p} IIS log(s) left unread as their names date them outside, and no free/busy request in the rest"
+        ),
+        (n, _) => format!(
             "warning: matches nothing: all {n} free/busy requests read were left out, none is reported"
         ),
     };
@@ -234,6 +249,28 @@ fn take_read_notes(inputs: &[Input], reports: &mut [InputReport], problems: &mut
         for note in input.notes.take() {
             problems.push(Problem::note(&report.display, note.clone()));
             report.notes.push(note);
+        }
+    }
+}
+
+/// Files that changed while they were read (files are opened again for each chunk): a
+/// truncated or rewritten file is a failed input, a grown one (a live log) a note.
+fn report_changes(inputs: &[Input], reports: &mut [InputReport], problems: &mut Vec<Problem>) {
+    for (input, report) in inputs.iter().zip(reports.iter_mut()) {
+        if matches!(report.format, Format::Unsupported(_)) {
+            continue;
+        }
+        match input.change_since_found() {
+            Some(Change::Lost(why)) => {
+                report.failed = true;
+                report.notes.push(why.clone());
+                problems.push(Problem::failed(&report.display, why));
+            }
+            Some(Change::Grew(why)) => {
+                report.notes.push(why.clone());
+                problems.push(Problem::note(&report.display, why));
+            }
+            None => {}
         }
     }
 }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+use super::REPORT_FILES;
 use crate::error::ReportError;
 
 /// Temporary files not yet committed, removed if the run is interrupted.
@@ -147,17 +148,10 @@ fn create_unique(dir: &Path, prefix: &str, suffix: &str) -> Result<(PathBuf, Fil
     Err(ReportError::Io { path, source })
 }
 
-/// The report files fbscope writes under `--out`, whose temporary files it may remove.
-const REPORT_NAMES: [&str; 4] = [
-    "findings.csv",
-    "summary.csv",
-    "inventory.csv",
-    "rejected.txt",
-];
-
-/// Is `name` a temporary or probe file an earlier run of fbscope left in `--out`?
+/// Is `name` a temporary or probe file an earlier run of fbscope left in `--out` (a temp
+/// of one of the [`REPORT_FILES`] fbscope writes there)?
 fn is_stale_temp(name: &str) -> bool {
-    let temp = REPORT_NAMES.iter().any(|report| {
+    let temp = REPORT_FILES.iter().any(|report| {
         name.strip_prefix('.')
             .and_then(|n| n.strip_prefix(report))
             .is_some_and(|n| n.starts_with('.') && n.ends_with(TEMP_SUFFIX))
@@ -223,6 +217,8 @@ mod tests {
         assert!(is_stale_temp(".findings.csv.123.tmp"));
         assert!(is_stale_temp(".rejected.txt.9.00ff00ff00ff00ff.tmp"));
         assert!(is_stale_temp(".fbscope-write-test.77"));
+        assert!(is_stale_temp(".report.html.5.0123456789abcdef.tmp"));
+        assert!(is_stale_temp(".findings.jsonl.5.tmp"));
         assert!(!is_stale_temp("findings.csv"));
         assert!(!is_stale_temp(".findings.csv"));
         assert!(!is_stale_temp(".notes.txt.1.tmp"));

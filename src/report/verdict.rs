@@ -1,20 +1,22 @@
 //! The verdict: what the evidence covers, said before any "no failures" sentence.
 //!
 //! A diagnostic tool must never give an all clear about evidence it did not read. Every
-//! input falls in one of four groups, and the headline names all but the first:
+//! input falls in one of five groups, and the headline names all but the first:
 //! - **read**: its format was recognised and it was read to the end;
 //! - **not read in full** (missing evidence, exit code 2): it could not be opened,
 //!   decoded or parsed to the end: a damaged archive or member, an encrypted member, a
 //!   read error, a decompression bomb, a refused zip member;
 //! - **no reader** (exit code unaffected): a log fbscope recognises but has no reader for
 //!   (Exchange's CSV logs, legacy `.Evt`);
+//! - **left out by the time window**: IIS logs whose names date them outside
+//!   `--since`/`--until`, not read on purpose; counted;
 //! - **not a log** (exit code unaffected): empty files, binary data, text that is no log
 //!   format (a JPEG, a README, a ticket note); counted, listed in the problems as notes.
 
 use std::collections::BTreeMap;
 
 use crate::input::Format;
-use crate::pipeline::Analysis;
+use crate::pipeline::{Analysis, PRUNED_NOTE};
 use crate::problem::Severity;
 use crate::tally::Tally;
 
@@ -37,6 +39,8 @@ pub struct Coverage {
     pub no_reader: Vec<(String, String)>,
     /// Inputs skipped as not logs.
     pub not_logs: usize,
+    /// IIS logs left unread because their names date them outside `--since`/`--until`.
+    pub pruned: usize,
 }
 
 impl Coverage {
@@ -56,6 +60,9 @@ impl Coverage {
                 (Format::Unsupported(why), false) if is_no_reader(why) => {
                     c.no_reader.push((r.display.clone(), why.clone()));
                 }
+                (Format::Unsupported(why), false) if why.starts_with(PRUNED_NOTE) => {
+                    c.pruned += 1;
+                }
                 (Format::Unsupported(_), false) => c.not_logs += 1,
                 _ => c.read += 1,
             }
@@ -66,11 +73,12 @@ impl Coverage {
                 .into_iter()
                 .map(|(input, why)| (input.to_owned(), why.to_owned())),
         );
-        c.inputs = c.read + c.not_read.len() + c.no_reader.len() + c.not_logs;
+        c.inputs = c.read + c.not_read.len() + c.no_reader.len() + c.not_logs + c.pruned;
         c
     }
 
-    /// Was every input that could hold evidence read?
+    /// Was every input that could hold evidence read (those the user's time window left
+    /// out aside)?
     pub fn complete(&self) -> bool {
         self.not_read.is_empty() && self.no_reader.is_empty()
     }
@@ -87,9 +95,10 @@ impl Coverage {
                 self.read,
                 inputs(self.inputs)
             ),
-            (n, true) => format!("{n} free/busy findings in the {} read", inputs(self.read)),
+            (n, true) => format!("{} in the {} read", findings(n), inputs(self.read)),
             (n, false) => format!(
-                "{n} free/busy findings in {} of {}",
+                "{} in {} of {}",
+                findings(n),
                 self.read,
                 inputs(self.inputs)
             ),
@@ -111,6 +120,12 @@ impl Coverage {
         if self.not_logs > 0 {
             s += &format!("; {} skipped as not logs", self.not_logs);
         }
+        if self.pruned > 0 {
+            s += &format!(
+                "; {} left out by --since/--until (their names date them outside)",
+                self.pruned
+            );
+        }
         if totals.freebusy_requests == 0 && totals.filtered > 0 {
             s += &format!(
                 "; --since/--until/--server left out all {} free/busy requests",
@@ -124,6 +139,13 @@ impl Coverage {
 
 fn is_no_reader(why: &str) -> bool {
     NO_READER_REASONS.iter().any(|r| why.starts_with(r))
+}
+
+fn findings(n: u64) -> String {
+    match n {
+        1 => "1 free/busy finding".to_owned(),
+        n => format!("{n} free/busy findings"),
+    }
 }
 
 fn inputs(n: usize) -> String {
@@ -161,6 +183,7 @@ mod tests {
             ],
             no_reader: Vec::new(),
             not_logs: 1,
+            pruned: 0,
         };
         let findings = |n| Tally {
             findings: n,

@@ -28,7 +28,7 @@ fn a_planted_temp_symlink_does_not_make_fbscope_write_outside_out() {
     fs::write(&victim, "precious").unwrap();
     // The shell plants links under the names its own pid (kept by `exec`) would give.
     let bin = assert_cmd::cargo::cargo_bin("fbscope");
-    let script = r#"for f in findings.csv summary.csv inventory.csv rejected.txt; do ln -s "$1" "$2/.$f.$$.tmp"; done; ln -s "$1" "$2/.fbscope-write-test.$$"; exec "$3" analyze "$4" --out "$2" --quiet"#;
+    let script = r#"for f in summary.txt report.html incidents.csv findings.csv findings.jsonl timeline.csv coverage.csv summary.csv inventory.csv rejected.txt; do ln -s "$1" "$2/.$f.$$.tmp"; done; ln -s "$1" "$2/.fbscope-write-test.$$"; exec "$3" analyze "$4" --out "$2" --quiet"#;
     let status = std::process::Command::new("sh")
         .args(["-c", script, "sh"])
         .arg(&victim)
@@ -58,6 +58,7 @@ fn temp_files_of_a_killed_run_are_removed_by_the_next_run() {
     for stale in [
         ".findings.csv.4242.tmp",
         ".inventory.csv.4242.0123456789abcdef.tmp",
+        ".report.html.4242.0123456789abcdef.tmp",
         ".fbscope-write-test.4242",
     ] {
         fs::write(out.path().join(stale), "left by a killed run").unwrap();
@@ -808,5 +809,180 @@ fn overlapping_zip_members_are_refused_and_an_archive_has_one_expansion_budget()
     assert!(
         !problems_text(&doc).contains("u_ex00.log"),
         "the first members are read"
+    );
+}
+
+// ---- §1: the archives real bundles come in ----
+
+fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+#[test]
+fn tar_and_tgz_bundles_are_read_not_skipped() {
+    use std::io::Write;
+    let front = fs::read(root().join("samples/EXCH01/W3SVC1/u_ex260302.log")).unwrap();
+    let httperr = fs::read(root().join("samples/EXCH02/HTTPERR/httperr1.log")).unwrap();
+    let tar = tar_of(&[
+        ("EXCH01/W3SVC1/u_ex260302.log", &front),
+        ("EXCH02/HTTPERR/httperr1.log", &httperr),
+    ]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    let tgz = gz.finish().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bundle.tar"), &tar).unwrap();
+    fs::write(dir.path().join("bundle.tgz"), &tgz).unwrap();
+    let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    assert_eq!(code, 0, "{doc:#}");
+    let rows: Vec<(String, String, String, u64)> = doc["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let file = i["file"].as_str().unwrap();
+            let file = file.rsplit('/').take(3).collect::<Vec<_>>();
+            (
+                file.into_iter().rev().collect::<Vec<_>>().join("/"),
+                i["server"].as_str().unwrap().to_owned(),
+                i["format"].as_str().unwrap().to_owned(),
+                i["findings"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let row = |f: &str, s: &str, k: &str, n: u64| (f.to_owned(), s.to_owned(), k.to_owned(), n);
+    assert_eq!(
+        rows,
+        [
+            row(
+                "bundle.tar!EXCH01/W3SVC1/u_ex260302.log",
+                "EXCH01",
+                "w3c-iis",
+                23
+            ),
+            row(
+                "bundle.tar!EXCH02/HTTPERR/httperr1.log",
+                "EXCH02",
+                "w3c-httperr",
+                8
+            ),
+            row(
+                "bundle.tgz!EXCH01/W3SVC1/u_ex260302.log",
+                "EXCH01",
+                "w3c-iis",
+                23
+            ),
+            row(
+                "bundle.tgz!EXCH02/HTTPERR/httperr1.log",
+                "EXCH02",
+                "w3c-httperr",
+                8
+            ),
+        ]
+    );
+    // A tar cut short: the entries before the cut are read, the archive is a failed input.
+    fs::remove_file(dir.path().join("bundle.tgz")).unwrap();
+    fs::write(dir.path().join("bundle.tar"), &tar[..tar.len() - 2000]).unwrap();
+    let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(
+        failed_with(
+            &doc,
+            "bundle.tar!EXCH02/HTTPERR/httperr1.log",
+            "ends inside this entry"
+        ),
+        "{doc:#}"
+    );
+}
+
+// ---- §2: nothing is written (or read) where it should not be ----
+
+#[test]
+fn an_out_folder_inside_an_input_folder_is_never_read_as_input() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("u_ex260302.log"), ONE_FINDING_LOG).unwrap();
+    let out = dir.path().join("report");
+    let inputs = [path_str(dir.path())];
+    for _ in 0..2 {
+        let (code, _) = analyze_to(&out, &inputs, &[]);
+        assert_eq!(code, 0);
+    }
+    let inventory = read_csv(&out.join("inventory.csv"));
+    assert_eq!(
+        inventory.len(),
+        2,
+        "one input, no report of an earlier run: {inventory:?}"
+    );
+    let (_, doc, _) = analyze_json(&inputs, &["--out", &path_str(&out)]);
+    assert_eq!(doc["totals"]["findings"], 1);
+    assert!(
+        problems_text(&doc).contains("in the --out folder"),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn logs_a_time_window_leaves_out_by_name_are_not_called_not_logs() {
+    let out = fbscope()
+        .args([
+            "analyze",
+            "samples/EXCH01",
+            "--quiet",
+            "--since",
+            "2030-01-01",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let headline = table.lines().next().unwrap();
+    assert!(
+        headline.contains("2 left out by --since/--until") && !headline.contains("not logs"),
+        "{table}"
+    );
+    assert!(
+        table.contains("warning: matches nothing: 2 IIS log(s) left unread"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_jpeg_and_a_readme_are_harmless_skips_counted_in_the_headline() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
+    ];
+    jpeg.extend((0..4000u32).map(|i| (i * 7 % 251) as u8));
+    fs::write(dir.path().join("screenshot.jpg"), jpeg).unwrap();
+    fs::write(
+        dir.path().join("README.txt"),
+        "Logs collected from EXCH01 on 2 March.\nSee the ticket for details.\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("u_ex260302.log"), ONE_FINDING_LOG).unwrap();
+    let out = fbscope()
+        .arg("analyze")
+        .arg(dir.path())
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "harmless skips leave the exit code alone"
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    let headline = table.lines().next().unwrap();
+    assert_eq!(
+        headline, "1 free/busy finding in the 1 input read; 2 skipped as not logs.",
+        "{table}"
     );
 }
