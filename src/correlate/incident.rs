@@ -24,6 +24,8 @@ pub struct Incident {
     pub targets: BTreeSet<String>,
     /// [`super::series::FRONT_END`] / [`super::series::BACK_END`] bits of its web lines.
     pub sites: u8,
+    /// Inputs of its findings whose times are not known to be UTC.
+    pub uncertain: BTreeSet<u32>,
     /// Ids of related incidents, with how each link was made.
     pub related: Vec<(u32, &'static str)>,
     /// What the correlator concluded about the other side (absence, suggestions).
@@ -62,6 +64,7 @@ impl Incident {
             first_detail: String::new(),
             targets: BTreeSet::new(),
             sites: 0,
+            uncertain: BTreeSet::new(),
             related: Vec::new(),
             notes: Vec::new(),
             minutes: Vec::new(),
@@ -88,12 +91,23 @@ impl Incident {
         self.peak_per_min = self.peak_per_min.max(c.findings);
         self.targets.extend(c.targets.iter().cloned());
         self.sites |= c.sites;
+        self.uncertain.extend(c.uncertain.iter().copied());
         self.minutes.push((c.first, c.last));
     }
 
     /// Seconds between the closest findings of two incidents (0 when they interleave).
     pub fn distance(&self, other: &Incident) -> i64 {
-        let (a, b) = (&self.minutes, &other.minutes);
+        self.distance_shifted(other, 0)
+    }
+
+    /// [`Self::distance`] with this incident's times moved by `shift` seconds.
+    pub fn distance_shifted(&self, other: &Incident, shift: i64) -> i64 {
+        let a: Vec<(UnixTime, UnixTime)> = self
+            .minutes
+            .iter()
+            .map(|(x, y)| (x + shift, y + shift))
+            .collect();
+        let b = &other.minutes;
         let (mut i, mut j, mut best) = (0, 0, i64::MAX);
         while i < a.len() && j < b.len() {
             let ((a0, a1), (b0, b1)) = (a[i], b[j]);

@@ -361,7 +361,11 @@ pub fn judge_absence(
         let all_covered = responders
             .iter()
             .all(|(s, _)| coverage.covers(s, "iis", from, to));
-        if seen == 0 && all_covered && is_answered_by_responder(cat) {
+        if seen == 0 && all_covered && is_answered_by_responder(cat) && !inc.uncertain.is_empty() {
+            inc.notes.push(format!(
+                "no free/busy request on {names} in the window as read, but these event times are not known to be UTC (no --event-tz): absence is not judged"
+            ));
+        } else if seen == 0 && all_covered && is_answered_by_responder(cat) {
             let host = inc.targets.iter().next().cloned().unwrap_or_default();
             inc.notes.push(format!(
                 "the IIS logs of {names} cover the window but hold no free/busy request: something upstream (a reverse proxy, a firewall) answered"
@@ -376,4 +380,86 @@ pub fn judge_absence(
         }
     }
     verdicts
+}
+
+/// Seconds within which a shifted requester incident must meet a responder incident.
+const ZONE_TOLERANCE: i64 = 120;
+
+/// Whole hours an export's clock may be off by when read as UTC (UTC-12 .. UTC+14).
+const ZONE_HOURS: std::ops::RangeInclusive<i64> = -12..=14;
+
+/// A zone that lines an export's events up with the responders' logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneHint {
+    pub input: u32,
+    /// The export's offset from UTC, in hours, that the evidence suggests.
+    pub hours: i64,
+    /// Requester incidents of the input with a responder incident within `--skew`, at that
+    /// offset and as read.
+    pub matched: usize,
+    pub at_zero: usize,
+}
+
+impl ZoneHint {
+    pub fn sentence(&self, file: &str) -> String {
+        let zone = format!(
+            "{}{:02}:00",
+            if self.hours < 0 { '-' } else { '+' },
+            self.hours.abs()
+        );
+        format!(
+            "{file} was read as UTC, but its events meet the responders' logs at UTC{zone} ({} incidents against {} as read): rerun with --event-tz {file}={zone}",
+            self.matched, self.at_zero
+        )
+    }
+}
+
+/// For every input whose times were assumed UTC: if shifting its requester incidents by a
+/// whole number of hours puts clearly more of them next to a responder incident than as
+/// read, that offset is probably the exporting machine's zone.
+pub fn zone_hints(incidents: &[Incident], skew: i64) -> Vec<ZoneHint> {
+    // Two sides of one request are seconds apart: a tight tolerance tells the true offset
+    // from chance meetings with long responder incidents.
+    let skew = skew.min(ZONE_TOLERANCE);
+    let responders: Vec<&Incident> = incidents
+        .iter()
+        .filter(|i| i.key.side == Side::Responder)
+        .collect();
+    let inputs: BTreeSet<u32> = incidents
+        .iter()
+        .filter(|i| i.key.side == Side::Requester)
+        .flat_map(|i| i.uncertain.iter().copied())
+        .collect();
+    let mut hints = Vec::new();
+    for input in inputs {
+        let mine: Vec<&Incident> = incidents
+            .iter()
+            .filter(|i| i.key.side == Side::Requester && i.uncertain.contains(&input))
+            .collect();
+        let score = |hours: i64| {
+            mine.iter()
+                .filter(|r| {
+                    responders
+                        .iter()
+                        .any(|p| r.distance_shifted(p, -hours * 3600) <= skew)
+                })
+                .count()
+        };
+        let at_zero = score(0);
+        let best = ZONE_HOURS
+            .filter(|h| *h != 0)
+            .map(|h| (score(h), -h.abs(), h))
+            .max();
+        if let Some((matched, _, hours)) = best {
+            if matched >= 2 && matched > at_zero {
+                hints.push(ZoneHint {
+                    input,
+                    hours,
+                    matched,
+                    at_zero,
+                });
+            }
+        }
+    }
+    hints
 }

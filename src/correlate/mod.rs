@@ -67,6 +67,8 @@ pub struct Correlation {
     pub undated: u64,
     /// The first and last finding time.
     pub span: Option<(UnixTime, UnixTime)>,
+    /// Exports read as UTC whose events line up with the responders at another offset.
+    pub zone_hints: Vec<link::ZoneHint>,
 }
 
 impl Correlation {
@@ -188,6 +190,7 @@ impl Correlator {
             again
         };
         let suggestions = link::link(&mut incidents, taxonomy, &rules, opts.skew);
+        let zone_hints = link::zone_hints(&incidents, opts.skew);
         link_raised(&mut incidents, taxonomy, opts.skew);
         let span = self.series.span();
         let bucket = opts
@@ -202,6 +205,7 @@ impl Correlator {
             coverage,
             undated: self.series.undated,
             span,
+            zone_hints,
         };
         (correlation, raised)
     }

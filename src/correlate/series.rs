@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::finding::{Finding, Side, SourceKind};
+use crate::finding::{Finding, Side, SourceKind, TimeBasis};
 use crate::grammar::CategoryId;
 use crate::time::UnixTime;
 
@@ -58,6 +58,9 @@ pub struct Cell {
     pub examples: Vec<Example>,
     pub targets: BTreeSet<String>,
     pub sites: u8,
+    /// Inputs whose times here are not known to be UTC (a local-time export read without
+    /// `--event-tz`, IIS local times): the correlator does not conclude from their absence.
+    pub uncertain: BTreeSet<u32>,
 }
 
 pub fn source_index(s: SourceKind) -> usize {
@@ -103,6 +106,11 @@ impl Cell {
             self.targets.insert(target.to_ascii_lowercase());
         }
         self.sites |= site_bit(&f.site);
+        if matches!(f.time_basis, TimeBasis::AssumedUtc | TimeBasis::ServerLocal)
+            && self.uncertain.len() < TARGETS_PER_CELL
+        {
+            self.uncertain.insert(f.input.min(u32::MAX as usize) as u32);
+        }
     }
 }
 

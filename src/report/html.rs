@@ -111,6 +111,14 @@ fn verdict(s: &mut String, a: &Analysis, c: &Correlation, taxonomy: &Taxonomy) {
         incident(s, a, inc, c, taxonomy);
     }
     s.push_str("</div>\n");
+    for hint in &c.zone_hints {
+        let file = super::json::input_name(a, hint.input);
+        let _ = writeln!(
+            s,
+            "<p class=\"note\"><strong>Time zone:</strong> {}</p>",
+            esc(&hint.sentence(file))
+        );
+    }
     for sug in &c.suggestions {
         let _ = writeln!(
             s,

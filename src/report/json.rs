@@ -119,7 +119,12 @@ pub fn document(analysis: &Analysis, correlation: &Correlation, taxonomy: &Taxon
         "problems": problems,
         "incidents": incidents(analysis, correlation, taxonomy),
         "links": correlation.links().iter().map(|(a, b, basis)| json!({"incidents": [a, b], "basis": basis})).collect::<Vec<_>>(),
-        "suggestions": correlation.suggestions.iter().map(|s| s.sentence()).collect::<Vec<_>>(),
+        "suggestions": correlation
+            .suggestions
+            .iter()
+            .map(|s| s.sentence())
+            .chain(correlation.zone_hints.iter().map(|h| h.sentence(input_name(analysis, h.input))))
+            .collect::<Vec<_>>(),
         "timeline": timeline(correlation, taxonomy),
     });
     defang_strings(&mut doc);

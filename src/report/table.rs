@@ -250,6 +250,10 @@ fn render_verdict(s: &mut String, a: &Analysis, c: &Correlation, taxonomy: &Taxo
         format_opt(Some(last)),
         c.links().len()
     );
+    for hint in &c.zone_hints {
+        let file = crate::report::json::input_name(a, hint.input);
+        let _ = writeln!(s, "  zone: {}", terminal(&hint.sentence(file)));
+    }
     let failures = c.failures(taxonomy);
     let two_sided = failures.iter().filter(|f| f.len() > 1).count();
     let _ = writeln!(

@@ -432,3 +432,25 @@ fn a_window_prunes_logs_by_name_and_leaves_undated_findings_out_counted() {
     assert_eq!(inverted.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&inverted.stderr).contains("window is empty"));
 }
+
+#[test]
+fn times_assumed_utc_are_not_judged_by_absence_and_their_zone_is_suggested() {
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout) = analyze_to(out.path(), &all_samples(), &[]);
+    assert_eq!(code, 0);
+    let flat = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("samples/FABRIKAM-EX01/Application.csv was read as UTC, but its events meet the responders' logs at UTC+01:00"),
+        "{stdout}"
+    );
+    assert!(
+        flat.contains("FABRIKAM-EX01/Application.csv=+01:00"),
+        "{stdout}"
+    );
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let src = col(&rows[0], "source");
+    assert!(
+        rows[1..].iter().all(|r| r[src] != "correlation"),
+        "no perimeter-interference from times one hour off"
+    );
+}
