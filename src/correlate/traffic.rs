@@ -18,6 +18,9 @@ use crate::time::UnixTime;
 /// Distinct client addresses kept per run; requests from further ones are counted under
 /// [`Client::Other`], so a scan from many addresses cannot grow memory.
 pub const MAX_CLIENTS: usize = 50_000;
+/// (client, minute) entries kept per run (about 16 MB); past it a new client's minutes are
+/// counted under [`Client::Other`], so a day of traffic from many addresses stays bounded.
+pub const MAX_CLIENT_MINUTES: usize = 250_000;
 /// Distinct `cs-host` values remembered per server (a server serves a handful of names).
 pub const MAX_HOSTS_PER_SERVER: usize = 64;
 
@@ -192,12 +195,12 @@ impl Traffic {
         let ids: Vec<u32> = chunk.servers.iter().map(|s| self.server_id(s)).collect();
         let mut per_server: HashMap<(u32, i64), Count> = HashMap::default();
         for ((at, client, stem, minute), count) in chunk.counts {
-            let client = self.admit(client);
             let id = ids[at as usize];
-            self.by_client
-                .entry((id, client, stem, minute))
-                .or_default()
-                .add(count);
+            let mut key = (id, self.admit(client), stem, minute);
+            if self.by_client.len() >= MAX_CLIENT_MINUTES && !self.by_client.contains_key(&key) {
+                key.1 = Client::Other;
+            }
+            self.by_client.entry(key).or_default().add(count);
             per_server.entry((id, minute)).or_default().add(count);
         }
         for ((id, minute), count) in per_server {
