@@ -14,6 +14,10 @@ use crate::time::UnixTime;
 const TARGETS_PER_CELL: usize = 8;
 /// How much of a finding's detail an incident keeps as its first example.
 const DETAIL_CHARS: usize = 400;
+/// Examples a minute cell keeps at most: an incident collects its examples across its cells
+/// in time order, and a day of outage has thousands of cells (20 × 400 characters each made
+/// the correlator the largest user of memory on an all-failure log).
+const EXAMPLES_PER_CELL: usize = 4;
 
 /// The series a finding belongs to. Front and back end sites of one server are one
 /// responder: the server name is upper-cased and the site left out.
@@ -163,7 +167,7 @@ impl Series {
             .or_default()
             .entry(minute)
             .or_default()
-            .add(f, t, self.examples);
+            .add(f, t, self.examples.min(EXAMPLES_PER_CELL));
     }
 
     /// The first and last finding time over every series.

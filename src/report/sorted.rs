@@ -119,8 +119,10 @@ impl SortedRows {
         sort(&mut self.rows);
         let mut heads = BinaryHeap::new();
         let mut readers = Vec::with_capacity(self.runs.len());
+        // Read buffers shrink with the number of runs: their sum stays near 8 MiB.
+        let buffer = ((8 << 20) / self.runs.len().max(1)).clamp(4 << 10, 1 << 16);
         for (i, file) in self.runs.into_iter().enumerate() {
-            let mut r = BufReader::with_capacity(1 << 16, file);
+            let mut r = BufReader::with_capacity(buffer, file);
             if let Some(row) = read_row(&mut r)? {
                 heads.push(Head(row, i));
             }
