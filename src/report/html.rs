@@ -26,7 +26,7 @@ type Points = BTreeMap<UnixTime, (u64, u64)>;
 
 /// Width and height of a timeline chart, in SVG units.
 const CHART_W: f64 = 900.0;
-const CHART_H: f64 = 120.0;
+const CHART_H: f64 = 84.0;
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1100px;color:#1b1b1b;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -65,7 +65,7 @@ pub fn render(a: &Analysis, c: &Correlation, taxonomy: &Taxonomy) -> String {
         a.totals.findings,
     );
     verdict(&mut s, a, c, taxonomy);
-    timelines(&mut s, c, taxonomy);
+    timelines(&mut s, a, c, taxonomy);
     coverage(&mut s, c);
     categories(&mut s, a, taxonomy);
     inventory(&mut s, a);
@@ -228,13 +228,23 @@ fn incident(s: &mut String, a: &Analysis, inc: &Incident, c: &Correlation, taxon
 
 /// One chart per (category, server): bars of failures per bucket, and the responder's
 /// free/busy volume as a line, on the analysed span's axis.
-fn timelines(s: &mut String, c: &Correlation, taxonomy: &Taxonomy) {
+fn timelines(s: &mut String, a: &Analysis, c: &Correlation, taxonomy: &Taxonomy) {
     let Some((start, end)) = c.span else { return };
     let _ = writeln!(
         s,
-        "<h2 id=\"timeline\">Timeline</h2>\n<p class=\"legend\"><span><i class=\"sw\" style=\"background:#d9534f\"></i>failures per {} bucket</span><span><i class=\"sw\" style=\"background:#337ab7\"></i>free/busy requests the responder logged (all)</span></p>",
+        "<h2 id=\"timeline\">Timeline</h2>\n<p class=\"legend\"><span><i class=\"sw\" style=\"background:#d9534f\"></i>failures per {} bucket</span><span><i class=\"sw\" style=\"background:#337ab7\"></i>all free/busy requests the responder logged, failed or not</span></p>",
         bucket_label(c)
     );
+    let first = start.div_euclid(c.bucket) * c.bucket;
+    let last = end.div_euclid(c.bucket) * c.bucket;
+    // Each responder's volume in every bucket of the span, not only those with failures.
+    let mut volume: BTreeMap<(&str, UnixTime), u64> = BTreeMap::new();
+    for ((server, minute), n) in &a.traffic.by_server {
+        let b = minute.div_euclid(c.bucket) * c.bucket;
+        if (first..=last).contains(&b) {
+            *volume.entry((server.as_str(), b)).or_default() += n.requests;
+        }
+    }
     let mut charts: BTreeMap<(String, Side, String), Points> = BTreeMap::new();
     for r in &c.timeline {
         let key = (
@@ -248,10 +258,19 @@ fn timelines(s: &mut String, c: &Correlation, taxonomy: &Taxonomy) {
             .entry(r.bucket_start)
             .or_default();
         e.0 += r.findings;
-        e.1 = e.1.max(r.freebusy_requests);
     }
-    let first = start.div_euclid(c.bucket) * c.bucket;
-    let buckets = ((end - first) / c.bucket + 1).max(1) as f64;
+    for ((_, side, server), points) in charts.iter_mut() {
+        if *side == Side::Responder {
+            for ((_, b), n) in volume.range((server.as_str(), first)..=(server.as_str(), last)) {
+                points.entry(*b).or_default().1 = *n;
+            }
+        }
+    }
+    let axis = Axis {
+        first,
+        width: c.bucket,
+        buckets: ((last - first) / c.bucket + 1).max(1) as f64,
+    };
     for ((cat, side, server), points) in &charts {
         let _ = writeln!(
             s,
@@ -260,42 +279,55 @@ fn timelines(s: &mut String, c: &Correlation, taxonomy: &Taxonomy) {
             side.as_str(),
             esc(server)
         );
-        chart(s, points, first, c.bucket, buckets);
+        chart(s, points, &axis);
     }
 }
 
-fn chart(s: &mut String, points: &Points, first: UnixTime, width: i64, buckets: f64) {
-    let max = points
-        .values()
-        .map(|(f, r)| (*f).max(*r))
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let bw = (CHART_W / buckets).max(1.0);
+/// The shared time axis of the timeline charts.
+struct Axis {
+    first: UnixTime,
+    width: i64,
+    buckets: f64,
+}
+
+impl Axis {
+    fn x(&self, t: UnixTime) -> f64 {
+        ((t - self.first) / self.width) as f64 * CHART_W / self.buckets
+    }
+}
+
+fn chart(s: &mut String, points: &Points, axis: &Axis) {
+    let peak = |f: fn(&(u64, u64)) -> u64| points.values().map(f).max().unwrap_or(0).max(1) as f64;
+    let (max_f, max_r) = (peak(|p| p.0), peak(|p| p.1));
+    let plot_h = CHART_H - 16.0;
+    let bw = (CHART_W / axis.buckets).max(1.5);
     let _ = write!(s, "<svg viewBox=\"0 0 {CHART_W} {CHART_H}\" width=\"100%\" height=\"{CHART_H}\" role=\"img\">");
     let mut line = Vec::new();
     for (t, (failures, requests)) in points {
-        let x = ((t - first) / width) as f64 * CHART_W / buckets;
-        let h = *failures as f64 / max * (CHART_H - 10.0);
-        let _ = write!(
-            s,
-            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{h:.1}\" fill=\"#d9534f\"><title>{} failures, {} requests</title></rect>",
-            CHART_H - h,
-            failures,
-            requests
-        );
+        let x = axis.x(*t);
+        if *failures > 0 {
+            let h = (*failures as f64 / max_f * plot_h).max(2.0);
+            let _ = write!(
+                s,
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{h:.1}\" fill=\"#d9534f\"><title>{} {} failures, {} requests</title></rect>",
+                plot_h - h,
+                format_utc(*t),
+                failures,
+                requests
+            );
+        }
         if *requests > 0 {
             line.push(format!(
                 "{:.1},{:.1}",
                 x + bw / 2.0,
-                CHART_H - *requests as f64 / max * (CHART_H - 10.0)
+                plot_h - *requests as f64 / max_r * plot_h
             ));
         }
     }
     if line.len() > 1 {
         let _ = write!(
             s,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"#337ab7\" stroke-width=\"1.5\"/>",
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"#337ab7\" stroke-width=\"1.2\"/>",
             line.join(" ")
         );
     } else if let Some(p) = line.first() {
@@ -305,6 +337,26 @@ fn chart(s: &mut String, points: &Points, first: UnixTime, width: i64, buckets: 
             "<circle cx=\"{x}\" cy=\"{y}\" r=\"3\" fill=\"#337ab7\"/>"
         );
     }
+    let end = axis.first + (axis.buckets as i64 - 1) * axis.width;
+    let scale = if line.is_empty() {
+        format!("max {} failures per bucket", max_f as u64)
+    } else {
+        format!(
+            "max {} failures, {} requests per bucket",
+            max_f as u64, max_r as u64
+        )
+    };
+    let _ = write!(
+        s,
+        "<text x=\"2\" y=\"{:.1}\" font-size=\"10\" fill=\"#666\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#666\" text-anchor=\"end\">{}</text><text x=\"{:.1}\" y=\"10\" font-size=\"10\" fill=\"#666\" text-anchor=\"end\">{}</text>",
+        CHART_H - 3.0,
+        format_utc(axis.first),
+        CHART_W - 2.0,
+        CHART_H - 3.0,
+        format_utc(end),
+        CHART_W - 2.0,
+        scale
+    );
     s.push_str("</svg>\n");
 }
 
