@@ -15,8 +15,6 @@ use crate::grammar::{CategoryId, Grammar, IisRule, RequestFacts};
 use crate::parse::w3c::layout::Field;
 use crate::record::W3cRecord;
 
-use freebusy::StemClass;
-
 /// Win32 errors that mean the connection was lost while IIS answered.
 const CONNECTION_LOST_WIN32: [u64; 2] = [64, 1236];
 
@@ -49,10 +47,11 @@ impl<'g> Classifier<'g> {
 
     /// Classifies one W3C record (`httperr`: the line comes from an HTTPERR log).
     pub fn classify_w3c(&self, rec: &W3cRecord<'_>, httperr: bool) -> Verdict {
-        let Some(stem) = rec.path().and_then(StemClass::of_path) else {
+        let traffic = &self.grammar.traffic;
+        let Some(stem) = rec.path().and_then(|p| traffic.stem_of(p)) else {
             return Verdict::NotFreeBusy;
         };
-        if !freebusy::is_freebusy(stem, rec.get(Field::UserAgent)) {
+        if !traffic.is_freebusy(stem, rec.get(Field::UserAgent)) {
             return Verdict::NotFreeBusy;
         }
         let facts = RequestFacts {
