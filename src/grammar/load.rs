@@ -101,6 +101,13 @@ struct RawFile {
     stem: Vec<RawStem>,
     #[serde(default)]
     agent: Vec<RawAgent>,
+    web_failure: Option<RawWebFailure>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebFailure {
+    connection_lost_win32: Vec<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -673,6 +680,7 @@ fn compile_sources(
         }
         if let Some(facts) = &raw.facts {
             compile_facts(&mut out.facts, facts, errs);
+            add_arrows(&mut out, facts, errs);
         }
         for ex in &raw.fact_example {
             out.fact_examples.push(compile_fact_example(ex, errs));
@@ -793,6 +801,19 @@ fn compile_facts(out: &mut FactPatterns, raw: &RawFacts, errs: &mut Errors<'_>) 
         .extend(raw.not_request_types.iter().map(|w| w.to_ascii_lowercase()));
 }
 
+fn add_arrows(out: &mut EventSources, raw: &RawFacts, errs: &mut Errors<'_>) {
+    for a in &raw.arrows {
+        if a.trim().len() < 2 {
+            errs.at(
+                0,
+                format!("facts.arrows: {a:?} is too short to mark a nested exception"),
+            );
+        } else {
+            out.arrows.push(a.clone());
+        }
+    }
+}
+
 fn compile_fact_example(raw: &RawFactExample, errs: &mut Errors<'_>) -> FactExample {
     let at = raw.text.span().start;
     let expect = raw.expected();
@@ -846,6 +867,10 @@ fn compile_traffic(
             }
             out.agents.push(prefix.to_ascii_lowercase().into_bytes());
             out.examples.push((prefix.clone(), agent.example.clone()));
+        }
+        if let Some(f) = &raw.web_failure {
+            out.connection_lost_win32
+                .extend(f.connection_lost_win32.iter().copied());
         }
     });
     match derive_literals(&out.stems, &out.agents) {

@@ -27,6 +27,8 @@ pub struct Traffic {
     pub candidate_literals: Vec<String>,
     /// `(path or agent, example)` as written, for `grammars check`.
     pub examples: Vec<(String, String)>,
+    /// `sc-win32-status` values that make a request a failure whatever its status.
+    pub connection_lost_win32: Vec<u64>,
 }
 
 impl Traffic {
