@@ -60,6 +60,7 @@ fn bench_scan(c: &mut Criterion) {
                 site: "W3SVC1",
                 httperr: false,
                 findings: Vec::new(),
+                traffic: Default::default(),
             };
             let out = scan_chunk(&buf, header, finder.find_iter(&buf), &mut sink);
             assert!(out.tally.is_balanced());

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use fbscope::classify::EventClassifier;
 use fbscope::grammar::Grammar;
-use fbscope::input::{Input, Origin};
+use fbscope::input::Input;
 use fbscope::parse::eventlog::{parse_for, sniff, EventFormat, EventParseOptions};
 
 fn main() {
@@ -39,14 +39,7 @@ fn main() {
     let size = std::fs::metadata(&path)
         .map(|m| m.len())
         .expect("file readable");
-    let input = Input {
-        display: file.clone(),
-        origin: Origin::File(path),
-        gzip: false,
-        stored_size: size,
-        server: String::new(),
-        site: String::new(),
-    };
+    let input = Input::file(file.clone(), path, false, size);
     let opts = EventParseOptions::default();
     let grammar = Grammar::embedded().expect("shipped grammars load");
     let classifier = EventClassifier::new(&grammar);

@@ -82,10 +82,14 @@ fn run_once(file: &str, threads: usize, grammar: &Grammar) -> Duration {
     config.threads = threads;
     let mut findings = 0u64;
     let started = Instant::now();
-    let analysis = fbscope::pipeline::analyze(&config, grammar, &mut |_, _| {
-        findings += 1;
-        Ok(())
-    })
+    let analysis = fbscope::pipeline::analyze(
+        &config,
+        grammar,
+        &mut |_: &fbscope::finding::Finding, _: &str| {
+            findings += 1;
+            Ok(())
+        },
+    )
     .expect("analysis runs");
     let wall = started.elapsed();
     assert!(analysis.totals.is_balanced(), "every line accounted");

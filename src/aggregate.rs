@@ -129,6 +129,10 @@ mod tests {
             caller_auth: String::new(),
             origin_server: String::new(),
             target_url: String::new(),
+            time_basis: Default::default(),
+            target_host: String::new(),
+            partner_domain: String::new(),
+            time_taken_ms: None,
         }
     }
 

@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, EventTime, Filter};
+use crate::correlate::{timeline, CorrelateOptions};
 use crate::error::ConfigError;
 use crate::grammar::{check, Grammar};
 use crate::parse::eventlog::EventTz;
 use crate::pipeline;
-use crate::report::{json, table, Outputs, StdoutFormat};
+use crate::report::{json, Outputs, StdoutFormat};
 
 /// Exit code: the run completed (with or without findings).
 pub const EXIT_OK: u8 = 0;
@@ -96,11 +97,13 @@ pub struct AnalyzeArgs {
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Only free/busy requests at or after this UTC time (2026-03-02T09:00:00Z, 2026-03-02 09:00:00, 2026-03-02).
-    #[arg(long, value_name = "TIME")]
+    /// Only free/busy requests at or after this UTC time (2026-03-02T09:00:00Z, 2026-03-02
+    /// 09:00:00, 2026-03-02) or this long ago (-3d, 12h, 90m). IIS logs named u_exYYMMDD[HH]
+    /// outside the window are not read at all (pruned, and counted).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Only free/busy requests at or before this UTC time.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Only these servers (repeatable).
     #[arg(long = "server", value_name = "NAME")]
@@ -130,9 +133,74 @@ pub struct AnalyzeArgs {
     /// file from all its dates.
     #[arg(long, value_name = "dmy|mdy")]
     pub date_order: Option<String>,
+    /// Timeline bucket (1m, 5m, 15m, 1h, 1d); by default chosen from the span (at most 300).
+    #[arg(long, value_name = "WIDTH")]
+    pub bucket: Option<String>,
+    /// Findings of one category on one server further apart than this start a new incident
+    /// (minutes, or 30s / 15m / 2h).
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub incident_gap: String,
+    /// How far apart the two sides of a failure may be (clock skew and window) and still be
+    /// linked (minutes, or 90s / 5m).
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub skew: String,
+    /// HOST=SERVER: requests to HOST are answered by SERVER (links requester and responder
+    /// incidents when the IIS logs do not name the host in cs-host; repeatable).
+    #[arg(long = "host-map", value_name = "HOST=SERVER")]
+    pub host_map: Vec<String>,
+    /// Findings each incident keeps as examples for the reports.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub examples: usize,
+}
+
+/// Parses `90s`, `15m`, `2h`, `1d` or a bare number of minutes into seconds.
+fn parse_duration(flag: &'static str, value: &str) -> Result<i64, ConfigError> {
+    let v = value.trim();
+    let (digits, unit) = match v.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => v.split_at(i),
+        None => (v, "m"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    match digits.parse::<i64>() {
+        Ok(n) if scale > 0 => Ok(n.saturating_mul(scale)),
+        _ => Err(ConfigError::BadDuration {
+            flag,
+            value: value.to_owned(),
+        }),
+    }
 }
 
 impl AnalyzeArgs {
+    /// Validates the correlation flags.
+    pub fn correlate_options(&self) -> Result<CorrelateOptions, ConfigError> {
+        let bucket = match &self.bucket {
+            None => None,
+            Some(b) => Some(timeline::parse_bucket(b).ok_or(ConfigError::BadBucket(b.clone()))?),
+        };
+        let mut host_map = Vec::new();
+        for pair in &self.host_map {
+            match pair.split_once('=') {
+                Some((h, s)) if !h.trim().is_empty() && !s.trim().is_empty() => {
+                    host_map.push((h.trim().to_ascii_lowercase(), s.trim().to_ascii_uppercase()))
+                }
+                _ => return Err(ConfigError::BadHostMap(pair.clone())),
+            }
+        }
+        Ok(CorrelateOptions {
+            incident_gap: parse_duration("incident-gap", &self.incident_gap)?,
+            skew: parse_duration("skew", &self.skew)?,
+            bucket,
+            host_map,
+            examples: self.examples.max(1),
+        })
+    }
+
     /// Validates the flags into a configuration.
     pub fn to_config(&self) -> Result<Config, ConfigError> {
         if self.paths.is_empty() {
@@ -143,7 +211,7 @@ impl AnalyzeArgs {
             if n == 0 {
                 return Err(ConfigError::BadThreads);
             }
-            config.threads = n;
+            config.set_threads(n);
         }
         let time = |flag, v: &Option<String>| match v {
             None => Ok(None),
@@ -159,8 +227,17 @@ impl AnalyzeArgs {
             until: time("until", &self.until)?,
             servers: self.servers.clone(),
         };
+        if let (Some(s), Some(u)) = (config.filter.since, config.filter.until) {
+            if s > u {
+                return Err(ConfigError::InvertedWindow {
+                    since: crate::time::format_utc(s),
+                    until: crate::time::format_utc(u),
+                });
+            }
+        }
         config.server_name = self.server_name.clone();
         config.grammar_dir = self.grammars.clone();
+        config.out_dir = self.out.clone();
         config.progress = !self.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
         if let Some(c) = self.chunk_size {
             config.chunk_bytes = c.max(1);
@@ -230,6 +307,10 @@ fn load_grammar(dir: Option<&std::path::Path>) -> anyhow::Result<Grammar> {
 
 fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
     let config = args.to_config()?;
+    let correlate = args.correlate_options()?;
+    for note in &config.notes {
+        eprintln!("fbscope: note: {note}");
+    }
     let grammar = load_grammar(config.grammar_dir.as_deref())?;
     let format = match args.format {
         FormatArg::Table => StdoutFormat::Table,
@@ -243,19 +324,21 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         config.out_dir_hint(&args.out),
         format,
         stdout,
+        &correlate,
     )?;
-    let analysis = pipeline::analyze(&config, &grammar, &mut |f, file| outputs.finding(f, file))?;
-    outputs.finish(&analysis)?;
+    let mut analysis = pipeline::analyze(&config, &grammar, &mut outputs)?;
+    let finished = outputs.finish(&mut analysis, &correlate)?;
     let mut out = std::io::stdout().lock();
     match format {
-        StdoutFormat::Table => write!(out, "{}", table::render(&analysis, &grammar.taxonomy))?,
+        StdoutFormat::Table => write!(out, "{}", finished.summary)?,
         StdoutFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &json::document(&analysis, &grammar.taxonomy))?;
+            let doc = json::document(&analysis, &finished.correlation, &grammar.taxonomy);
+            serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
         StdoutFormat::Csv => {
             if !args.quiet {
-                eprint!("{}", table::render(&analysis, &grammar.taxonomy));
+                eprint!("{}", finished.summary);
             }
         }
     }

@@ -16,14 +16,25 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Does a request at `time` on `server` pass? A request without a readable time passes a
-    /// time filter (it is never silently dropped; its time cell stays empty).
+    /// Does a request at `time` on `server` pass? A request without a readable time is left
+    /// out of a time window (it cannot be placed in it) and counted as such by the caller.
     pub fn admits(&self, time: Option<UnixTime>, server: &str) -> bool {
-        let in_window = time
-            .is_none_or(|t| self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u));
+        let in_window = match time {
+            Some(t) => self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u),
+            None => !self.has_window(),
+        };
         in_window
             && (self.servers.is_empty()
                 || self.servers.iter().any(|s| s.eq_ignore_ascii_case(server)))
+    }
+
+    pub fn has_window(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+
+    /// Does `[start, end)` lie wholly outside the window?
+    pub fn excludes_span(&self, start: UnixTime, end: UnixTime) -> bool {
+        self.since.is_some_and(|s| end <= s) || self.until.is_some_and(|u| start > u)
     }
 
     pub fn is_active(&self) -> bool {
@@ -96,24 +107,49 @@ pub struct Config {
     /// Bytes per unit of parallel work (tests shrink it to shake out boundary bugs).
     pub chunk_bytes: usize,
     pub event_time: EventTime,
+    /// The `--out` folder: never read as input (its reports and temp files are not evidence).
+    pub out_dir: Option<PathBuf>,
+    /// What was changed from the flags as given (a `--threads` above the machine's
+    /// parallelism), said on stderr before the run.
+    pub notes: Vec<String>,
+}
+
+/// Threads this machine runs at once (1 when it cannot tell).
+pub fn machine_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 impl Config {
     pub fn new(paths: Vec<String>) -> Self {
         Config {
             paths,
-            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            threads: machine_threads(),
             filter: Filter::default(),
             server_name: None,
             grammar_dir: None,
             progress: false,
             chunk_bytes: CHUNK_BYTES,
             event_time: EventTime::default(),
+            out_dir: None,
+            notes: Vec::new(),
         }
     }
 }
 
 impl Config {
+    /// Sets the worker count: `requested` capped at the machine's parallelism (more threads
+    /// than cores only add switching, and `--threads 100000` spawned threads until the
+    /// system refused), with a note when capped.
+    pub fn set_threads(&mut self, requested: usize) {
+        let max = machine_threads();
+        self.threads = requested.clamp(1, max);
+        if requested > max {
+            self.notes.push(format!(
+                "--threads {requested}: this machine runs {max} at once; using {max}"
+            ));
+        }
+    }
+
     /// The `--out` directory, if any (kept beside the config for the report layer).
     pub fn out_dir_hint<'a>(&self, out: &'a Option<PathBuf>) -> Option<&'a std::path::Path> {
         out.as_deref()

@@ -65,8 +65,16 @@ pub enum ReportError {
 /// Errors of the command-line configuration (usage errors, exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("--{flag}: cannot read {value:?} as a time (use 2026-03-02T09:15:04Z, 2026-03-02 09:15:04 or 2026-03-02)")]
+    #[error("--{flag}: cannot read {value:?} as a time (use 2026-03-02T09:15:04Z, 2026-03-02 09:15:04, 2026-03-02 or -3d / 12h / 90m)")]
     BadTime { flag: &'static str, value: String },
+    #[error("--{flag} {value:?}: give a duration such as 90s, 15m, 2h or a number of minutes")]
+    BadDuration { flag: &'static str, value: String },
+    #[error("--bucket {0:?}: use 1m, 5m, 15m, 1h or 1d")]
+    BadBucket(String),
+    #[error("--host-map {0:?}: use HOST=SERVER (mail.contoso.com=EXCH01)")]
+    BadHostMap(String),
+    #[error("--since {since} is after --until {until}: the window is empty")]
+    InvertedWindow { since: String, until: String },
     #[error("--threads must be at least 1")]
     BadThreads,
     #[error("no input paths given")]

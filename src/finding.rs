@@ -1,7 +1,11 @@
 //! A classified failure: one row of `findings.csv`.
 
-use crate::grammar::CategoryId;
 use crate::time::UnixTime;
+
+/// A taxonomy id, as the index of its category in the loaded taxonomy (a lower index has
+/// precedence). The names live in `grammars/taxonomy.toml`; the model only needs the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CategoryId(pub u16);
 
 /// Which link of the free/busy chain failed (domain.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,6 +60,8 @@ pub enum SourceKind {
     Iis,
     HttpErr,
     EventLog,
+    /// Raised by the correlator from what the logs together show (or do not show).
+    Correlation,
 }
 
 impl SourceKind {
@@ -64,12 +70,39 @@ impl SourceKind {
             SourceKind::Iis => "iis",
             SourceKind::HttpErr => "httperr",
             SourceKind::EventLog => "eventlog",
+            SourceKind::Correlation => "correlation",
         }
     }
 
     /// IIS and HTTPERR lines are both web-server evidence (`iis_findings` in the summary).
     pub fn is_web(self) -> bool {
         matches!(self, SourceKind::Iis | SourceKind::HttpErr)
+    }
+}
+
+/// Where a finding's time came from, so a reader knows how far to trust its place on the
+/// timeline (the `time_basis` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum TimeBasis {
+    /// The log wrote UTC (IIS `date`/`time`, EVTX and Event Viewer XML `SystemTime`).
+    #[default]
+    LogUtc,
+    /// A local-time export read as UTC because no `--event-tz` was given.
+    AssumedUtc,
+    /// IIS `date-local`/`time-local`: the server's local clock, zone unknown.
+    ServerLocal,
+    /// A local-time export converted with `--event-tz`.
+    Converted,
+}
+
+impl TimeBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeBasis::LogUtc => "utc",
+            TimeBasis::AssumedUtc => "assumed-utc",
+            TimeBasis::ServerLocal => "server-local",
+            TimeBasis::Converted => "converted",
+        }
     }
 }
 
@@ -107,4 +140,20 @@ pub struct Finding {
     pub origin_server: String,
     /// Event findings: the URL the request went to (its host is `target`).
     pub target_url: String,
+    pub time_basis: TimeBasis,
+    /// The host the request went to: the URL host of an event, `cs-host` of an IIS line
+    /// (empty when the evidence does not name it; `target` falls back to the server).
+    pub target_host: String,
+    /// The partner organization's domain: the domain of the event's mailbox.
+    pub partner_domain: String,
+    /// IIS `time-taken`: the request started this long before `time`.
+    pub time_taken_ms: Option<u64>,
+}
+
+impl Finding {
+    /// The responder a web finding belongs to, or the requester of an event: front and back
+    /// end sites of one server are one server here.
+    pub fn server_key(&self) -> &str {
+        &self.server
+    }
 }

@@ -7,9 +7,11 @@
 //! work in parallel.
 
 pub mod aggregate;
+pub mod analysis;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod correlate;
 pub mod error;
 pub mod explain;
 pub mod finding;

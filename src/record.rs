@@ -36,6 +36,11 @@ impl<'a> W3cRecord<'a> {
         Some((self.get(Field::DateLocal)?, self.get(Field::TimeLocal)?))
     }
 
+    /// The record's time is UTC (`time`), not the server's local `time-local`.
+    pub fn has_utc_time(&self) -> bool {
+        self.get(Field::Time).is_some()
+    }
+
     pub fn time(&self) -> Option<UnixTime> {
         let (date, time) = self.date_time()?;
         time::parse_date_time(date, time)

@@ -122,6 +122,26 @@ pub fn terminal_lines(text: &str) -> String {
         .join("\n")
 }
 
+/// A file or archive member name in a line-oriented report (`rejected.txt`): [`file_text`],
+/// and line breaks and tabs shown as `\n`, `\r`, `\t`, so a name cannot end the line it is
+/// printed on and forge the lines after it (a newline is a legal character in Unix names and
+/// zip member names).
+pub fn name_text(name: &str) -> Cow<'_, str> {
+    if !name.contains(['\n', '\r', '\t']) {
+        return file_text(name);
+    }
+    let mut escaped = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            c => escaped.push(c),
+        }
+    }
+    Cow::Owned(file_text(&escaped).into_owned())
+}
+
 /// Lossy UTF-8 for display: invalid bytes become U+FFFD.
 pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
@@ -181,6 +201,13 @@ mod tests {
         assert_eq!(file_text("EVIL\x1b[2J"), "EVIL\\u{1b}[2J");
         assert_eq!(file_text("line1\r\nline2\tx"), "line1\r\nline2\tx");
         assert_eq!(csv_cell("=\x07"), "'=\\u{7}");
+    }
+
+    #[test]
+    fn names_stay_on_one_line() {
+        assert_eq!(name_text("a\nb:1: forged\r\tx"), "a\\nb:1: forged\\r\\tx");
+        assert_eq!(name_text("EXCH01/W3SVC1/u.log"), "EXCH01/W3SVC1/u.log");
+        assert_eq!(name_text("e\x1b[2J\n"), "e\\u{1b}[2J\\n");
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub struct Tally {
     pub assumed_layout: u64,
     /// Free/busy requests left out by `--since`/`--until`/`--server`.
     pub filtered: u64,
+    /// Of `filtered`: requests without a readable time, left out of a `--since`/`--until`
+    /// window because they cannot be placed in it.
+    pub filtered_undated: u64,
     pub bytes: u64,
     pub first: Option<TimeKey>,
     pub last: Option<TimeKey>,
@@ -44,6 +47,7 @@ impl Tally {
         self.tolerated += other.tolerated;
         self.assumed_layout += other.assumed_layout;
         self.filtered += other.filtered;
+        self.filtered_undated += other.filtered_undated;
         self.bytes += other.bytes;
         self.first = min_opt(self.first, other.first);
         self.last = max_opt(self.last, other.last);

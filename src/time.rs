@@ -50,10 +50,22 @@ pub fn parse_date(b: &[u8]) -> Option<i64> {
         return None;
     }
     let (y, m, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    // A day past the month's end (Feb 30, Apr 31) is not a date: without this check
+    // days_from_civil rolls it over into the next month (Feb 30 → Mar 2).
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
         return None;
     }
     Some(days_from_civil(i64::from(y), m, d))
+}
+
+/// Days in month `m` (1–12) of year `y`, proleptic Gregorian.
+fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Parses `HH:MM:SS` (fractions of a second are accepted and dropped) into seconds of the day.
@@ -110,9 +122,18 @@ pub fn format_opt(t: Option<UnixTime>) -> String {
     t.map(format_utc).unwrap_or_default()
 }
 
-/// Parses a user-given time: RFC 3339, `YYYY-MM-DD HH:MM:SS` (UTC) or a bare date (midnight UTC).
+/// Parses a user-given time: RFC 3339, `YYYY-MM-DD HH:MM:SS` (UTC), a bare date (midnight
+/// UTC), or a time relative to now (`-3d`, `12h`, `90m`, `2w`: that long ago).
 pub fn parse_user_time(s: &str) -> Option<UnixTime> {
+    parse_user_time_at(s, chrono::Utc::now().timestamp())
+}
+
+/// [`parse_user_time`] with "now" given (for tests and reproducible runs).
+pub fn parse_user_time_at(s: &str, now: UnixTime) -> Option<UnixTime> {
     let s = s.trim();
+    if let Some(ago) = parse_relative(s) {
+        return Some(now - ago);
+    }
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp());
     }
@@ -125,9 +146,35 @@ pub fn parse_user_time(s: &str) -> Option<UnixTime> {
     }
 }
 
+/// `-3d`, `3d`, `12h`, `90m`, `30s`, `2w` → seconds (the sign is optional: both mean "ago").
+fn parse_relative(s: &str) -> Option<i64> {
+    let s = s.strip_prefix('-').unwrap_or(s);
+    let unit = s.chars().last()?;
+    let scale = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return None,
+    };
+    let n: i64 = s[..s.len() - 1].parse().ok()?;
+    n.checked_mul(scale).filter(|v| *v >= 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_times_count_back_from_now() {
+        let now = 1_772_442_000;
+        assert_eq!(parse_user_time_at("-3d", now), Some(now - 3 * 86_400));
+        assert_eq!(parse_user_time_at("12h", now), Some(now - 12 * 3600));
+        assert_eq!(parse_user_time_at("90m", now), Some(now - 5400));
+        assert_eq!(parse_user_time_at("3x", now), None);
+        assert_eq!(parse_user_time_at("d", now), None);
+    }
 
     #[test]
     fn round_trips_dates_across_eras() {
@@ -165,5 +212,22 @@ mod tests {
             parse_user_time("2026-03-02 00:00:00")
         );
         assert_eq!(parse_user_time("yesterday"), None);
+    }
+
+    #[test]
+    fn days_past_the_end_of_the_month_are_not_dates() {
+        for bad in [
+            "2026-02-29",
+            "2026-02-30",
+            "2026-04-31",
+            "1900-02-29",
+            "2026-13-01",
+            "2026-01-00",
+        ] {
+            assert_eq!(parse_date(bad.as_bytes()), None, "{bad}");
+        }
+        for good in ["2024-02-29", "2000-02-29", "2026-12-31", "2026-04-30"] {
+            assert!(parse_date(good.as_bytes()).is_some(), "{good}");
+        }
     }
 }

@@ -65,6 +65,7 @@ pub fn scan(buf: &[u8], header: HeaderState, httperr: bool) -> (ScanOutput, Vec<
         site: "W3SVC1",
         httperr,
         findings: Vec::new(),
+        traffic: Default::default(),
     };
     let out = scan_chunk(buf, header, web.finder.find_iter(buf), &mut sink);
     check_scan(buf, &out, &sink.findings);

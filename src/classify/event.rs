@@ -10,7 +10,7 @@
 
 use regex::Regex;
 
-use crate::finding::{Finding, Phase, Side, SourceKind};
+use crate::finding::{Finding, Phase, Side, SourceKind, TimeBasis};
 use crate::grammar::sources::FactPatterns;
 use crate::grammar::{
     CategoryId, EventFacts, EventRule, Grammar, LiteralHit, Provider, Role, Tier,
@@ -388,6 +388,7 @@ impl<'g> EventClassifier<'g> {
         verdict: EventVerdict,
         input: usize,
         fallback_server: &str,
+        time_basis: TimeBasis,
     ) -> Finding {
         let server = match server_name(&rec.computer) {
             "" => fallback_server.to_owned(),
@@ -396,16 +397,17 @@ impl<'g> EventClassifier<'g> {
         let detail = self.detail(rec, &verdict);
         let facts = verdict.facts;
         let (host, path) = split_url(&facts.target_url);
+        let partner_domain = facts
+            .mailbox
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_ascii_lowercase())
+            .unwrap_or_default();
         let target = if !host.is_empty() {
-            host
+            host.clone()
         } else if verdict.side == Side::Responder {
             server.clone()
         } else {
-            facts
-                .mailbox
-                .rsplit_once('@')
-                .map(|(_, d)| d.to_ascii_lowercase())
-                .unwrap_or_default()
+            partner_domain.clone()
         };
         Finding {
             time: rec.time,
@@ -432,6 +434,10 @@ impl<'g> EventClassifier<'g> {
             caller_auth: facts.caller_auth,
             origin_server: facts.origin_server,
             target_url: facts.target_url,
+            time_basis,
+            target_host: host,
+            partner_domain,
+            time_taken_ms: None,
         }
     }
 
@@ -611,7 +617,7 @@ mod tests {
         let c = EventClassifier::new(&g);
         let rec = event(Some(4002), TLS_4002);
         let v = c.classify(&rec).unwrap();
-        let f = c.finding(&rec, v, 3, "fallback");
+        let f = c.finding(&rec, v, 3, "fallback", TimeBasis::LogUtc);
         assert_eq!(f.request_type, "FederatedCrossForest");
         assert_eq!(f.caller_auth, "WSSecurity");
         assert_eq!(
@@ -651,7 +657,7 @@ mod tests {
         let v = c.classify(&rec).unwrap();
         assert_eq!(id_of(&g, &v), "dns-resolution");
         assert_eq!(v.phase, Phase::Autodiscover);
-        let f = c.finding(&rec, v, 0, "");
+        let f = c.finding(&rec, v, 0, "", TimeBasis::LogUtc);
         assert_eq!(f.target, "contoso.com");
         assert_eq!(f.mailbox, "jsmith@contoso.com");
         let wrapper_only = msg.replace("The remote name could not be resolved", "Something new");

@@ -1,14 +1,27 @@
 //! Turns candidate web-log records into findings (the [`RecordSink`] of the W3C scanner).
 
 use crate::config::Filter;
-use crate::finding::{Finding, Side, SourceKind};
+use crate::finding::{Finding, Side, SourceKind, TimeBasis};
 use crate::parse::w3c::layout::Field;
 use crate::parse::w3c::scan::RecordSink;
 use crate::record::W3cRecord;
 use crate::sanitize::lossy;
 use crate::tally::Tally;
 
+use super::freebusy::StemClass;
 use super::{Classifier, Verdict};
+use crate::correlate::TrafficChunk;
+
+/// The stem classes' names, as the rules name them (`grammars/iis.toml`).
+fn stem_name(stem: StemClass) -> &'static str {
+    match stem {
+        StemClass::EwsWsSecurity => "ews-wssecurity",
+        StemClass::AutodiscoverWsSecurity => "autodiscover-wssecurity",
+        StemClass::Ews => "ews",
+        StemClass::AutodiscoverSvc => "autodiscover-svc",
+        StemClass::AutodiscoverXml => "autodiscover-xml",
+    }
+}
 
 /// Collects the findings of one chunk of one web log.
 pub struct WebSink<'a> {
@@ -19,6 +32,8 @@ pub struct WebSink<'a> {
     pub site: &'a str,
     pub httperr: bool,
     pub findings: Vec<Finding>,
+    /// Every free/busy request of the chunk, failed or not.
+    pub traffic: TrafficChunk,
 }
 
 impl RecordSink for WebSink<'_> {
@@ -33,9 +48,11 @@ impl RecordSink for WebSink<'_> {
             .map_or_else(|| self.server.into(), lossy);
         if !self.filter.admits(time, &server) {
             tally.filtered += 1;
+            tally.filtered_undated += u64::from(time.is_none());
             return;
         }
         tally.freebusy_requests += 1;
+        self.count_traffic(rec, time, server.as_bytes(), verdict != Verdict::Succeeded);
         if let Verdict::Failed {
             category,
             phase,
@@ -67,6 +84,25 @@ struct Failure<'g> {
 }
 
 impl WebSink<'_> {
+    fn count_traffic(
+        &mut self,
+        rec: &W3cRecord<'_>,
+        time: Option<i64>,
+        server: &[u8],
+        failed: bool,
+    ) {
+        let traffic = &self.classifier.grammar().traffic;
+        let stem = rec
+            .path()
+            .and_then(|p| traffic.stem_of(p))
+            .map_or("other", stem_name);
+        let client = rec.get(Field::ClientIp).unwrap_or_default();
+        self.traffic.count(server, client, stem, time, failed);
+        if let Some(host) = rec.get(Field::Host) {
+            self.traffic.host(server, host);
+        }
+    }
+
     fn finding(
         &self,
         line: u64,
@@ -83,9 +119,12 @@ impl WebSink<'_> {
         let site = rec
             .get(Field::SiteName)
             .map_or_else(|| self.site.to_owned(), |s| lossy(s).into_owned());
-        let target = rec
-            .get(Field::Host)
-            .map_or_else(|| server.clone(), |h| lossy(h).into_owned());
+        let target_host = text(rec.get(Field::Host));
+        let target = if target_host.is_empty() {
+            server.clone()
+        } else {
+            target_host.clone()
+        };
         Finding {
             time,
             server,
@@ -115,6 +154,14 @@ impl WebSink<'_> {
             caller_auth: String::new(),
             origin_server: String::new(),
             target_url: String::new(),
+            time_basis: if rec.has_utc_time() {
+                TimeBasis::LogUtc
+            } else {
+                TimeBasis::ServerLocal
+            },
+            target_host,
+            partner_domain: String::new(),
+            time_taken_ms: rec.get(Field::TimeTaken).and_then(crate::record::parse_num),
         }
     }
 

@@ -1,10 +1,7 @@
 //! The taxonomy: the public list of failure categories, in precedence order.
 
+pub use crate::finding::CategoryId;
 use crate::finding::Phase;
-
-/// Index of a category in the taxonomy; a lower index has precedence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CategoryId(pub u16);
 
 /// One taxonomy entry.
 #[derive(Debug, Clone)]

@@ -9,8 +9,14 @@ use std::sync::Arc;
 
 use walkdir::WalkDir;
 
-use super::limits::{MAX_ARCHIVE_DEPTH, MAX_NESTED_ARCHIVE_BYTES, MAX_NESTED_TOTAL_BYTES};
+use super::limits::{
+    MAX_ARCHIVE_DEPTH, MAX_EXPANDED_BYTES, MAX_EXPANSION_RATIO, MAX_NESTED_ARCHIVE_BYTES,
+    MAX_NESTED_TOTAL_BYTES, RATIO_GRACE_BYTES,
+};
 use super::origin::{ArcBytes, Container, Input, Origin};
+use super::stream::{is_stream_path, Stream};
+use super::tarball::{self, is_tar, TAR_HEADER_BYTES};
+use super::zipdir;
 use crate::error::InputError;
 use crate::problem::Problem;
 
@@ -24,18 +30,73 @@ pub struct Discovery {
     pub problems: Vec<Problem>,
     /// Bytes of nested archives held in memory (see [`MAX_NESTED_TOTAL_BYTES`]).
     nested_in_memory: u64,
+    /// The expansion budget of the top-level archive being opened (shared by the archives
+    /// nested in it).
+    budget: ExpansionBudget,
+}
+
+/// How much the members of one archive (its nested archives included) may expand to,
+/// from the sizes its directory declares. Each member is also bounded as it is read, but a
+/// thousand members each under the per-member grace would still expand without limit;
+/// the budget is checked before anything is read, so the result is the same for any
+/// `--threads`. The sizes declared are held to: a member that decodes to more fails.
+#[derive(Debug, Default)]
+struct ExpansionBudget {
+    limit: u64,
+    spent: u64,
+}
+
+impl ExpansionBudget {
+    /// For a top-level archive of `stored` bytes: the ratio limit past the grace, at most
+    /// the limit of one member.
+    fn for_archive(stored: u64) -> Self {
+        let limit = stored
+            .saturating_mul(MAX_EXPANSION_RATIO)
+            .clamp(RATIO_GRACE_BYTES, MAX_EXPANDED_BYTES);
+        ExpansionBudget { limit, spent: 0 }
+    }
+
+    /// Takes `declared` bytes from the budget; `false` when they do not fit. The first
+    /// member always fits: alone, it is bounded as it is read.
+    fn take(&mut self, declared: u64) -> bool {
+        let fits = self.spent == 0 || self.spent.saturating_add(declared) <= self.limit;
+        if fits {
+            self.spent = self.spent.saturating_add(declared);
+        }
+        fits
+    }
 }
 
 /// Expands `paths` into inputs. `fallback_server` names the server of inputs whose path does
 /// not say it. Fails only when nothing at all was found.
 pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Discovery, InputError> {
+    discover_excluding(paths, fallback_server, None)
+}
+
+/// [`discover`], leaving out what lies in the folder `out` (the run's own `--out`: its old
+/// reports and temp files are not evidence, even when it sits inside an input folder).
+pub fn discover_excluding(
+    paths: &[String],
+    fallback_server: Option<&str>,
+    out: Option<&Path>,
+) -> Result<Discovery, InputError> {
     let mut found = Discovery::default();
     let mut seen: HashMap<PathBuf, String> = HashMap::new();
+    let out = out.and_then(|o| std::fs::canonicalize(o).ok());
+    let mut out_skipped = 0usize;
     for arg in paths {
+        if arg == STDIN_ARG {
+            add_stream(Stream::stdin(), STDIN_DISPLAY.to_owned(), &mut found);
+            continue;
+        }
         for file in expand(arg, &mut found.problems) {
             // Overlapping arguments (a folder and a file in it, `dir dir/*`) or two links to
             // one file would count its lines and findings twice.
             let identity = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+            if out.as_ref().is_some_and(|o| identity.starts_with(o)) {
+                out_skipped += 1;
+                continue;
+            }
             if let Some(first) = seen.get(&identity) {
                 found.problems.push(Problem::note(
                     display_path(&file),
@@ -47,6 +108,13 @@ pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Disco
             add_file(&file, &mut found);
         }
     }
+    if out_skipped > 0 {
+        let out = out.as_deref().map_or_else(String::new, display_path);
+        found.problems.push(Problem::note(
+            out,
+            format!("skipped: {out_skipped} file(s) in the --out folder (fbscope's own reports are not evidence)"),
+        ));
+    }
     found.inputs.sort_by(|a, b| a.display.cmp(&b.display));
     for input in &mut found.inputs {
         let (server, site) = identity_from_path(&input.display);
@@ -54,7 +122,15 @@ pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Disco
         input.site = site.unwrap_or_default();
     }
     if found.inputs.is_empty() {
-        return Err(InputError::NothingFound(paths.join(" ")));
+        // The problems met say why (a refused archive, a path that does not exist): they
+        // go with the error, which is all that is printed.
+        let mut what = paths.join(" ");
+        for p in found.problems.iter().take(10) {
+            // One line each: a newline in a name must not forge lines of the message.
+            let shown = crate::sanitize::name_text(&p.to_string()).into_owned();
+            what += &format!("\n  {}: {shown}", p.severity_str());
+        }
+        return Err(InputError::NothingFound(what));
     }
     Ok(found)
 }
@@ -62,6 +138,11 @@ pub fn discover(paths: &[String], fallback_server: Option<&str>) -> Result<Disco
 fn has_glob_chars(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
+
+/// The argument that names standard input.
+pub const STDIN_ARG: &str = "-";
+/// How standard input is shown in reports.
+pub const STDIN_DISPLAY: &str = "<stdin>";
 
 /// One argument → the files it names.
 fn expand(arg: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
@@ -78,13 +159,20 @@ fn expand(arg: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     }
     match glob::glob(arg) {
         Ok(paths) => {
-            let mut files = Vec::new();
+            let (mut files, mut matched) = (Vec::new(), 0);
             for p in paths {
+                matched += 1;
                 match p {
                     Ok(p) if p.is_dir() => files.extend(walk(&p, problems)),
                     Ok(p) => files.push(p),
                     Err(e) => problems.push(Problem::failed(arg, e.to_string())),
                 }
+            }
+            if matched == 0 {
+                problems.push(Problem::note(
+                    arg,
+                    "warning: the pattern matches no file: nothing read for it",
+                ));
             }
             files
         }
@@ -96,13 +184,29 @@ fn expand(arg: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
 }
 
 /// All files below a directory. Symlinks are followed (bundles are often assembled with
-/// them); loops are reported and skipped.
+/// them); loops are reported and skipped. Pipes, sockets and devices met in a walk are
+/// listed as skipped (opening a FIFO nobody writes would wait forever), and `/proc` is not
+/// entered (`/proc/self/root` leads out of the tree to the whole file system).
 fn walk(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+    let walker = WalkDir::new(dir).follow_links(true).sort_by_file_name();
+    let mut entries = walker.into_iter();
+    while let Some(entry) = entries.next() {
         match entry {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
-            Ok(_) => {}
+            Ok(e) if e.file_type().is_dir() => {
+                if e.depth() > 0 && is_proc(e.path()) {
+                    problems.push(Problem::note(
+                        display_path(e.path()),
+                        "skipped: a link to /proc (process information, not logs): not entered",
+                    ));
+                    entries.skip_current_dir();
+                }
+            }
+            Ok(e) => problems.push(Problem::note(
+                display_path(e.path()),
+                "skipped: not a regular file (a pipe, socket or device); name it alone to read it as a stream",
+            )),
             Err(e) => {
                 let at = e.path().map_or_else(|| display_path(dir), display_path);
                 let problem = if e.loop_ancestor().is_some() {
@@ -119,6 +223,14 @@ fn walk(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// Does `path` resolve into `/proc` (a symbolic link such as `/proc/self/root` or `/proc/1/cwd`
+/// would take the walk through the whole system)?
+fn is_proc(path: &Path) -> bool {
+    cfg!(unix)
+        && std::fs::canonicalize(path)
+            .is_ok_and(|p| p.starts_with("/proc") || p.starts_with("/sys"))
 }
 
 fn read_magic(mut r: impl Read) -> std::io::Result<[u8; 4]> {
@@ -146,11 +258,18 @@ fn display_path(path: &Path) -> String {
 
 fn add_file(path: &Path, found: &mut Discovery) {
     let display = display_path(path);
+    if is_stream_path(path) {
+        match Stream::open(path) {
+            Ok(stream) => add_stream(stream, display, found),
+            Err(e) => found.problems.push(Problem::failed(display, e.to_string())),
+        }
+        return;
+    }
     let opened = File::open(path).and_then(|f| {
-        let len = f.metadata()?.len();
-        Ok((read_magic(f)?, len))
+        let meta = f.metadata()?;
+        Ok((read_magic(f)?, meta.len(), meta.modified().ok()))
     });
-    let (magic, len) = match opened {
+    let (magic, len, modified) = match opened {
         Ok(v) => v,
         Err(e) => return found.problems.push(Problem::failed(display, e.to_string())),
     };
@@ -161,23 +280,35 @@ fn add_file(path: &Path, found: &mut Discovery) {
         }
         return;
     }
-    found.inputs.push(Input {
-        display,
-        origin: Origin::File(path.to_owned()),
-        gzip: magic[..2] == GZIP_MAGIC,
-        stored_size: len,
-        server: String::new(),
-        site: String::new(),
-    });
+    let input = Input {
+        modified,
+        ..Input::file(display, path.to_owned(), false, len)
+    };
+    add_member(input, 1, found);
+}
+
+/// Standard input or a pipe: read once, as a stream (a zip needs random access, so a zip
+/// arriving this way is read into memory like a nested one).
+fn add_stream(stream: Arc<Stream>, display: String, found: &mut Discovery) {
+    let input = Input {
+        origin: Origin::Stream(stream),
+        ..Input::file(display, PathBuf::new(), false, 0)
+    };
+    add_member(input, 0, found);
 }
 
 fn add_archive<R: Read + std::io::Seek>(
-    reader: R,
+    mut reader: R,
     container: Container,
     display: &str,
     depth: usize,
     found: &mut Discovery,
 ) {
+    let names = zipdir::central_names(&mut reader);
+    if depth <= 1 {
+        let stored = reader.seek(std::io::SeekFrom::End(0)).unwrap_or(0);
+        found.budget = ExpansionBudget::for_archive(stored);
+    }
     let mut archive = match zip::ZipArchive::new(reader) {
         Ok(a) => a,
         Err(e) => {
@@ -187,6 +318,9 @@ fn add_archive<R: Read + std::io::Seek>(
             ))
         }
     };
+    report_duplicates(display, names.as_deref(), found);
+    let extents = zipdir::Extents::of(&mut archive);
+    let (mut files, mut folders) = (0usize, 0usize);
     for i in 0..archive.len() {
         let member = match archive.by_index_raw(i) {
             Ok(m) => m,
@@ -198,56 +332,137 @@ fn add_archive<R: Read + std::io::Seek>(
             }
         };
         if member.is_dir() {
+            folders += 1;
             continue;
         }
+        files += 1;
         let name = format!("{display}!{}", member.name());
-        let deflated = match member.compression() {
-            zip::CompressionMethod::Stored => false,
-            zip::CompressionMethod::Deflated => true,
-            other => {
-                found.problems.push(Problem::failed(
-                    name,
-                    format!("zip compression {other:?} is not supported (use deflate)"),
-                ));
-                continue;
-            }
+        if let Err(why) = readable(&member, extents.overlap(i)) {
+            found.problems.push(Problem::failed(name, why));
+            continue;
+        }
+        if !found.budget.take(member.size()) {
+            let why = format!(
+                "the archive's members would expand to more than {} bytes ({MAX_EXPANSION_RATIO}:1 \
+                 of its size): not read (a zip bomb, or extract it and pass the folder)",
+                found.budget.limit
+            );
+            found.problems.push(Problem::failed(name, why));
+            continue;
+        }
+        let origin = Origin::Member {
+            container: container.clone(),
+            data_start: member.data_start(),
+            compressed_size: member.compressed_size(),
+            deflated: member.compression() == zip::CompressionMethod::Deflated,
+            check: Some((member.crc32(), member.size())),
         };
         let input = Input {
-            display: name,
-            origin: Origin::Member {
-                container: container.clone(),
-                data_start: member.data_start(),
-                compressed_size: member.compressed_size(),
-                deflated,
-            },
-            gzip: false,
-            stored_size: member.compressed_size(),
-            server: String::new(),
-            site: String::new(),
+            origin,
+            ..Input::file(name, PathBuf::new(), false, member.compressed_size())
         };
         drop(member);
         add_member(input, depth, found);
     }
+    if files == 0 {
+        let what = match folders {
+            0 => "the archive is empty: nothing to read".to_owned(),
+            n => format!("the archive holds only folders ({n}), no file: nothing to read"),
+        };
+        found.problems.push(Problem::failed(display, what));
+    }
 }
 
-/// Looks at a member's first bytes: a nested zip is opened, gzip is flagged.
+/// Why a zip member cannot be read, if it cannot: each is missing evidence (a failure).
+fn readable<R: Read>(
+    member: &zip::read::ZipFile<'_, R>,
+    overlap: Option<usize>,
+) -> Result<(), String> {
+    if member.encrypted() {
+        return Err("encrypted zip member: not read (fbscope takes no passwords); extract it with its password and pass the file".into());
+    }
+    if let Some(other) = overlap {
+        return Err(format!(
+            "zip member's data overlaps member {other}'s (the overlapping-entries zip bomb): not read"
+        ));
+    }
+    match member.compression() {
+        zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated => Ok(()),
+        other => Err(format!(
+            "zip compression {other:?} is not supported (use deflate)"
+        )),
+    }
+}
+
+/// Members that share a name: the zip reader keeps only the last of them, so the others
+/// would be lost without a word; each name is a failed input.
+fn report_duplicates(display: &str, names: Option<&[String]>, found: &mut Discovery) {
+    let Some(names) = names else { return };
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for n in names {
+        *count.entry(n.as_str()).or_default() += 1;
+    }
+    let mut dups: Vec<(&str, usize)> = count.into_iter().filter(|&(_, c)| c > 1).collect();
+    dups.sort_unstable();
+    for (name, n) in dups {
+        found.problems.push(Problem::failed(
+            format!("{display}!{name}"),
+            format!(
+                "the archive holds {n} members with this name: only the last is read, {} not (extract them under distinct names)",
+                n - 1
+            ),
+        ));
+    }
+}
+
+/// Looks at an input's first bytes: a nested zip or a tar (plain or gzip-compressed) is
+/// opened, gzip is flagged; anything else is an input.
 fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
-    let magic = match input.open_raw().and_then(read_magic) {
-        Ok(m) => m,
+    let head = match input
+        .open_raw()
+        .and_then(|r| read_head(r, TAR_HEADER_BYTES))
+    {
+        Ok(h) => h,
         Err(e) => {
             return found
                 .problems
                 .push(Problem::failed(input.display, e.to_string()))
         }
     };
-    input.gzip = magic[..2] == GZIP_MAGIC;
-    if magic != ZIP_MAGIC {
+    input.gzip = head.starts_with(&GZIP_MAGIC);
+    // A tar, or a gzip whose decoded bytes are one (.tar.gz, .tgz).
+    let tar = || {
+        is_tar(&head)
+            || input.gzip
+                && input
+                    .open()
+                    .and_then(|r| read_head(r, TAR_HEADER_BYTES))
+                    .is_ok_and(|h| is_tar(&h))
+    };
+    let kind = if head.starts_with(&ZIP_MAGIC) {
+        Some(Nested::Zip)
+    } else if tar() {
+        Some(Nested::Tar)
+    } else {
+        None
+    };
+    let Some(kind) = kind else {
         found.inputs.push(input);
         return;
-    }
+    };
     if depth >= MAX_ARCHIVE_DEPTH {
         let msg = format!("nested archive deeper than {MAX_ARCHIVE_DEPTH} levels: not opened");
         return found.problems.push(Problem::failed(input.display, msg));
+    }
+    if let (Nested::Tar, Origin::File(path), false) = (&kind, &input.origin, input.gzip) {
+        // A plain tar on disk is read where it lies, like a zip.
+        let path = path.clone();
+        return match File::open(&path) {
+            Ok(f) => add_tar(f, Container::Disk(path), &input.display, depth, found),
+            Err(e) => found
+                .problems
+                .push(Problem::failed(input.display, e.to_string())),
+        };
     }
     match read_nested(&input, MAX_NESTED_TOTAL_BYTES - found.nested_in_memory) {
         Ok(bytes) => {
@@ -255,20 +470,46 @@ fn add_member(mut input: Input, depth: usize, found: &mut Discovery) {
             found.nested_in_memory += size;
             let bytes = Arc::new(bytes);
             let cursor = Cursor::new(ArcBytes(bytes.clone()));
-            add_archive(
-                cursor,
-                Container::Memory(bytes),
-                &input.display,
-                depth + 1,
-                found,
-            );
+            let container = Container::Memory(bytes);
+            match kind {
+                Nested::Zip => add_archive(cursor, container, &input.display, depth + 1, found),
+                Nested::Tar => add_tar(cursor, container, &input.display, depth, found),
+            }
             if found.inputs.len() == inputs_before {
-                // Nothing refers to the bytes (a broken or empty inner zip): they are freed.
+                // Nothing refers to the bytes (a broken or empty inner archive): they are freed.
                 found.nested_in_memory -= size;
             }
         }
         Err(msg) => found.problems.push(Problem::failed(input.display, msg)),
     }
+}
+
+/// The archives opened inside other inputs.
+enum Nested {
+    Zip,
+    Tar,
+}
+
+/// Adds a tar's entries (each looked at again: a zip or `.gz` inside is opened).
+fn add_tar<R: Read + std::io::Seek>(
+    reader: R,
+    container: Container,
+    display: &str,
+    depth: usize,
+    found: &mut Discovery,
+) {
+    let listed = tarball::entries(reader, &container, display);
+    found.problems.extend(listed.problems);
+    for input in listed.inputs {
+        add_member(input, depth + 1, found);
+    }
+}
+
+/// Up to `n` first bytes.
+fn read_head(r: impl Read, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    r.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
 }
 
 /// Reads a nested archive into memory, if it fits both the size limit for one and the
@@ -294,26 +535,110 @@ fn read_nested(input: &Input, room: u64) -> Result<Vec<u8>, String> {
     })
 }
 
-/// Server and IIS site from a path: `.../<SERVER>/W3SVC1/u_ex*.log` or `.../<SERVER>/HTTPERR/...`.
+/// Server and IIS site from a path, in the layouts real bundles have:
+/// - `.../<SERVER>/W3SVC1/u_ex*.log`, `.../<SERVER>/HTTPERR/...` (hand-made bundles);
+/// - CSS-Exchange's ExchangeLogCollector: `<SERVER>-<Md>.zip` holding `<SERVER>/IIS_W3SVC1_Logs`,
+///   `IIS_W3SVC2_Logs`, `HTTPERR_Logs` (each possibly zipped again, `IIS_W3SVC1_Logs.zip`) and
+///   `Windows_Event_Logs/Windows-Logs/...`; the server folder may be missing inside the zip
+///   (`ZipFile.CreateFromDirectory` leaves the base folder out), then the zip's name says it;
+/// - a server's own tree: `<SERVER>/[C$/]inetpub/logs/LogFiles/W3SVC1/...`.
 pub fn identity_from_path(display: &str) -> (Option<&str>, Option<String>) {
     let parts: Vec<&str> = display
         .split(['/', '\\', '!'])
         .filter(|p| !p.is_empty())
         .collect();
-    // Byte slices: a folder name may be any Unicode, and `W3SVC` is ASCII.
-    let is_site = |p: &str| {
-        let p = p.as_bytes();
-        p.len() > 5
-            && p[..5].eq_ignore_ascii_case(b"w3svc")
-            && p[5..].iter().all(|b| b.is_ascii_digit())
-    };
-    let is_log_dir = |p: &str| is_site(p) || p.eq_ignore_ascii_case("httperr");
-    let Some(i) = parts.iter().rposition(|p| is_log_dir(p)) else {
+    let Some(i) = parts.iter().rposition(|p| log_dir(p).is_some()) else {
         return (None, None);
     };
-    let site = is_site(parts[i]).then(|| parts[i].to_ascii_uppercase());
-    let server = (i > 0).then(|| parts[i - 1]).filter(|s| !is_generic_dir(s));
-    (server, site)
+    let site = match log_dir(parts[i]) {
+        Some(LogDir::Site(n)) => Some(format!("W3SVC{n}")),
+        _ => None,
+    };
+    (server_before(&parts, i), site)
+}
+
+/// A folder that holds one kind of log.
+#[derive(Debug, PartialEq, Eq)]
+enum LogDir<'a> {
+    /// `W3SVC<n>` or the collector's `IIS_W3SVC<n>_Logs`: the IIS site's number.
+    Site(&'a str),
+    /// `HTTPERR` or `HTTPERR_Logs`.
+    HttpErr,
+    /// The collector's `Windows_Event_Logs`.
+    Events,
+}
+
+fn log_dir(part: &str) -> Option<LogDir<'_>> {
+    let name = strip_suffix_ci(part, ".zip").unwrap_or(part);
+    let collector = strip_prefix_ci(name, "iis_").and_then(|n| strip_suffix_ci(n, "_logs"));
+    let site = collector.unwrap_or(name);
+    if let Some(n) = strip_prefix_ci(site, "w3svc") {
+        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(LogDir::Site(n));
+        }
+    }
+    let plain = strip_suffix_ci(name, "_logs").unwrap_or(name);
+    if plain.eq_ignore_ascii_case("httperr") {
+        return Some(LogDir::HttpErr);
+    }
+    name.eq_ignore_ascii_case("windows_event_logs")
+        .then_some(LogDir::Events)
+}
+
+/// The server named before the log folder at `i`: the folder above it (past an
+/// `inetpub/logs/LogFiles` chain and a drive share, and past log folders of an outer
+/// layer), or the collector zip's `<SERVER>-<Md>.zip` name.
+fn server_before<'a>(parts: &[&'a str], i: usize) -> Option<&'a str> {
+    let mut j = i;
+    let is = |k: usize, name: &str| parts[k].eq_ignore_ascii_case(name);
+    if j >= 3 && is(j - 1, "logfiles") && is(j - 2, "logs") && is(j - 3, "inetpub") {
+        j -= 3;
+        if j > 0 && is_drive(parts[j - 1]) {
+            j -= 1;
+        }
+    }
+    while j > 0 && log_dir(parts[j - 1]).is_some() {
+        j -= 1;
+    }
+    let candidate = parts.get(j.checked_sub(1)?)?;
+    if is_generic_dir(candidate) {
+        return None;
+    }
+    Some(collector_zip_server(candidate).unwrap_or(candidate))
+}
+
+/// `EXCH01-1202.zip` (or `EXCH01-1202-1.zip`, the collector's second run that day) → `EXCH01`,
+/// `EXCH01.zip` → `EXCH01`; a folder name (no `.zip`) is kept whole.
+fn collector_zip_server(part: &str) -> Option<&str> {
+    let stem = strip_suffix_ci(part, ".zip")?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let Some((head, last)) = stem.rsplit_once('-') else {
+        return Some(stem);
+    };
+    let server = match head.rsplit_once('-') {
+        Some((server, md)) if digits(md) && digits(last) => server,
+        _ if digits(last) && (2..=4).contains(&last.len()) => head,
+        _ => return Some(stem),
+    };
+    (!server.is_empty()).then_some(server)
+}
+
+/// `C$`, `D$`, `C:` between a server folder and `inetpub`.
+fn is_drive(part: &str) -> bool {
+    let b = part.as_bytes();
+    b.len() == 2 && b[0].is_ascii_alphabetic() && matches!(b[1], b'$' | b':')
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = s.len().checked_sub(suffix.len())?;
+    let tail = s.get(cut..)?;
+    tail.eq_ignore_ascii_case(suffix).then(|| &s[..cut])
 }
 
 /// Folder names that sit between a server folder and its logs and are not server names.
@@ -370,5 +695,48 @@ mod tests {
             (None, Some("W3SVC1".to_owned()))
         );
         assert_eq!(identity_from_path("u_ex.log"), (None, None));
+    }
+
+    #[test]
+    fn reads_server_and_site_from_collector_and_inetpub_layouts() {
+        let id = |p| identity_from_path(p);
+        let site = |n: &str| Some(n.to_owned());
+        assert_eq!(
+            id("b/EXCH01-1202.zip!EXCH01/IIS_W3SVC1_Logs/u_ex260302.log"),
+            (Some("EXCH01"), site("W3SVC1"))
+        );
+        assert_eq!(
+            id("EXCH01-1202.zip!EXCH01/IIS_W3SVC2_Logs.zip!u_ex260302.log"),
+            (Some("EXCH01"), site("W3SVC2"))
+        );
+        assert_eq!(
+            id("EXCH01-1202.zip!IIS_W3SVC2_Logs.zip!W3SVC2/u_ex260302.log"),
+            (Some("EXCH01"), site("W3SVC2")),
+            "no server folder inside: the zip's name says it"
+        );
+        assert_eq!(
+            id("EX-2019-1202-1.zip!HTTPERR_Logs/httperr1.log"),
+            (Some("EX-2019"), None)
+        );
+        assert_eq!(
+            id("EXCH01-1202.zip!EXCH01/Windows_Event_Logs/Windows-Logs/Application.evtx"),
+            (Some("EXCH01"), None)
+        );
+        assert_eq!(
+            id("EXCH02/inetpub/logs/LogFiles/W3SVC1/u_ex260302.log"),
+            (Some("EXCH02"), site("W3SVC1"))
+        );
+        assert_eq!(
+            id("EXCH03/C$/inetpub/logs/LogFiles/W3SVC2/u_ex260302.log"),
+            (Some("EXCH03"), site("W3SVC2"))
+        );
+        assert_eq!(
+            id("inetpub/logs/LogFiles/W3SVC1/u.log"),
+            (None, site("W3SVC1"))
+        );
+        assert_eq!(
+            id("bundle.zip!W3SVC1/u.log"),
+            (Some("bundle"), site("W3SVC1"))
+        );
     }
 }

@@ -4,10 +4,14 @@
 //! archive lives here, with the limits that keep hostile input bounded.
 
 pub mod chunk;
+pub mod decode;
 pub mod discover;
 pub mod limits;
 pub mod origin;
 pub mod sniff;
+pub mod stream;
+pub mod tarball;
+pub mod zipdir;
 
 pub use discover::{discover, Discovery};
 pub use origin::{Input, Origin};

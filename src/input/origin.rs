@@ -6,11 +6,14 @@
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use flate2::read::{DeflateDecoder, MultiGzDecoder};
+use flate2::read::DeflateDecoder;
 
+use super::decode::{CrcChecked, GzMembers, ReadNotes, TextDecoding};
 use super::limits::{MAX_EXPANDED_BYTES, MAX_EXPANSION_RATIO, RATIO_GRACE_BYTES};
+use super::stream::Stream;
 
 /// Bytes that hold zip members: an archive on disk, or a nested archive read into memory.
 #[derive(Debug, Clone)]
@@ -28,7 +31,11 @@ pub enum Origin {
         data_start: u64,
         compressed_size: u64,
         deflated: bool,
+        /// CRC-32 and size from the zip's central directory, checked when the data ends.
+        check: Option<(u32, u64)>,
     },
+    /// Standard input, a pipe, a FIFO or a device: read once, from the start.
+    Stream(Arc<Stream>),
 }
 
 /// One input: a log file, a `.gz`, or an archive member.
@@ -43,32 +50,52 @@ pub struct Input {
     pub stored_size: u64,
     pub server: String,
     pub site: String,
+    /// How the decoded bytes become text for the W3C reader (set by format detection).
+    pub text: TextDecoding,
+    /// What reading the input noticed (shared by its readers).
+    pub notes: ReadNotes,
+    /// The file's modification time when it was found (files on disk), to tell at the end
+    /// whether it changed while it was read.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 impl Input {
+    /// A file on disk (`gzip` when its bytes are gzip), shown as `display`.
+    pub fn file(display: impl Into<String>, path: PathBuf, gzip: bool, stored_size: u64) -> Input {
+        Input {
+            display: display.into(),
+            origin: Origin::File(path),
+            gzip,
+            stored_size,
+            server: String::new(),
+            site: String::new(),
+            text: TextDecoding::default(),
+            notes: ReadNotes::default(),
+            modified: None,
+        }
+    }
+
     /// An input whose decoded bytes are `bytes`, shown as `display`: a paste (`explain`),
     /// an archive member already in memory, a test's data.
     pub fn from_bytes(display: impl Into<String>, bytes: Vec<u8>) -> Input {
         let len = bytes.len() as u64;
+        let origin = Origin::Member {
+            container: Container::Memory(Arc::new(bytes)),
+            data_start: 0,
+            compressed_size: len,
+            deflated: false,
+            check: None,
+        };
         Input {
-            display: display.into(),
-            origin: Origin::Member {
-                container: Container::Memory(Arc::new(bytes)),
-                data_start: 0,
-                compressed_size: len,
-                deflated: false,
-            },
-            gzip: false,
-            stored_size: len,
-            server: String::new(),
-            site: String::new(),
+            origin,
+            ..Input::file(display, PathBuf::new(), false, len)
         }
     }
 
-    /// A plain file on disk that can be read in parallel ranges.
+    /// A plain file on disk that can be read in parallel ranges (its bytes are the text).
     pub fn plain_path(&self) -> Option<&Path> {
         match (&self.origin, self.gzip) {
-            (Origin::File(p), false) => Some(p),
+            (Origin::File(p), false) if self.text.is_plain() => Some(p),
             _ => None,
         }
     }
@@ -82,30 +109,88 @@ impl Input {
                 data_start,
                 compressed_size,
                 deflated,
+                check,
             } => {
                 let stored = container.open_at(*data_start)?.take(*compressed_size);
-                Ok(if *deflated {
+                let data: Box<dyn Read + Send> = if *deflated {
                     Box::new(DeflateDecoder::new(stored))
                 } else {
                     Box::new(stored)
+                };
+                Ok(match *check {
+                    Some((crc, size)) => Box::new(CrcChecked::new(data, crc, size)),
+                    None => data,
                 })
             }
+            Origin::Stream(stream) => Ok(Box::new(stream.reader())),
         }
     }
 
-    /// Opens the decoded bytes, with the expansion limits applied.
+    /// Opens the decoded bytes, with the expansion limits applied, made into UTF-8 text with
+    /// LF line ends where format detection found a UTF-16 or CR-only log ([`Input::text`]).
     pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
-        let raw = self.open_raw()?;
+        let mut raw = self.open_raw()?;
+        // A stream's stored size is not known ahead: the ratio is taken to the bytes read.
+        let mut raw_count = None;
+        if matches!(self.origin, Origin::Stream(_)) {
+            let count = Arc::new(AtomicU64::new(0));
+            raw = Box::new(CountedRaw(raw, count.clone()));
+            raw_count = Some(count);
+        }
         let compressed = self.gzip || matches!(self.origin, Origin::Member { deflated: true, .. });
         let decoded: Box<dyn Read + Send> = if self.gzip {
-            Box::new(MultiGzDecoder::new(raw))
+            Box::new(GzMembers::new(raw, self.notes.clone()))
         } else {
             raw
         };
-        Ok(if compressed {
-            Box::new(Bounded::new(decoded, self.stored_size))
+        let bounded: Box<dyn Read + Send> = if compressed {
+            Box::new(Bounded::new(decoded, self.stored_size, raw_count))
         } else {
             decoded
+        };
+        Ok(self.text.apply(bounded))
+    }
+}
+
+/// How a file on disk changed between its discovery and the end of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Shorter, gone, or rewritten (same size, new modification time): what was read may
+    /// mix old and new bytes, or stop early.
+    Lost(String),
+    /// Longer with the old bytes kept: a live log written to; the lines after the end
+    /// found may not have been read.
+    Grew(String),
+}
+
+impl Input {
+    /// Has the file behind this input changed since it was found? `None` for archive
+    /// members and streams (their bytes cannot change under fbscope) and unchanged files.
+    pub fn change_since_found(&self) -> Option<Change> {
+        let Origin::File(path) = &self.origin else {
+            return None;
+        };
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => return Some(Change::Lost(format!("it is gone or unreadable now ({e})"))),
+        };
+        let (was, now) = (self.stored_size, meta.len());
+        if now < was {
+            return Some(Change::Lost(format!(
+                "it was truncated while it was read ({was} bytes when found, {now} now): lines may be missing"
+            )));
+        }
+        if now > was {
+            return Some(Change::Grew(format!(
+                "it grew while it was read ({was} bytes when found, {now} now): lines written after that may not be read"
+            )));
+        }
+        let rewritten =
+            matches!((self.modified, meta.modified().ok()), (Some(a), Some(b)) if a != b);
+        rewritten.then(|| {
+            Change::Lost(
+                "it was rewritten while it was read (same size, new modification time)".into(),
+            )
         })
     }
 }
@@ -137,19 +222,33 @@ impl AsRef<[u8]> for ArcBytes {
     }
 }
 
+/// Counts the raw bytes read from a stream.
+struct CountedRaw(Box<dyn Read + Send>, Arc<AtomicU64>);
+
+impl Read for CountedRaw {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// Stops a decoder that expands beyond the limits (a decompression bomb).
 struct Bounded<R> {
     inner: R,
     produced: u64,
     stored: u64,
+    /// For a stream: the raw bytes read so far stand for the stored size.
+    raw_count: Option<Arc<AtomicU64>>,
 }
 
 impl<R> Bounded<R> {
-    fn new(inner: R, stored: u64) -> Self {
+    fn new(inner: R, stored: u64, raw_count: Option<Arc<AtomicU64>>) -> Self {
         Bounded {
             inner,
             produced: 0,
             stored: stored.max(1),
+            raw_count,
         }
     }
 }
@@ -158,6 +257,9 @@ impl<R: Read> Read for Bounded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.produced += n as u64;
+        if let Some(count) = &self.raw_count {
+            self.stored = count.load(Ordering::Relaxed).max(1);
+        }
         if self.produced > MAX_EXPANDED_BYTES {
             return Err(limit_error(format!(
                 "expanded size passed the {MAX_EXPANDED_BYTES} byte limit"
@@ -175,4 +277,42 @@ impl<R: Read> Read for Bounded<R> {
 
 fn limit_error(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn found(path: &Path) -> Input {
+        let meta = std::fs::metadata(path).unwrap();
+        Input {
+            modified: meta.modified().ok(),
+            ..Input::file("f.log", path.to_owned(), false, meta.len())
+        }
+    }
+
+    #[test]
+    fn a_file_changed_while_read_is_told_apart_from_one_that_grew() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("u_ex.log");
+        std::fs::write(&path, "line one\nline two\n").unwrap();
+        let input = found(&path);
+        assert_eq!(input.change_since_found(), None);
+        std::fs::write(&path, "line one\nline two\nline three\n").unwrap();
+        assert!(matches!(input.change_since_found(), Some(Change::Grew(_))));
+        std::fs::write(&path, "line one\n").unwrap();
+        assert!(
+            matches!(input.change_since_found(), Some(Change::Lost(w)) if w.contains("truncated"))
+        );
+        std::fs::write(&path, "LINE ONE\nLINE TWO\n").unwrap();
+        let f = File::options().write(true).open(&path).unwrap();
+        f.set_modified(SystemTime::now() + Duration::from_secs(3600))
+            .unwrap();
+        assert!(
+            matches!(input.change_since_found(), Some(Change::Lost(w)) if w.contains("rewritten"))
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(input.change_since_found(), Some(Change::Lost(w)) if w.contains("gone")));
+    }
 }

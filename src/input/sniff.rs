@@ -14,6 +14,9 @@ pub enum Format {
     HttpErr,
     /// An event-log export (EVTX, Event Viewer CSV/TXT/XML, PowerShell, General text, Test-*).
     Event(EventFormat),
+    /// An Exchange configuration export (`Get-WebServicesVirtualDirectory | fl`, ...): which
+    /// server answers for which host (read for correlation, not for findings).
+    ExchangeConfig,
     /// Not something fbscope reads; the reason is shown in the inventory.
     Unsupported(String),
 }
@@ -25,6 +28,7 @@ impl Format {
             Format::Iis => "w3c-iis",
             Format::HttpErr => "w3c-httperr",
             Format::Event(f) => f.name(),
+            Format::ExchangeConfig => "exchange-config",
             Format::Unsupported(_) => "skipped",
         }
     }
@@ -46,6 +50,7 @@ pub fn sniff_input(head: &[u8], display: &str) -> Format {
     }
     match eventlog::sniff(head, display) {
         Some(f) => Format::Event(f),
+        None if crate::parse::exconfig::sniff(head) => Format::ExchangeConfig,
         None => sniff(head),
     }
 }

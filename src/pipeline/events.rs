@@ -8,9 +8,9 @@ use crate::classify::event::server_name;
 use crate::classify::EventClassifier;
 use crate::config::Config;
 use crate::error::ReportError;
-use crate::finding::Finding;
+use crate::finding::{Finding, TimeBasis};
 use crate::input::{Format, Input};
-use crate::parse::eventlog::{self, EventFormat, EventOutput, Stopped};
+use crate::parse::eventlog::{self, EventFormat, EventOutput, EventTz, Stopped};
 use crate::problem::Problem;
 use crate::tally::REJECTED_KEPT_PER_INPUT;
 
@@ -27,7 +27,7 @@ const FINDINGS_IN_FLIGHT: usize = 4096;
 pub(super) fn event_pass(
     ctx: &Context<'_>,
     out: &mut Collected,
-    sink: &mut FindingSink<'_>,
+    sink: &mut dyn FindingSink,
 ) -> Result<(), ReportError> {
     let events = EventPass {
         inputs: ctx.inputs,
@@ -59,7 +59,7 @@ pub(super) fn event_pass(
                 let mut findings = 0;
                 for f in rx {
                     out.aggregates.add(&f);
-                    sink(&f, &report.display)?;
+                    sink.finding(&f, &report.display)?;
                     findings += 1;
                 }
                 let result = handle
@@ -91,6 +91,7 @@ struct EventResult {
     server: String,
     freebusy: u64,
     filtered: u64,
+    filtered_undated: u64,
 }
 
 impl EventPass<'_> {
@@ -109,7 +110,14 @@ impl EventPass<'_> {
         } else {
             input.server.clone()
         };
-        let (mut freebusy, mut filtered) = (0, 0);
+        let time_basis = if !format.has_local_times() {
+            TimeBasis::LogUtc
+        } else if opts.tz == EventTz::AssumedUtc {
+            TimeBasis::AssumedUtc
+        } else {
+            TimeBasis::Converted
+        };
+        let (mut freebusy, mut filtered, mut filtered_undated) = (0, 0, 0);
         let mut merge_gone = false;
         let mut first_computer = String::new();
         let reads_text = |provider: &str| self.classifier.reads_text(provider);
@@ -128,11 +136,14 @@ impl EventPass<'_> {
             };
             if !self.config.filter.admits(rec.time, server) {
                 filtered += 1;
+                filtered_undated += u64::from(rec.time.is_none());
                 return;
             }
             freebusy += u64::from(counted);
             if let (Some(v), false) = (verdict, merge_gone) {
-                let finding = self.classifier.finding(&rec, v, index, &fallback_server);
+                let finding = self
+                    .classifier
+                    .finding(&rec, v, index, &fallback_server, time_basis);
                 merge_gone = findings.send(finding).is_err();
             }
         });
@@ -150,6 +161,7 @@ impl EventPass<'_> {
             },
             freebusy,
             filtered,
+            filtered_undated,
         })
     }
 }
@@ -213,6 +225,7 @@ fn merge_event_input(
     let mut tally = result.output.tally;
     tally.freebusy_requests += result.freebusy;
     tally.filtered += result.filtered;
+    tally.filtered_undated += result.filtered_undated;
     tally.findings += findings;
     report.tally.merge(&tally);
     report.rejections = result.output.rejections;

@@ -8,20 +8,24 @@
 //! `threads` inputs at a time, and the results are merged in input order after the web logs.
 
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::aggregate::Aggregates;
 use crate::config::Config;
+use crate::correlate::Traffic;
 use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
 use crate::grammar::Grammar;
+use crate::input::decode::{has_lone_cr_lines, TextDecoding};
+use crate::input::discover::discover_excluding;
 use crate::input::limits::SNIFF_BYTES;
-use crate::input::{discover, Format, Input};
-use crate::problem::{Problem, Severity};
-use crate::tally::{Rejection, Tally};
+use crate::input::origin::Change;
+use crate::input::{Format, Input};
+use crate::problem::Problem;
+use crate::tally::Tally;
 
 mod events;
 mod window;
@@ -31,45 +35,26 @@ const ASSUMED_NOTE: &str = "no #Fields before line";
 /// Starts the note of an input whose times are the server's local time (no UTC `time`).
 const LOCAL_TIME_NOTE: &str = "local times from line";
 
-/// What one input contributed.
-#[derive(Debug, Clone)]
-pub struct InputReport {
-    pub display: String,
-    pub format: Format,
-    pub server: String,
-    pub site: String,
-    pub tally: Tally,
-    pub rejections: Vec<Rejection>,
-    pub failed: bool,
-    pub notes: Vec<String>,
+pub use crate::analysis::{Analysis, InputReport};
+
+/// Where findings leave the pipeline: every finding, in (input, position) order, with the
+/// display name of its input. The reports fan it out (sorted findings files, aggregates,
+/// correlator); tests pass a closure.
+pub trait FindingSink {
+    fn finding(&mut self, f: &Finding, file: &str) -> Result<(), ReportError>;
 }
 
-/// The result of a run (findings themselves went to the caller's sink as they came).
-#[derive(Debug, Clone)]
-pub struct Analysis {
-    pub inputs: Vec<InputReport>,
-    pub problems: Vec<Problem>,
-    pub aggregates: Aggregates,
-    pub totals: Tally,
-    pub elapsed: Duration,
-    pub threads: usize,
-}
-
-impl Analysis {
-    /// True when an input could not be read completely (exit code 2).
-    pub fn any_input_failed(&self) -> bool {
-        self.problems.iter().any(|p| p.severity == Severity::Failed)
+impl<F: FnMut(&Finding, &str) -> Result<(), ReportError>> FindingSink for F {
+    fn finding(&mut self, f: &Finding, file: &str) -> Result<(), ReportError> {
+        self(f, file)
     }
 }
-
-/// Receives every finding in output order, with the display name of its input.
-pub type FindingSink<'a> = dyn FnMut(&Finding, &str) -> Result<(), ReportError> + 'a;
 
 /// Runs an analysis with `config.threads` workers.
 pub fn analyze(
     config: &Config,
     grammar: &Grammar,
-    sink: &mut FindingSink<'_>,
+    sink: &mut dyn FindingSink,
 ) -> Result<Analysis, RunError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -95,6 +80,7 @@ struct Collected {
     reports: Vec<InputReport>,
     problems: Vec<Problem>,
     aggregates: Aggregates,
+    traffic: Traffic,
 }
 
 /// Runs on the calling thread (which alone touches the sink); the parallel steps run in `pool`.
@@ -102,17 +88,23 @@ fn run(
     pool: &rayon::ThreadPool,
     config: &Config,
     grammar: &Grammar,
-    sink: &mut FindingSink<'_>,
+    sink: &mut dyn FindingSink,
 ) -> Result<Analysis, RunError> {
     let started = Instant::now();
-    let discovery = discover(&config.paths, config.server_name.as_deref())?;
-    let inputs = discovery.inputs;
+    let discovery = discover_excluding(
+        &config.paths,
+        config.server_name.as_deref(),
+        config.out_dir.as_deref(),
+    )?;
+    let mut inputs = discovery.inputs;
     let mut out = Collected {
         reports: Vec::new(),
         problems: discovery.problems,
         aggregates: Aggregates::default(),
+        traffic: Traffic::default(),
     };
-    out.reports = sniff_all(pool, &inputs, &mut out.problems);
+    out.reports = sniff_all(pool, &mut inputs, &mut out.problems);
+    prune_by_name(&mut out.reports, &config.filter);
     let progress = progress_bar(config, &inputs, &out.reports);
     let ctx = Context {
         pool,
@@ -123,29 +115,70 @@ fn run(
     };
     window::web_pass(&ctx, &mut out, sink)?;
     events::event_pass(&ctx, &mut out, sink)?;
+    let config_hosts = config_pass(&inputs, &mut out.reports, &mut out.problems);
     progress.finish_and_clear();
+    take_read_notes(&inputs, &mut out.reports, &mut out.problems);
+    report_changes(&inputs, &mut out.reports, &mut out.problems);
     finish_reports(&mut out.reports, &mut out.problems);
     let mut totals = Tally::default();
     out.reports.iter().for_each(|r| totals.merge(&r.tally));
+    let pruned = out
+        .reports
+        .iter()
+        .filter(|r| matches!(&r.format, Format::Unsupported(w) if w.starts_with(PRUNED_NOTE)))
+        .count();
+    if let Some(warning) = filter_warning(config, &totals, pruned) {
+        out.problems.push(warning);
+    }
     Ok(Analysis {
         inputs: out.reports,
         problems: out.problems,
         aggregates: out.aggregates,
+        traffic: out.traffic,
+        config_hosts,
         totals,
         elapsed: started.elapsed(),
         threads: config.threads,
     })
 }
 
+/// A `--since`/`--until`/`--server` that leaves no free/busy request: said on screen, not
+/// left to look like a clean result.
+fn filter_warning(config: &Config, totals: &Tally, pruned: usize) -> Option<Problem> {
+    let f = &config.filter;
+    if !f.is_active() || totals.freebusy_requests > 0 {
+        return None;
+    }
+    let mut flags = Vec::new();
+    let shown = |t: Option<i64>| t.map(crate::time::format_utc).unwrap_or_default();
+    if f.since.is_some() {
+        flags.push(format!("--since {}", shown(f.since)));
+    }
+    if f.until.is_some() {
+        flags.push(format!("--until {}", shown(f.until)));
+    }
+    flags.extend(f.servers.iter().map(|s| format!("--server {s}")));
+    let message = match (totals.filtered, pruned) {
+        (0, 0) => "warning: matches nothing: the inputs hold no free/busy request at all".to_owned(),
+        (0, p) => format!(
+            "warning: matches nothing: {p} IIS log(s) left unread as their names date them outside, and no free/busy request in the rest"
+        ),
+        (n, _) => format!(
+            "warning: matches nothing: all {n} free/busy requests read were left out, none is reported"
+        ),
+    };
+    Some(Problem::note(flags.join(" "), message))
+}
+
 /// Detects every input's format (in parallel) and opens its report; unreadable and skipped
 /// inputs become problems.
 fn sniff_all(
     pool: &rayon::ThreadPool,
-    inputs: &[Input],
+    inputs: &mut [Input],
     problems: &mut Vec<Problem>,
 ) -> Vec<InputReport> {
     let formats: Vec<Result<Format, String>> =
-        pool.install(|| inputs.par_iter().map(sniff_input).collect());
+        pool.install(|| inputs.par_iter_mut().map(sniff_and_decide).collect());
     for (input, format) in inputs.iter().zip(&formats) {
         match format {
             Err(e) => problems.push(Problem::failed(&input.display, e.clone())),
@@ -162,11 +195,91 @@ fn sniff_all(
         .collect()
 }
 
-fn sniff_input(input: &Input) -> Result<Format, String> {
+/// Detects an input's format; a W3C log in UTF-16 or with CR-only line ends is given the
+/// text decoding that makes it readable (and a note saying so).
+fn sniff_and_decide(input: &mut Input) -> Result<Format, String> {
+    let (format, head) = sniff_input(input)?;
+    if let Some(text) = text_decoding_for(&format, &head) {
+        input.text = text;
+        let (decoded, _) = sniff_input(input)?;
+        if is_web(&decoded) {
+            input.notes.add(text_note(text));
+            return Ok(decoded);
+        }
+        input.text = TextDecoding::default();
+    }
+    Ok(format)
+}
+
+/// The decoding a W3C log needs: UTF-16 (a log re-saved by Windows PowerShell 5.1), lone CR
+/// line ends (a whole log would otherwise be one line).
+fn text_decoding_for(format: &Format, head: &[u8]) -> Option<TextDecoding> {
+    use crate::parse::eventlog::text::{decode_head, detect, Encoding};
+    let (encoding, _) = detect(head);
+    if encoding != Encoding::Utf8 && matches!(format, Format::Unsupported(_)) {
+        let text = decode_head(head);
+        return Some(TextDecoding {
+            utf16: Some(encoding),
+            lone_cr: has_lone_cr_lines(text.as_bytes()),
+        });
+    }
+    (is_web(format) && has_lone_cr_lines(head)).then_some(TextDecoding {
+        utf16: None,
+        lone_cr: true,
+    })
+}
+
+fn text_note(text: TextDecoding) -> String {
+    let mut parts = Vec::new();
+    if let Some(enc) = text.utf16 {
+        parts.push(format!(
+            "{enc:?} text (as Windows PowerShell 5.1 Out-File writes) read as UTF-8"
+        ));
+    }
+    if text.lone_cr {
+        parts.push("lines ending in a lone CR read as lines".to_owned());
+    }
+    parts.join("; ")
+}
+
+/// What reading noticed about each input (gzip padding, re-encoded text) goes into its
+/// inventory notes and the problems list.
+fn take_read_notes(inputs: &[Input], reports: &mut [InputReport], problems: &mut Vec<Problem>) {
+    for (input, report) in inputs.iter().zip(reports.iter_mut()) {
+        for note in input.notes.take() {
+            problems.push(Problem::note(&report.display, note.clone()));
+            report.notes.push(note);
+        }
+    }
+}
+
+/// Files that changed while they were read (files are opened again for each chunk): a
+/// truncated or rewritten file is a failed input, a grown one (a live log) a note.
+fn report_changes(inputs: &[Input], reports: &mut [InputReport], problems: &mut Vec<Problem>) {
+    for (input, report) in inputs.iter().zip(reports.iter_mut()) {
+        if matches!(report.format, Format::Unsupported(_)) {
+            continue;
+        }
+        match input.change_since_found() {
+            Some(Change::Lost(why)) => {
+                report.failed = true;
+                report.notes.push(why.clone());
+                problems.push(Problem::failed(&report.display, why));
+            }
+            Some(Change::Grew(why)) => {
+                report.notes.push(why.clone());
+                problems.push(Problem::note(&report.display, why));
+            }
+            None => {}
+        }
+    }
+}
+
+fn sniff_input(input: &Input) -> Result<(Format, Vec<u8>), String> {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let reader = input.open().map_err(|e| e.to_string())?;
     let sniff = |head: &[u8]| crate::input::sniff::sniff_input(head, &input.display);
-    match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+    let format = match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
         Ok(_) => Ok(sniff(&head)),
         // A stream that fails early (truncated gzip) may still have a readable head.
         Err(e) if !head.is_empty() => Ok(sniff(&head)).and_then(|f| match f {
@@ -174,7 +287,8 @@ fn sniff_input(input: &Input) -> Result<Format, String> {
             f => Ok(f),
         }),
         Err(e) => Err(e.to_string()),
-    }
+    }?;
+    Ok((format, head))
 }
 
 fn new_report(input: &Input, format: &Result<Format, String>) -> InputReport {
@@ -208,6 +322,100 @@ fn progress_bar(config: &Config, inputs: &[Input], reports: &[InputReport]) -> P
         bar.set_style(style);
     }
     bar
+}
+
+/// Starts the inventory note of an input left unread because `--since`/`--until` exclude it.
+pub const PRUNED_NOTE: &str = "pruned by --since/--until";
+
+/// IIS names its logs by the UTC day or hour they cover (`u_exYYMMDD.log`,
+/// `u_exYYMMDDHH.log`): a log whose whole span lies outside the window is not read.
+fn prune_by_name(reports: &mut [InputReport], filter: &crate::config::Filter) {
+    if !filter.has_window() {
+        return;
+    }
+    for r in reports.iter_mut().filter(|r| is_web(&r.format)) {
+        let Some((start, end)) = iis_name_span(&r.display) else {
+            continue;
+        };
+        if filter.excludes_span(start, end) {
+            r.format = Format::Unsupported(format!(
+                "{PRUNED_NOTE}: its name dates it {} .. {}",
+                crate::time::format_utc(start),
+                crate::time::format_utc(end - 1)
+            ));
+        }
+    }
+}
+
+/// The UTC span an IIS log's file name gives it.
+fn iis_name_span(display: &str) -> Option<(i64, i64)> {
+    let name = display
+        .rsplit(['/', '\\', '!'])
+        .next()?
+        .to_ascii_lowercase();
+    let stem = name.strip_suffix(".log")?;
+    let digits = stem
+        .strip_prefix("u_ex")
+        .or_else(|| stem.strip_prefix("ex"))?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || !(digits.len() == 6 || digits.len() == 8) {
+        return None;
+    }
+    let date = format!("20{}-{}-{}", &digits[0..2], &digits[2..4], &digits[4..6]);
+    let day = crate::time::parse_date(date.as_bytes())? * 86_400;
+    match digits.get(6..8) {
+        Some(h) => {
+            let h: i64 = h.parse().ok().filter(|h| *h < 24)?;
+            Some((day + h * 3600, day + (h + 1) * 3600))
+        }
+        None => Some((day, day + 86_400)),
+    }
+}
+
+/// Server → the host names it answers on.
+type HostsByServer = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
+
+/// Largest configuration export read (Format-List output of a few cmdlets, not a log).
+const MAX_CONFIG_BYTES: u64 = 8 << 20;
+
+/// Reads the Exchange configuration exports: which server answers for which host.
+fn config_pass(
+    inputs: &[Input],
+    reports: &mut [InputReport],
+    problems: &mut Vec<Problem>,
+) -> HostsByServer {
+    let mut hosts = HostsByServer::default();
+    for (input, report) in inputs.iter().zip(reports.iter_mut()) {
+        if report.format != Format::ExchangeConfig {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        let read = input
+            .open()
+            .and_then(|r| r.take(MAX_CONFIG_BYTES).read_to_end(&mut bytes));
+        if let Err(e) = read {
+            problems.push(Problem::failed(&report.display, e.to_string()));
+            report.failed = true;
+            continue;
+        }
+        let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes));
+        let export = crate::parse::exconfig::parse(&text);
+        let t = &mut report.tally;
+        t.bytes = bytes.len() as u64;
+        t.lines = export.lines;
+        t.records = export.properties + export.other;
+        t.blank = export.blank;
+        if report.server.is_empty() {
+            report.server = export.hosts.keys().next().cloned().unwrap_or_default();
+        }
+        for (server, hs) in export.hosts {
+            report.notes.push(format!(
+                "{server} answers on {}",
+                hs.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+            hosts.entry(server).or_default().extend(hs);
+        }
+    }
+    hosts
 }
 
 fn is_web(format: &Format) -> bool {
@@ -253,5 +461,25 @@ fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
         if let Format::Unsupported(why) = &r.format {
             r.notes.insert(0, format!("skipped: {why}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iis_log_names_give_their_utc_day_or_hour() {
+        let day = crate::time::parse_user_time("2026-03-02").unwrap();
+        assert_eq!(
+            iis_name_span("logs/EXCH01/W3SVC1/u_ex260302.log"),
+            Some((day, day + 86_400))
+        );
+        assert_eq!(
+            iis_name_span("bundle.zip!W3SVC1/u_ex26030209.log"),
+            Some((day + 9 * 3600, day + 10 * 3600))
+        );
+        assert_eq!(iis_name_span("httperr1.log"), None);
+        assert_eq!(iis_name_span("u_ex261399.log"), None);
     }
 }

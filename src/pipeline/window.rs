@@ -18,6 +18,7 @@ use crate::classify::freebusy::CandidateFinder;
 use crate::classify::web::WebSink;
 use crate::classify::Classifier;
 use crate::config::Config;
+use crate::correlate::TrafficChunk;
 use crate::error::ReportError;
 use crate::finding::Finding;
 use crate::input::chunk::{self, BlockReader};
@@ -35,7 +36,7 @@ const CHUNKS_PER_THREAD: usize = 4;
 pub(super) fn web_pass(
     ctx: &Context<'_>,
     out: &mut Collected,
-    sink: &mut FindingSink<'_>,
+    sink: &mut dyn FindingSink,
 ) -> Result<(), ReportError> {
     let classifier = Classifier::new(ctx.grammar);
     let finder = CandidateFinder::for_traffic(&ctx.grammar.traffic);
@@ -59,7 +60,8 @@ pub(super) fn web_pass(
                 })
                 .collect()
         });
-        for (input, consumed, result, buf) in scanned {
+        for (input, consumed, mut result, buf) in scanned {
+            let traffic = std::mem::take(&mut result.traffic);
             merge_unit(
                 input,
                 result,
@@ -67,6 +69,7 @@ pub(super) fn web_pass(
                 &mut out.aggregates,
                 sink,
             )?;
+            out.traffic.merge(traffic);
             // Buffers come back for reuse by the next window.
             reader.recycle(buf);
             ctx.progress.inc(consumed);
@@ -315,6 +318,7 @@ impl Read for FailingReader {
 struct UnitResult {
     scan: ScanOutput,
     findings: Vec<Finding>,
+    traffic: TrafficChunk,
 }
 
 /// Step 3: scans one unit.
@@ -330,6 +334,7 @@ fn scan_unit(
         return UnitResult {
             scan: ScanOutput::default(),
             findings: Vec::new(),
+            traffic: TrafficChunk::default(),
         };
     };
     let mut sink = WebSink {
@@ -340,12 +345,14 @@ fn scan_unit(
         site: &input.site,
         httperr: report.format == Format::HttpErr,
         findings: Vec::new(),
+        traffic: TrafficChunk::default(),
     };
     let bytes = u.lines();
     let scan = scan_cut_chunk(bytes, u.cut, start, finder.find_iter(bytes), &mut sink);
     UnitResult {
         scan,
         findings: sink.findings,
+        traffic: sink.traffic,
     }
 }
 
@@ -355,14 +362,14 @@ fn merge_unit(
     result: UnitResult,
     report: &mut InputReport,
     aggregates: &mut Aggregates,
-    sink: &mut FindingSink<'_>,
+    sink: &mut dyn FindingSink,
 ) -> Result<(), ReportError> {
     let base = report.tally.lines;
     for mut f in result.findings {
         f.position += base;
         f.input = input;
         aggregates.add(&f);
-        sink(&f, &report.display)?;
+        sink.finding(&f, &report.display)?;
     }
     let room = REJECTED_KEPT_PER_INPUT.saturating_sub(report.rejections.len());
     report

@@ -1,12 +1,21 @@
 //! Atomic output files: written to a temporary file in the target directory and renamed into
 //! place on success, so a reader never sees a half-written report and an interrupted run
 //! leaves the previous report intact.
+//!
+//! Temporary and probe files are created exclusively (`create_new`: an existing file or a
+//! symbolic link planted under the name makes the create fail instead of being followed)
+//! with a name no one can guess ahead of the run, so nobody who can write into `--out` can
+//! make fbscope write elsewhere. Temporary files a killed run left behind are removed when
+//! the next run prepares the folder.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
+use std::hash::{BuildHasher, Hasher};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+use super::REPORT_FILES;
 use crate::error::ReportError;
 
 /// Temporary files not yet committed, removed if the run is interrupted.
@@ -44,12 +53,7 @@ pub struct AtomicFile {
 impl AtomicFile {
     pub fn create(dir: &Path, name: &str) -> Result<Self, ReportError> {
         let target = dir.join(name);
-        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        pending().push(temp.clone());
-        let file = File::create(&temp).map_err(|source| ReportError::Io {
-            path: temp.clone(),
-            source,
-        })?;
+        let (temp, file) = create_unique(dir, &format!(".{name}."), TEMP_SUFFIX)?;
         Ok(AtomicFile {
             temp,
             target,
@@ -100,16 +104,92 @@ fn forget_pending(temp: &Path) {
     pending().retain(|p| p != temp);
 }
 
-/// Creates `dir` if needed and proves it writable before any input is read.
-pub fn prepare_dir(dir: &Path) -> Result<(), ReportError> {
+/// Ends the names of temporary report files.
+const TEMP_SUFFIX: &str = ".tmp";
+/// Starts the name of the probe file that proves `--out` writable.
+const PROBE_PREFIX: &str = ".fbscope-write-test.";
+/// Tries with fresh names before giving up: a clash is already one in 2^64.
+const CREATE_ATTEMPTS: usize = 16;
+
+/// A name part no one can predict: 64 bits from the standard library's per-process random
+/// hasher keys (seeded from the OS), mixed with the process id, the time and a counter.
+/// Not a cryptographic generator, but an attacker who can list `--out` only sees names
+/// after they exist, and `create_new` refuses any name planted before.
+fn unpredictable() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(t.as_nanos());
+    }
+    format!("{}.{:016x}", std::process::id(), h.finish())
+}
+
+/// Creates `<prefix><unpredictable><suffix>` in `dir` exclusively; registers it as pending
+/// (removed on interrupt) before it exists, so no window leaves it behind.
+fn create_unique(dir: &Path, prefix: &str, suffix: &str) -> Result<(PathBuf, File), ReportError> {
+    let mut last = None;
+    for _ in 0..CREATE_ATTEMPTS {
+        let path = dir.join(format!("{prefix}{}{suffix}", unpredictable()));
+        pending().push(path.clone());
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((path, file)),
+            Err(e) => {
+                forget_pending(&path);
+                if e.kind() != io::ErrorKind::AlreadyExists {
+                    return Err(ReportError::Io { path, source: e });
+                }
+                last = Some((path, e));
+            }
+        }
+    }
+    let (path, source) = last.expect("at least one attempt");
+    Err(ReportError::Io { path, source })
+}
+
+/// Is `name` a temporary or probe file an earlier run of fbscope left in `--out` (a temp
+/// of one of the [`REPORT_FILES`] fbscope writes there)?
+fn is_stale_temp(name: &str) -> bool {
+    let temp = REPORT_FILES.iter().any(|report| {
+        name.strip_prefix('.')
+            .and_then(|n| n.strip_prefix(report))
+            .is_some_and(|n| n.starts_with('.') && n.ends_with(TEMP_SUFFIX))
+    });
+    temp || name.starts_with(PROBE_PREFIX)
+}
+
+/// Removes the temporary files of earlier runs that were killed before they could clean up
+/// (SIGKILL, a power cut). Only names fbscope itself makes are touched; a symbolic link
+/// under such a name is removed itself, never what it points to. Returns how many.
+fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if is_stale_temp(name) && !entry.file_type()?.is_dir() {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Creates `dir` if needed, removes temporary files left by killed runs, and proves it
+/// writable before any input is read. Returns how many stale files were removed.
+pub fn prepare_dir(dir: &Path) -> Result<usize, ReportError> {
     let err = |source| ReportError::Io {
         path: dir.to_owned(),
         source,
     };
     fs::create_dir_all(dir).map_err(err)?;
-    let probe = dir.join(format!(".fbscope-write-test.{}", std::process::id()));
-    File::create(&probe).map_err(err)?;
-    fs::remove_file(&probe).map_err(err)
+    let removed = remove_stale_temps(dir).map_err(err)?;
+    let (probe, file) = create_unique(dir, PROBE_PREFIX, "")?;
+    drop(file);
+    let removed_probe = fs::remove_file(&probe).map_err(err);
+    forget_pending(&probe);
+    removed_probe.map(|()| removed)
 }
 
 #[cfg(test)]
@@ -130,5 +210,24 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["a.csv"]);
+    }
+
+    #[test]
+    fn only_names_fbscope_makes_count_as_stale() {
+        assert!(is_stale_temp(".findings.csv.123.tmp"));
+        assert!(is_stale_temp(".rejected.txt.9.00ff00ff00ff00ff.tmp"));
+        assert!(is_stale_temp(".fbscope-write-test.77"));
+        assert!(is_stale_temp(".report.html.5.0123456789abcdef.tmp"));
+        assert!(is_stale_temp(".findings.jsonl.5.tmp"));
+        assert!(!is_stale_temp("findings.csv"));
+        assert!(!is_stale_temp(".findings.csv"));
+        assert!(!is_stale_temp(".notes.txt.1.tmp"));
+        assert!(!is_stale_temp(".findings.csvx.1.tmp"));
+    }
+
+    #[test]
+    fn temp_names_differ_every_time() {
+        let (a, b) = (unpredictable(), unpredictable());
+        assert_ne!(a, b);
     }
 }

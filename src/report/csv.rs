@@ -6,13 +6,13 @@
 use std::io::Write;
 
 use crate::aggregate::{Aggregates, TOP_TARGETS};
+use crate::analysis::InputReport;
 use crate::finding::Finding;
 use crate::grammar::Taxonomy;
-use crate::pipeline::InputReport;
 use crate::sanitize::csv_cell;
 use crate::time::{self, format_opt};
 
-pub const FINDINGS_COLUMNS: [&str; 24] = [
+pub const FINDINGS_COLUMNS: [&str; 30] = [
     "time_utc",
     "server",
     "site",
@@ -37,6 +37,12 @@ pub const FINDINGS_COLUMNS: [&str; 24] = [
     "caller_auth",
     "origin_server",
     "target_url",
+    "severity",
+    "time_basis",
+    "target_host",
+    "partner_domain",
+    "time_taken_ms",
+    "incident",
 ];
 
 pub const SUMMARY_COLUMNS: [&str; 10] = [
@@ -69,68 +75,131 @@ pub const INVENTORY_COLUMNS: [&str; 14] = [
     "notes",
 ];
 
-fn writer<W: Write>(out: W) -> csv::Writer<W> {
+pub(super) fn writer<W: Write>(out: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(out)
 }
 
-fn write_row<W: Write>(w: &mut csv::Writer<W>, cells: &[String]) -> csv::Result<()> {
+pub(super) fn write_row<W: Write>(w: &mut csv::Writer<W>, cells: &[String]) -> csv::Result<()> {
     w.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))
+}
+
+/// Flushes a finished report and hands back its writer.
+pub(super) fn finish<W: Write>(mut w: csv::Writer<W>) -> csv::Result<W> {
+    w.flush()?;
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// Streams findings as CSV rows.
-pub struct FindingsCsv<W: Write> {
-    out: csv::Writer<W>,
+/// Formats findings as `findings.csv` rows, all but the last cell (`incident`, known only
+/// once every finding has been seen: [`with_incident`] appends it).
+pub struct FindingRows {
+    out: csv::Writer<Tap>,
+    tap: Tap,
 }
 
-impl<W: Write> FindingsCsv<W> {
-    pub fn new(out: W) -> csv::Result<Self> {
-        let mut out = writer(out);
-        out.write_record(FINDINGS_COLUMNS)?;
-        Ok(FindingsCsv { out })
-    }
+/// A buffer the CSV writer writes into and the caller takes rows from (`csv::Writer` lends
+/// no mutable access to its inner writer).
+#[derive(Clone, Default)]
+struct Tap(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
 
-    pub fn write(&mut self, f: &Finding, file: &str, taxonomy: &Taxonomy) -> csv::Result<()> {
-        let cells = [
-            time::format_opt(f.time),
-            f.server.clone(),
-            f.site.clone(),
-            f.source.as_str().to_owned(),
-            file.to_owned(),
-            f.position.to_string(),
-            taxonomy.get(f.category).id.clone(),
-            f.phase.as_str().to_owned(),
-            f.side.as_str().to_owned(),
-            opt(f.http_status),
-            opt(f.sub_status),
-            opt(f.win32_status),
-            f.method.clone(),
-            f.uri_stem.clone(),
-            f.client_ip.clone(),
-            f.user_agent.clone(),
-            f.target.clone(),
-            opt(f.event_id),
-            f.mailbox.clone(),
-            f.detail.clone(),
-            f.request_type.clone(),
-            f.caller_auth.clone(),
-            f.origin_server.clone(),
-            f.target_url.clone(),
+impl Write for Tap {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Default for FindingRows {
+    fn default() -> Self {
+        let tap = Tap::default();
+        FindingRows {
+            out: writer(tap.clone()),
+            tap,
+        }
+    }
+}
+
+/// The header row of `findings.csv`.
+pub fn findings_header() -> Vec<u8> {
+    let mut w = writer(Vec::new());
+    let _ = w.write_record(FINDINGS_COLUMNS);
+    w.into_inner().unwrap_or_default()
+}
+
+impl FindingRows {
+    /// One row without its trailing incident cell and line end.
+    pub fn row(&mut self, f: &Finding, file: &str, taxonomy: &Taxonomy) -> csv::Result<Vec<u8>> {
+        let cat = taxonomy.get(f.category);
+        let (time, position) = (time::format_opt(f.time), f.position.to_string());
+        let (http, sub, win32) = (opt(f.http_status), opt(f.sub_status), opt(f.win32_status));
+        let (event_id, taken) = (opt(f.event_id), opt(f.time_taken_ms));
+        // Borrowed cells: one row costs a handful of allocations, not one per column.
+        let cells: [&str; 29] = [
+            &time,
+            &f.server,
+            &f.site,
+            f.source.as_str(),
+            file,
+            &position,
+            &cat.id,
+            f.phase.as_str(),
+            f.side.as_str(),
+            &http,
+            &sub,
+            &win32,
+            &f.method,
+            &f.uri_stem,
+            &f.client_ip,
+            &f.user_agent,
+            &f.target,
+            &event_id,
+            &f.mailbox,
+            &f.detail,
+            &f.request_type,
+            &f.caller_auth,
+            &f.origin_server,
+            &f.target_url,
+            &cat.severity,
+            f.time_basis.as_str(),
+            &f.target_host,
+            &f.partner_domain,
+            &taken,
         ];
-        write_row(&mut self.out, &cells)
-    }
-
-    pub fn finish(mut self) -> csv::Result<W> {
+        self.out.write_record(
+            cells
+                .iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(|c| c.as_bytes()),
+        )?;
         self.out.flush()?;
-        self.out
-            .into_inner()
-            .map_err(|e| csv::Error::from(e.into_error()))
+        let mut row = std::mem::take(&mut *self.tap.0.borrow_mut());
+        while matches!(row.last(), Some(b'\n' | b'\r')) {
+            row.pop();
+        }
+        Ok(row)
     }
+}
+
+/// Completes a row of [`FindingRows::row`] with its incident cell (empty when the finding
+/// belongs to none: it has no time).
+pub fn with_incident(row: &[u8], incident: Option<u32>, out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(row);
+    out.extend_from_slice(b",\"");
+    if let Some(id) = incident {
+        out.extend_from_slice(id.to_string().as_bytes());
+    }
+    out.extend_from_slice(b"\"\n");
 }
 
 /// Writes `summary.csv`: one row per category with findings, in taxonomy order.

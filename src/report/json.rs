@@ -4,8 +4,11 @@
 use serde_json::{json, Value};
 
 use crate::aggregate::TOP_TARGETS;
+use crate::analysis::{Analysis, InputReport};
+use crate::correlate::Correlation;
 use crate::grammar::Taxonomy;
-use crate::pipeline::{Analysis, InputReport};
+use crate::report::correlation::related_cells;
+use crate::report::verdict::Coverage;
 use crate::tally::Tally;
 use crate::time::{self, format_opt};
 
@@ -30,6 +33,7 @@ fn counts(t: &Tally) -> Value {
         "tolerated": t.tolerated,
         "assumed_layout": t.assumed_layout,
         "filtered": t.filtered,
+        "filtered_undated": t.filtered_undated,
     })
 }
 
@@ -52,7 +56,7 @@ fn inventory_entry(r: &InputReport) -> Value {
 }
 
 /// Builds the whole document.
-pub fn document(analysis: &Analysis, taxonomy: &Taxonomy) -> Value {
+pub fn document(analysis: &Analysis, correlation: &Correlation, taxonomy: &Taxonomy) -> Value {
     let mut totals = counts(&analysis.totals);
     if let Value::Object(m) = &mut totals {
         m.insert("inputs".into(), json!(analysis.inputs.len()));
@@ -90,16 +94,102 @@ pub fn document(analysis: &Analysis, taxonomy: &Taxonomy) -> Value {
         .iter()
         .map(|p| json!({"input": p.input, "position": p.position, "severity": p.severity_str(), "message": p.message}))
         .collect();
+    let coverage = Coverage::of(analysis);
+    let listed = |list: &[(String, String)]| -> Vec<Value> {
+        list.iter()
+            .map(|(input, reason)| json!({"input": input, "reason": reason}))
+            .collect()
+    };
+    let verdict = json!({
+        "headline": coverage.headline(&analysis.totals),
+        "complete": coverage.complete(),
+        "inputs": coverage.inputs,
+        "read": coverage.read,
+        "not_read": listed(&coverage.not_read),
+        "no_reader": listed(&coverage.no_reader),
+        "not_logs": coverage.not_logs,
+    });
     let mut doc = json!({
         "schema_version": SCHEMA_VERSION,
+        "verdict": verdict,
         "tool": format!("fbscope {}", env!("CARGO_PKG_VERSION")),
         "totals": totals,
         "categories": categories,
         "inventory": analysis.inputs.iter().map(inventory_entry).collect::<Vec<_>>(),
         "problems": problems,
+        "incidents": incidents(analysis, correlation, taxonomy),
+        "links": correlation.links().iter().map(|(a, b, basis)| json!({"incidents": [a, b], "basis": basis})).collect::<Vec<_>>(),
+        "suggestions": correlation
+            .suggestions
+            .iter()
+            .map(|s| s.sentence())
+            .chain(correlation.zone_hints.iter().map(|h| h.sentence(input_name(analysis, h.input))))
+            .collect::<Vec<_>>(),
+        "timeline": timeline(correlation, taxonomy),
     });
     defang_strings(&mut doc);
     doc
+}
+
+/// The display name of a finding's input (the correlator's own findings have none).
+pub fn input_name(a: &Analysis, input: u32) -> &str {
+    a.inputs
+        .get(input as usize)
+        .map_or("correlation", |r| r.display.as_str())
+}
+
+fn incidents(a: &Analysis, c: &Correlation, taxonomy: &Taxonomy) -> Vec<Value> {
+    c.incidents
+        .iter()
+        .map(|i| {
+            let cat = taxonomy.get(i.key.category);
+            let (related, basis) = related_cells(i);
+            json!({
+                "incident": i.id,
+                "category": cat.id,
+                "severity": cat.severity,
+                "side": i.key.side.as_str(),
+                "server": i.key.server,
+                "start_utc": time::format_utc(i.start),
+                "end_utc": time::format_utc(i.end),
+                "findings": i.findings,
+                "iis_findings": i.web_findings(),
+                "event_findings": i.event_findings(),
+                "peak_per_min": i.peak_per_min,
+                "targets": i.targets,
+                "related": related,
+                "link_basis": basis,
+                "notes": i.notes,
+                "first_detail": i.first_detail,
+                "examples": i.examples.iter().map(|e| json!({
+                    "time_utc": time::format_utc(e.order.0),
+                    "file": input_name(a, e.order.1),
+                    "position": e.order.2,
+                    "detail": e.detail,
+                })).collect::<Vec<_>>(),
+                "remediation": cat.remediation,
+            })
+        })
+        .collect()
+}
+
+fn timeline(c: &Correlation, taxonomy: &Taxonomy) -> Value {
+    let rows: Vec<Value> = c
+        .timeline
+        .iter()
+        .map(|r| {
+            json!({
+                "bucket_start_utc": time::format_utc(r.bucket_start),
+                "category": taxonomy.get(r.category).id,
+                "server": r.server,
+                "side": r.side.as_str(),
+                "source": r.source.as_str(),
+                "findings": r.findings,
+                "freebusy_requests": r.freebusy_requests,
+            })
+        })
+        .collect();
+    json!({"bucket": crate::report::correlation::bucket_label(c), "rows": rows})
 }
 
 /// Passes every string of the document (file names, servers, messages: all may come from

@@ -1,21 +1,31 @@
-//! Reports: the one door for bytes out. Files under `--out` are written atomically; stdout
-//! gets the table, JSON or findings CSV.
+//! Reports: the one door for bytes out. Findings stream in through [`Outputs`] (the
+//! pipeline's [`FindingSink`]), which fans each one out to the sorted findings rows and the
+//! correlator; at the end every report is written from them. Files under `--out` are written
+//! atomically; stdout gets the summary, JSON or findings CSV.
 
 pub mod atomic;
+pub mod correlation;
 pub mod csv;
+pub mod html;
 pub mod json;
+pub mod jsonl;
 pub mod rejected;
+pub mod sorted;
 pub mod table;
+pub mod verdict;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::analysis::Analysis;
+use crate::correlate::{CorrelateOptions, Correlation, Correlator, SeriesKey};
 use crate::error::ReportError;
-use crate::finding::Finding;
-use crate::grammar::Taxonomy;
-use crate::pipeline::Analysis;
+use crate::finding::{Finding, Side};
+use crate::grammar::{CategoryId, Taxonomy};
+use crate::pipeline::FindingSink;
 
-use self::csv::FindingsCsv;
+use self::csv::FindingRows;
+use self::sorted::{Row, RowFacts, SortKey, SortedRows};
 use atomic::AtomicFile;
 
 /// What goes to stdout.
@@ -30,8 +40,17 @@ pub enum StdoutFormat {
 pub struct Outputs<'t> {
     taxonomy: &'t Taxonomy,
     dir: Option<PathBuf>,
-    findings_file: Option<FindingsCsv<AtomicFile>>,
-    findings_stdout: Option<FindingsCsv<Box<dyn Write + 't>>>,
+    stdout: Option<Box<dyn Write + 't>>,
+    rows: SortedRows,
+    csv_rows: FindingRows,
+    correlator: Correlator,
+}
+
+/// What [`Outputs::finish`] leaves for the caller to print.
+pub struct Finished {
+    pub correlation: Correlation,
+    /// The terminal summary (also written as `summary.txt`).
+    pub summary: String,
 }
 
 fn csv_err(path: &Path) -> impl Fn(::csv::Error) -> ReportError + '_ {
@@ -41,6 +60,27 @@ fn csv_err(path: &Path) -> impl Fn(::csv::Error) -> ReportError + '_ {
     }
 }
 
+fn io_err(path: PathBuf) -> impl Fn(std::io::Error) -> ReportError {
+    move |source| ReportError::Io {
+        path: path.clone(),
+        source,
+    }
+}
+
+/// The report files of `--out`, in the order the summary names them.
+pub const REPORT_FILES: [&str; 10] = [
+    "summary.txt",
+    "report.html",
+    "incidents.csv",
+    "findings.csv",
+    "findings.jsonl",
+    "timeline.csv",
+    "coverage.csv",
+    "summary.csv",
+    "inventory.csv",
+    "rejected.txt",
+];
+
 impl<'t> Outputs<'t> {
     /// Prepares outputs before any input is read, so an unwritable `--out` fails at once.
     pub fn open(
@@ -48,65 +88,200 @@ impl<'t> Outputs<'t> {
         dir: Option<&Path>,
         format: StdoutFormat,
         stdout: Box<dyn Write + 't>,
+        correlate: &CorrelateOptions,
     ) -> Result<Self, ReportError> {
-        let findings_file = match dir {
-            Some(dir) => {
-                atomic::prepare_dir(dir)?;
-                let file = AtomicFile::create(dir, "findings.csv")?;
-                Some(FindingsCsv::new(file).map_err(csv_err(dir))?)
+        if let Some(dir) = dir {
+            let stale = atomic::prepare_dir(dir)?;
+            if stale > 0 {
+                eprintln!("fbscope: removed {stale} temporary file(s) an interrupted run left in the output folder");
             }
-            None => None,
-        };
-        let findings_stdout = match format {
-            StdoutFormat::Csv => {
-                Some(FindingsCsv::new(stdout).map_err(csv_err(Path::new("<stdout>")))?)
-            }
-            _ => None,
-        };
+        }
         Ok(Outputs {
             taxonomy,
             dir: dir.map(Path::to_owned),
-            findings_file,
-            findings_stdout,
+            stdout: (format == StdoutFormat::Csv).then_some(stdout),
+            rows: SortedRows::new(dir),
+            csv_rows: FindingRows::default(),
+            correlator: Correlator::new(correlate),
         })
     }
 
-    /// Writes one finding wherever findings go.
-    pub fn finding(&mut self, f: &Finding, file: &str) -> Result<(), ReportError> {
-        if let Some(w) = &mut self.findings_file {
-            w.write(f, file, self.taxonomy)
-                .map_err(csv_err(Path::new("findings.csv")))?;
-        }
-        if let Some(w) = &mut self.findings_stdout {
-            w.write(f, file, self.taxonomy)
-                .map_err(csv_err(Path::new("<stdout>")))?;
-        }
-        Ok(())
+    fn push(&mut self, f: &Finding, file: &str) -> Result<(), ReportError> {
+        let csv = self
+            .csv_rows
+            .row(f, file, self.taxonomy)
+            .map_err(csv_err(Path::new("findings.csv")))?;
+        let json = if self.dir.is_some() {
+            jsonl::row(f, file, self.taxonomy)
+        } else {
+            Vec::new()
+        };
+        let row = Row {
+            key: SortKey {
+                time: f.time.unwrap_or(i64::MAX),
+                server: f.server.to_ascii_uppercase().into_boxed_str(),
+                source: f.source as u8,
+                input: f.input.min(u32::MAX as usize) as u32,
+                position: f.position,
+            },
+            facts: RowFacts {
+                category: f.category.0,
+                side: f.side as u8,
+            },
+            csv: csv.into_boxed_slice(),
+            json: json.into_boxed_slice(),
+        };
+        let spill = self.dir.clone().unwrap_or_else(std::env::temp_dir);
+        self.rows.push(row).map_err(io_err(spill))
     }
 
-    /// Writes the summary files and commits everything.
-    pub fn finish(self, analysis: &Analysis) -> Result<(), ReportError> {
-        if let Some(w) = self.findings_stdout {
-            w.finish().map_err(csv_err(Path::new("<stdout>")))?;
+    /// Correlates, then writes every report and commits them.
+    pub fn finish(
+        mut self,
+        analysis: &mut Analysis,
+        opts: &CorrelateOptions,
+    ) -> Result<Finished, ReportError> {
+        let correlator = std::mem::take(&mut self.correlator);
+        let (correlation, raised) = correlator.finish(analysis, self.taxonomy, opts);
+        for f in &raised {
+            analysis.aggregates.add(f);
+            analysis.totals.findings += 1;
+            self.push(f, "correlation")?;
         }
-        let (Some(dir), Some(findings)) = (self.dir, self.findings_file) else {
-            return Ok(());
+        let out_dir = self.dir.clone();
+        let summary = table::render(analysis, &correlation, self.taxonomy, out_dir.as_deref());
+        let Some(dir) = out_dir else {
+            self.write_findings(&correlation, None)?;
+            return Ok(Finished {
+                correlation,
+                summary,
+            });
         };
-        let summary = AtomicFile::create(&dir, "summary.csv")?;
-        let summary = csv::write_summary(summary, &analysis.aggregates, self.taxonomy)
-            .map_err(csv_err(&dir))?;
-        let inventory = AtomicFile::create(&dir, "inventory.csv")?;
-        let inventory = csv::write_inventory(inventory, &analysis.inputs).map_err(csv_err(&dir))?;
-        let rejected = AtomicFile::create(&dir, "rejected.txt")?;
-        let rejected = rejected::write_rejected(rejected, &analysis.inputs).map_err(|source| {
-            ReportError::Io {
-                path: dir.join("rejected.txt"),
-                source,
-            }
-        })?;
-        findings.finish().map_err(csv_err(&dir))?.commit()?;
-        summary.commit()?;
-        inventory.commit()?;
-        rejected.commit()
+        let files = self.write_findings(&correlation, Some(&dir))?;
+        let mut pending = files;
+        pending.extend(write_reports(
+            &dir,
+            analysis,
+            &correlation,
+            self.taxonomy,
+            &summary,
+        )?);
+        // Everything is complete before anything is renamed into place.
+        for f in pending {
+            f.commit()?;
+        }
+        Ok(Finished {
+            correlation,
+            summary,
+        })
     }
+
+    /// Merges the sorted rows into `findings.csv`, `findings.jsonl` and stdout.
+    fn write_findings(
+        &mut self,
+        correlation: &Correlation,
+        dir: Option<&Path>,
+    ) -> Result<Vec<AtomicFile>, ReportError> {
+        let mut files = match dir {
+            Some(d) => Some((
+                AtomicFile::create(d, "findings.csv")?,
+                AtomicFile::create(d, "findings.jsonl")?,
+            )),
+            None => None,
+        };
+        let header = csv::findings_header();
+        let stdout_path = PathBuf::from("<stdout>");
+        if let Some((csv_file, _)) = &mut files {
+            csv_file
+                .write_all(&header)
+                .map_err(io_err(csv_file.path().to_owned()))?;
+        }
+        if let Some(out) = &mut self.stdout {
+            out.write_all(&header)
+                .map_err(io_err(stdout_path.clone()))?;
+        }
+        let index = correlation.index();
+        let rows = std::mem::replace(&mut self.rows, SortedRows::new(None));
+        let spill = dir.map_or_else(std::env::temp_dir, Path::to_owned);
+        let (mut csv_line, mut json_line) = (Vec::new(), Vec::new());
+        for row in rows.finish().map_err(io_err(spill.clone()))? {
+            let row = row.map_err(io_err(spill.clone()))?;
+            let incident = incident_of(&index, &row);
+            csv::with_incident(&row.csv, incident, &mut csv_line);
+            if let Some((csv_file, json_file)) = &mut files {
+                csv_file
+                    .write_all(&csv_line)
+                    .map_err(io_err(csv_file.path().to_owned()))?;
+                jsonl::with_incident(&row.json, incident, &mut json_line);
+                json_file
+                    .write_all(&json_line)
+                    .map_err(io_err(json_file.path().to_owned()))?;
+            }
+            if let Some(out) = &mut self.stdout {
+                out.write_all(&csv_line)
+                    .map_err(io_err(stdout_path.clone()))?;
+            }
+        }
+        if let Some(out) = &mut self.stdout {
+            out.flush().map_err(io_err(stdout_path))?;
+        }
+        Ok(files.map(|(a, b)| vec![a, b]).unwrap_or_default())
+    }
+}
+
+fn incident_of(index: &crate::correlate::IncidentIndex, row: &Row) -> Option<u32> {
+    if row.key.time == i64::MAX {
+        return None;
+    }
+    let key = SeriesKey {
+        category: CategoryId(row.facts.category),
+        side: if row.facts.side == Side::Requester as u8 {
+            Side::Requester
+        } else {
+            Side::Responder
+        },
+        server: row.key.server.to_string(),
+    };
+    index.find(&key, row.key.time)
+}
+
+impl FindingSink for Outputs<'_> {
+    fn finding(&mut self, f: &Finding, file: &str) -> Result<(), ReportError> {
+        self.correlator.add(f);
+        self.push(f, file)
+    }
+}
+
+/// Writes every report but the findings files, uncommitted.
+fn write_reports(
+    dir: &Path,
+    analysis: &Analysis,
+    correlation: &Correlation,
+    taxonomy: &Taxonomy,
+    summary: &str,
+) -> Result<Vec<AtomicFile>, ReportError> {
+    let mut files = Vec::new();
+    let f = AtomicFile::create(dir, "summary.csv")?;
+    files.push(csv::write_summary(f, &analysis.aggregates, taxonomy).map_err(csv_err(dir))?);
+    let f = AtomicFile::create(dir, "inventory.csv")?;
+    files.push(csv::write_inventory(f, &analysis.inputs).map_err(csv_err(dir))?);
+    let f = AtomicFile::create(dir, "incidents.csv")?;
+    files.push(correlation::write_incidents(f, correlation, taxonomy).map_err(csv_err(dir))?);
+    let f = AtomicFile::create(dir, "timeline.csv")?;
+    files.push(correlation::write_timeline(f, correlation, taxonomy).map_err(csv_err(dir))?);
+    let f = AtomicFile::create(dir, "coverage.csv")?;
+    files.push(correlation::write_coverage(f, correlation).map_err(csv_err(dir))?);
+    let f = AtomicFile::create(dir, "rejected.txt")?;
+    files.push(
+        rejected::write_rejected(f, &analysis.inputs).map_err(io_err(dir.join("rejected.txt")))?,
+    );
+    let mut f = AtomicFile::create(dir, "summary.txt")?;
+    f.write_all(crate::sanitize::file_text(summary).as_bytes())
+        .map_err(io_err(dir.join("summary.txt")))?;
+    files.push(f);
+    let mut f = AtomicFile::create(dir, "report.html")?;
+    f.write_all(html::render(analysis, correlation, taxonomy).as_bytes())
+        .map_err(io_err(dir.join("report.html")))?;
+    files.push(f);
+    Ok(files)
 }

@@ -2,12 +2,13 @@
 
 use std::io::{self, Write};
 
-use crate::pipeline::InputReport;
-use crate::sanitize::file_text;
+use crate::analysis::InputReport;
+use crate::sanitize::{file_text, name_text};
 
 pub fn write_rejected<W: Write>(mut out: W, inputs: &[InputReport]) -> io::Result<W> {
     for r in inputs.iter().filter(|r| r.tally.rejected > 0) {
-        let file = file_text(&r.display);
+        // A name may hold a newline: escaped so it cannot forge lines of this file.
+        let file = name_text(&r.display);
         let (total, shown) = (r.tally.rejected, r.rejections.len());
         writeln!(out, "# {file}: {total} rejected, first {shown} shown")?;
         for rej in &r.rejections {

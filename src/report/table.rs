@@ -3,16 +3,61 @@
 
 use std::fmt::Write as _;
 
+use std::path::Path;
+
 use crate::aggregate::TOP_TARGETS;
+use crate::analysis::Analysis;
+use crate::correlate::{Correlation, Incident};
 use crate::grammar::Taxonomy;
 use crate::parse::eventlog::time::ASSUMED_UTC_NOTE;
-use crate::pipeline::Analysis;
 use crate::problem::Severity;
 use crate::sanitize::terminal;
+
+use super::verdict::Coverage;
 use crate::time::format_opt;
 
 /// How many problems are listed before "... and N more".
 const PROBLEMS_SHOWN: usize = 20;
+/// How many failures the verdict details before "... and N more".
+const FAILURES_SHOWN: usize = 12;
+/// Text width when the terminal's is unknown (`COLUMNS` unset, output not a terminal).
+const DEFAULT_WIDTH: usize = 100;
+
+pub use crate::correlate::severity_rank;
+
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
+/// Wraps `text` at word boundaries to `width`, every line after the first indented by
+/// `indent` spaces (a word longer than the line stays whole).
+pub fn wrap(text: &str, first: &str, indent: usize, width: usize) -> String {
+    let mut out = String::from(first);
+    let mut col = first.chars().count();
+    let mut at_start = true;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if !at_start && col + 1 + w > width {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+            at_start = true;
+        }
+        if !at_start {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += w;
+        at_start = false;
+    }
+    out.push('\n');
+    out
+}
 
 fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
@@ -29,9 +74,56 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-/// Renders the summary.
-pub fn render(a: &Analysis, taxonomy: &Taxonomy) -> String {
+/// Renders the summary: what was read, the verdict (incidents, most severe first), the
+/// categories, coverage, input problems, and where the reports went.
+pub fn render(
+    a: &Analysis,
+    c: &Correlation,
+    taxonomy: &Taxonomy,
+    out_dir: Option<&Path>,
+) -> String {
     let mut s = String::new();
+    render_header(&mut s, a);
+    render_verdict(&mut s, a, c, taxonomy);
+    render_categories(&mut s, a, taxonomy);
+    render_coverage(&mut s, c);
+    render_problems(&mut s, a);
+    if let Some(dir) = out_dir {
+        let _ = write!(
+            s,
+            "{}",
+            wrap(
+                &super::REPORT_FILES.join(", "),
+                &format!(
+                    "\nReports written to {}: ",
+                    terminal(&dir.display().to_string())
+                ),
+                4,
+                width()
+            )
+        );
+    }
+    fit(&s, width())
+}
+
+/// Wraps every line longer than `width` at word boundaries, continuing it indented four
+/// spaces deeper than it began (a word longer than the line is left whole).
+fn fit(s: &str, width: usize) -> String {
+    let mut out = String::with_capacity(s.len() + 64);
+    for line in s.lines() {
+        if line.chars().count() <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let first = &line[..indent];
+        out.push_str(&wrap(line.trim_start(), first, indent + 4, width));
+    }
+    out
+}
+
+fn render_header(s: &mut String, a: &Analysis) {
     let t = &a.totals;
     let read = a
         .inputs
@@ -39,6 +131,9 @@ pub fn render(a: &Analysis, taxonomy: &Taxonomy) -> String {
         .filter(|r| r.format.name() != "skipped")
         .count();
     let secs = a.elapsed.as_secs_f64().max(1e-6);
+    // The verdict first: what the evidence covers, before any "no failures" sentence.
+    let headline = Coverage::of(a).headline(t);
+    let _ = writeln!(s, "{}", terminal(&headline));
     let _ = writeln!(
         s,
         "fbscope {}: {} inputs ({} read, {} skipped), {} in {:.2} s ({}/s, {} threads)",
@@ -72,28 +167,48 @@ pub fn render(a: &Analysis, taxonomy: &Taxonomy) -> String {
             "event times assumed UTC in {assumed_utc} input(s) with local times: no --event-tz given (use --event-tz ZONE, or PATH=ZONE per file)"
         );
     }
+    let pruned = a
+        .inputs
+        .iter()
+        .filter(|r| {
+            r.notes
+                .iter()
+                .any(|n| n.contains(crate::pipeline::PRUNED_NOTE))
+        })
+        .count();
+    if pruned > 0 {
+        let _ = writeln!(
+            s,
+            "{} by their names: {pruned} IIS log(s) not read (outside the window)",
+            crate::pipeline::PRUNED_NOTE
+        );
+    }
     if t.filtered > 0 {
         let _ = writeln!(
             s,
-            "left out by --since/--until/--server: {} free/busy requests",
-            t.filtered
+            "left out by --since/--until/--server: {} free/busy requests ({} of them undated)",
+            t.filtered, t.filtered_undated
         );
     }
-    render_categories(&mut s, a, taxonomy);
-    render_problems(&mut s, a);
-    s
 }
 
 fn render_categories(s: &mut String, a: &Analysis, taxonomy: &Taxonomy) {
     if a.aggregates.categories.is_empty() {
-        let _ = writeln!(s, "\nNo free/busy failures found.");
-        return;
+        return; // the headline said so, with what it covers
     }
     let _ = writeln!(
         s,
-        "\nFindings by category (most severe first in taxonomy order):"
+        "\nFindings by category (most severe first, then most findings):"
     );
-    for (id, c) in &a.aggregates.categories {
+    let mut cats: Vec<_> = a.aggregates.categories.iter().collect();
+    cats.sort_by_key(|(id, c)| {
+        (
+            severity_rank(&taxonomy.get(**id).severity),
+            std::cmp::Reverse(c.findings),
+            **id,
+        )
+    });
+    for (id, c) in cats {
         let cat = taxonomy.get(*id);
         let servers: Vec<String> = c.servers.iter().map(|x| terminal(x).into_owned()).collect();
         let targets = c.top_target_labels(TOP_TARGETS, |t| terminal(t).into_owned());
@@ -114,7 +229,170 @@ fn render_categories(s: &mut String, a: &Analysis, taxonomy: &Taxonomy) {
         if !targets.is_empty() {
             let _ = writeln!(s, "    targets: {}", targets.join(", "));
         }
-        let _ = writeln!(s, "    fix: {}", cat.remediation);
+        let _ = write!(s, "{}", wrap(&cat.remediation, "    fix: ", 9, width()));
+    }
+}
+
+/// The verdict: every incident, most severe first, with both sides, window, counts, fix.
+fn render_verdict(s: &mut String, a: &Analysis, c: &Correlation, taxonomy: &Taxonomy) {
+    if c.incidents.is_empty() {
+        return;
+    }
+    let servers: std::collections::BTreeSet<&str> =
+        c.incidents.iter().map(|i| i.key.server.as_str()).collect();
+    let (first, last) = c.span.unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "\nVerdict: {} incident(s) on {} server(s), {} .. {}, {} link(s) between them:",
+        c.incidents.len(),
+        servers.len(),
+        format_opt(Some(first)),
+        format_opt(Some(last)),
+        c.links().len()
+    );
+    for hint in &c.zone_hints {
+        let file = crate::report::json::input_name(a, hint.input);
+        let _ = writeln!(s, "  zone: {}", terminal(&hint.sentence(file)));
+    }
+    let failures = c.failures(taxonomy);
+    let two_sided = failures.iter().filter(|f| f.len() > 1).count();
+    let _ = writeln!(
+        s,
+        "{} failure(s), {two_sided} of them seen on both sides (most severe first)",
+        failures.len()
+    );
+    let w = width();
+    for (n, ids) in failures.iter().take(FAILURES_SHOWN).enumerate() {
+        render_failure(s, n + 1, ids, c, taxonomy, w);
+    }
+    if failures.len() > FAILURES_SHOWN {
+        let _ = writeln!(
+            s,
+            "\n  ... and {} more failures (incidents.csv, report.html)",
+            failures.len() - FAILURES_SHOWN
+        );
+    }
+    for sug in &c.suggestions {
+        let _ = writeln!(s, "  suggestion: {}", terminal(&sug.sentence()));
+    }
+    if c.undated > 0 {
+        let _ = writeln!(
+            s,
+            "  {} finding(s) without a time are in no incident",
+            c.undated
+        );
+    }
+    let _ = a;
+}
+
+/// One failure: the incidents it joins (both sides), what the absence of lines says, and the
+/// fix of its most severe category.
+fn render_failure(
+    s: &mut String,
+    n: usize,
+    ids: &[u32],
+    c: &Correlation,
+    taxonomy: &Taxonomy,
+    w: usize,
+) {
+    let incs: Vec<&Incident> = ids.iter().filter_map(|id| c.incident(*id)).collect();
+    let Some(lead) = incs
+        .iter()
+        .min_by_key(|i| (severity_rank(&taxonomy.get(i.key.category).severity), i.id))
+    else {
+        return;
+    };
+    let cat = taxonomy.get(lead.key.category);
+    let start = incs.iter().map(|i| i.start).min().unwrap_or_default();
+    let end = incs.iter().map(|i| i.end).max().unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "\n  {n}. {} [{}] {} .. {}: {}",
+        cat.id,
+        cat.severity,
+        format_opt(Some(start)),
+        short_time(end, start),
+        cat.title
+    );
+    for inc in &incs {
+        let links: Vec<String> = inc
+            .related
+            .iter()
+            .map(|(o, b)| format!("#{o} by {b}"))
+            .collect();
+        let window = if inc.start == inc.end {
+            short_time(inc.start, start)
+        } else {
+            format!(
+                "{}..{}",
+                short_time(inc.start, start),
+                short_time(inc.end, start)
+            )
+        };
+        let _ = writeln!(
+            s,
+            "     #{:<3} {:<9} {:<15} {:<22} {:>5} x {}",
+            inc.id,
+            inc.key.side.as_str(),
+            terminal(&inc.key.server),
+            taxonomy.get(inc.key.category).id,
+            inc.findings,
+            window
+        );
+        if !links.is_empty() {
+            let _ = write!(s, "{}", wrap(&links.join(", "), "          <-> ", 14, w));
+        }
+    }
+    let mut notes: Vec<&String> = incs.iter().flat_map(|i| i.notes.iter()).collect();
+    notes.dedup();
+    for note in notes {
+        let _ = write!(s, "{}", wrap(&terminal(note), "     ", 5, w));
+    }
+    let _ = write!(s, "{}", wrap(&cat.remediation, "     fix: ", 10, w));
+}
+
+/// `HH:MM:SSZ` when `t` falls on the same UTC day as `day_of`, else the full time.
+fn short_time(t: i64, day_of: i64) -> String {
+    let full = format_opt(Some(t));
+    if t.div_euclid(86_400) == day_of.div_euclid(86_400) {
+        full.get(11..).unwrap_or(&full).to_owned()
+    } else {
+        full
+    }
+}
+
+fn render_coverage(s: &mut String, c: &Correlation) {
+    if c.coverage.spans.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\nCoverage (logs per server and source; a gap is not \"no failures\"):"
+    );
+    for ((server, source), spans) in &c.coverage.spans {
+        let parts: Vec<String> = spans
+            .iter()
+            .map(|sp| {
+                format!(
+                    "{} .. {}",
+                    format_opt(Some(sp.start)),
+                    format_opt(Some(sp.end))
+                )
+            })
+            .collect();
+        let gaps = spans.len().saturating_sub(1);
+        let _ = writeln!(
+            s,
+            "  {:<16} {:<9} {}{}",
+            terminal(server),
+            source,
+            parts.join(", "),
+            if gaps > 0 {
+                format!("  ({gaps} gap(s))")
+            } else {
+                String::new()
+            }
+        );
     }
 }
 

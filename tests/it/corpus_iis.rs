@@ -14,6 +14,7 @@ fn entry<'a>(inv: &'a [serde_json::Value], suffix: &str) -> &'a serde_json::Valu
 }
 
 #[test]
+#[cfg_attr(not(corpus), ignore = "needs ../shared/corpus")]
 fn corpus_iis_every_line_accounted() {
     let Some(dir) = corpus("iis") else { return };
     let output = fbscope()
@@ -76,6 +77,7 @@ fn corpus_iis_every_line_accounted() {
 }
 
 #[test]
+#[cfg_attr(not(corpus), ignore = "needs ../shared/corpus")]
 fn corpus_exchange_csv_logs_are_skipped_not_failed() {
     let Some(dir) = corpus("exchange") else {
         return;

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use fbscope::input::{Input, Origin};
+use fbscope::input::Input;
 use fbscope::parse::eventlog::{parse, sniff, EventFormat, EventParseOptions};
 
 /// What one corpus file must give.
@@ -57,23 +57,17 @@ const EXPORTS: &[(&str, EventFormat, Expect)] = &[
 
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipping: ../shared/corpus not present");
-        None
-    }
+    assert!(dir.is_dir(), "{} is needed by this test", dir.display());
+    Some(dir)
 }
 
 fn input(path: &Path) -> Input {
-    Input {
-        display: path.display().to_string(),
-        origin: Origin::File(path.to_path_buf()),
-        gzip: false,
-        stored_size: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-        server: String::new(),
-        site: String::new(),
-    }
+    Input::file(
+        path.display().to_string(),
+        path.to_path_buf(),
+        false,
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+    )
 }
 
 fn head(path: &Path) -> Vec<u8> {
@@ -130,6 +124,7 @@ fn check(path: &Path, format: EventFormat, expect: &Expect) {
 }
 
 #[test]
+#[cfg_attr(not(corpus), ignore = "needs ../shared/corpus")]
 fn evtx_corpus_counts() {
     let Some(dir) = corpus() else { return };
     for (name, expect) in EVTX {
@@ -138,6 +133,7 @@ fn evtx_corpus_counts() {
 }
 
 #[test]
+#[cfg_attr(not(corpus), ignore = "needs ../shared/corpus")]
 fn export_corpus_counts() {
     let Some(dir) = corpus() else { return };
     for (name, format, expect) in EXPORTS {
@@ -146,6 +142,7 @@ fn export_corpus_counts() {
 }
 
 #[test]
+#[cfg_attr(not(corpus), ignore = "needs ../shared/corpus")]
 fn every_corpus_file_is_pinned() {
     let Some(dir) = corpus() else { return };
     for (sub, pinned) in [
@@ -166,6 +163,7 @@ fn every_corpus_file_is_pinned() {
 }
 
 #[test]
+#[cfg_attr(not(corpus), ignore = "needs ../shared/corpus")]
 fn exchange_evtx_fields_are_read() {
     let Some(dir) = corpus() else { return };
     let path = dir.join("evtx/omerbenamram_evtx__MSExchange_Management_wec.evtx");
@@ -187,6 +185,7 @@ fn exchange_evtx_fields_are_read() {
 }
 
 #[test]
+#[cfg_attr(not(corpus), ignore = "needs ../shared/corpus")]
 fn rootless_xml_stream_times_are_utc() {
     let Some(dir) = corpus() else { return };
     let path = dir.join("eventlog-export/wagga40_Zircolite__xml_events_sample.xml");
@@ -210,6 +209,7 @@ fn rootless_xml_stream_times_are_utc() {
 
 /// An `.evtx` inside an archive (read into memory) gives what the file on disk gives.
 #[test]
+#[cfg_attr(not(corpus), ignore = "needs ../shared/corpus")]
 fn evtx_from_an_archive_member_matches_the_file() {
     let Some(dir) = corpus() else { return };
     let path = dir.join("evtx/omerbenamram_evtx__sample_with_a_bad_chunk_magic.evtx");

@@ -4,9 +4,11 @@
 mod analyze_iis;
 mod cases;
 mod corpus_iis;
+mod correlation;
 mod eventlog_corpus;
 mod events_cli;
 mod fuzz_regressions;
 mod hostile;
+mod safety;
 mod snapshots_reports;
 mod util;

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::elements::{Piece, Splitter};
+use super::elements::{check_depth, Piece, Splitter};
 use super::named::{build, decode_escapes, has_event_properties, is_wanted};
 use super::open_text;
 use super::sink::{Clock, Sink};
@@ -121,6 +121,7 @@ fn walk(text: &[u8], refs: &mut HashMap<String, String>) -> Result<Obj, String> 
         match event {
             Event::Start(e) => {
                 stack.push(frame(&e));
+                check_depth(stack.len())?;
                 current.clear();
             }
             Event::Empty(e) => {

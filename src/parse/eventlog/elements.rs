@@ -15,6 +15,32 @@ use std::io::{self, BufRead};
 /// are a few tens of KiB; 8 MiB bounds memory when an end tag is missing in a huge file.
 pub const MAX_ELEMENT_BYTES: usize = 8 << 20;
 
+/// Deepest element nesting read. Real events nest 5–8 levels (`UserData` a few more), CLIXML
+/// objects a few tens at PowerShell's deepest `-Depth`; 256 leaves room for those, and a
+/// deeper element (10^6 levels of hostile XML) is rejected instead of being walked.
+pub const MAX_XML_DEPTH: usize = 256;
+
+/// An error past [`MAX_XML_DEPTH`].
+pub fn check_depth(depth: usize) -> Result<(), String> {
+    if depth > MAX_XML_DEPTH {
+        return Err(format!(
+            "XML nested deeper than {MAX_XML_DEPTH} levels: not read"
+        ));
+    }
+    Ok(())
+}
+
+/// Where the next start or end tag was found, remembered between the steps of one element's
+/// scan so that each byte is searched once: searching again from every tag made deeply
+/// nested input quadratic.
+#[derive(Default)]
+struct Ahead {
+    /// The first match at or after the position searched from.
+    at: Option<usize>,
+    /// The buffer length when searched: with no match, only what came in since is new.
+    searched: usize,
+}
+
 /// How much is read from the source at a time.
 const READ_BYTES: usize = 1 << 20;
 
@@ -142,8 +168,9 @@ impl<R: BufRead> Splitter<R> {
     fn delimit(&mut self, start: usize) -> io::Result<(usize, Option<String>)> {
         let mut scan = start + self.name.len();
         let mut depth = 1usize;
+        let (mut open, mut close) = (Ahead::default(), Ahead::default());
         loop {
-            if let Some(found) = self.step(&mut scan, &mut depth) {
+            if let Some(found) = self.step(&mut scan, &mut depth, &mut open, &mut close) {
                 return Ok(found);
             }
             if self.buf.len() - start > MAX_ELEMENT_BYTES {
@@ -165,13 +192,23 @@ impl<R: BufRead> Splitter<R> {
     }
 
     /// Scans from `scan` for the end of the element; `None` when more input is needed.
-    fn step(&mut self, scan: &mut usize, depth: &mut usize) -> Option<(usize, Option<String>)> {
+    fn step(
+        &mut self,
+        scan: &mut usize,
+        depth: &mut usize,
+        open: &mut Ahead,
+        close: &mut Ahead,
+    ) -> Option<(usize, Option<String>)> {
         loop {
-            let rest = &self.buf[*scan..];
-            let close_at = self.find_close.find(rest).map(|i| *scan + i);
+            let close_at = self.next_close(close, *scan);
             let open_at = self
-                .find_start(*scan)
+                .next_open(open, *scan)
                 .filter(|&o| close_at.is_none_or(|c| o < c));
+            if *depth > MAX_XML_DEPTH {
+                let end = close_at.map_or(self.buf.len(), |c| c + self.close.len());
+                let reason = format!("XML nested deeper than {MAX_XML_DEPTH} levels: not read");
+                return Some((end, Some(reason)));
+            }
             match (open_at, close_at) {
                 (Some(o), _) => {
                     if !self.nesting || self.starts_top_level(o) {
@@ -205,15 +242,49 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
+    /// The next end tag at or after `scan`, searching only bytes not searched before.
+    fn next_close(&self, ahead: &mut Ahead, scan: usize) -> Option<usize> {
+        if let Some(at) = ahead.at.filter(|&at| at >= scan) {
+            return Some(at);
+        }
+        let from = match ahead.at {
+            None => scan.max(ahead.searched.saturating_sub(self.close.len())),
+            Some(_) => scan,
+        };
+        ahead.at = self.find_close.find(&self.buf[from..]).map(|i| from + i);
+        ahead.searched = self.buf.len();
+        ahead.at
+    }
+
+    /// The next start tag at or after `scan`, searching only bytes not searched before.
+    fn next_open(&self, ahead: &mut Ahead, scan: usize) -> Option<usize> {
+        if let Some(at) = ahead.at.filter(|&at| at >= scan) {
+            return Some(at);
+        }
+        let from = match ahead.at {
+            None => scan.max(ahead.searched.saturating_sub(self.name.len() + 1)),
+            Some(_) => scan,
+        };
+        ahead.at = self.find_start(from);
+        ahead.searched = self.buf.len();
+        ahead.at
+    }
+
     /// A nested `<Obj` that is really the next top-level object: no `N=` attribute and the
-    /// same indentation as the first top-level object.
+    /// same indentation as the first top-level object. Only the indentation's length is
+    /// looked at before `at` (searching back to the line start from every nested tag of a
+    /// long line was quadratic).
     fn starts_top_level(&self, at: usize) -> bool {
         let Some(indent) = &self.indent else {
             return false;
         };
-        let line_start = memchr::memrchr(b'\n', &self.buf[..at]).map_or(0, |i| i + 1);
-        let lead = &self.buf[line_start..at];
-        if lead != indent.as_slice() {
+        let Some(line_start) = at.checked_sub(indent.len()) else {
+            return false;
+        };
+        if line_start > 0 && self.buf[line_start - 1] != b'\n' {
+            return false;
+        }
+        if &self.buf[line_start..at] != indent.as_slice() {
             return false;
         }
         let tag_end = memchr::memchr(b'>', &self.buf[at..]).map_or(self.buf.len(), |i| at + i);

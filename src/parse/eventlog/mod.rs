@@ -16,7 +16,7 @@ mod rows;
 mod sink;
 mod sniff;
 mod templates;
-mod text;
+pub mod text;
 pub mod time;
 mod transcript;
 mod viewer;
@@ -55,6 +55,18 @@ impl EventFormat {
             EventFormat::GeneralText => "event-text",
             EventFormat::Transcript => "test-transcript",
         }
+    }
+
+    /// The format writes the exporting machine's local time (Event Viewer CSV/TXT, PowerShell
+    /// CSV, pasted text), not UTC: `--event-tz` decides how it is read.
+    pub fn has_local_times(self) -> bool {
+        matches!(
+            self,
+            EventFormat::ViewerCsv
+                | EventFormat::ViewerTxt
+                | EventFormat::PowerShellCsv
+                | EventFormat::GeneralText
+        )
     }
 }
 

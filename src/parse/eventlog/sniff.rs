@@ -30,6 +30,10 @@ pub fn sniff(head: &[u8], display: &str) -> Option<EventFormat> {
         return Some(EventFormat::Evtx);
     }
     let text = decode_head(head);
+    // A run of NULs at the end is a copy cut short by a crash or a preallocated file: the
+    // text before it decides (the parsers reject the NUL region line by line). NULs
+    // inside the text mean it is not text.
+    let text = text.trim_end_matches('\0');
     if text.contains('\0') {
         return None;
     }

@@ -13,7 +13,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::dates::parse_utc;
-use super::elements::{Piece, Splitter};
+use super::elements::{check_depth, Piece, Splitter};
 use super::evtx::level_name;
 use super::sink::Sink;
 use super::{open_text, templates};
@@ -63,16 +63,18 @@ enum Slot {
     None,
 }
 
+/// Looks at the first three names and the depth only: a cost per element that does not grow
+/// with the depth (collecting the whole path made 10^6 nested elements quadratic).
 fn slot(path: &[Vec<u8>]) -> Slot {
-    let names: Vec<&[u8]> = path.iter().map(Vec::as_slice).collect();
-    match names.as_slice() {
-        [_, b"System", b"EventID"] => Slot::EventId,
-        [_, b"System", b"Level"] => Slot::Level,
-        [_, b"System", b"Computer"] => Slot::Computer,
-        [_, b"EventData", b"Data"] => Slot::Data,
-        [_, b"UserData", ..] if names.len() >= 3 => Slot::UserData,
-        [_, b"RenderingInfo", b"Message"] => Slot::Message,
-        [_, b"RenderingInfo", b"Level"] => Slot::RenderedLevel,
+    let name = |i: usize| path.get(i).map(Vec::as_slice);
+    match (path.len(), name(1), name(2)) {
+        (3, Some(b"System"), Some(b"EventID")) => Slot::EventId,
+        (3, Some(b"System"), Some(b"Level")) => Slot::Level,
+        (3, Some(b"System"), Some(b"Computer")) => Slot::Computer,
+        (3, Some(b"EventData"), Some(b"Data")) => Slot::Data,
+        (n, Some(b"UserData"), _) if n >= 3 => Slot::UserData,
+        (3, Some(b"RenderingInfo"), Some(b"Message")) => Slot::Message,
+        (3, Some(b"RenderingInfo"), Some(b"Level")) => Slot::RenderedLevel,
         _ => Slot::None,
     }
 }
@@ -91,6 +93,7 @@ fn parse_event(text: &[u8], line: u64) -> Result<EventRecord, String> {
             Event::Start(e) => {
                 start(&e, &path, &mut f);
                 path.push(e.local_name().as_ref().to_vec());
+                check_depth(path.len())?;
                 current.clear();
             }
             Event::Empty(e) => {

@@ -30,9 +30,10 @@ pub enum Field {
     /// HTTPERR: why HTTP.sys refused or dropped the request.
     Reason,
     QueueName,
+    TimeTaken,
 }
 
-const KNOWN: [(&str, Field); 23] = [
+const KNOWN: [(&str, Field); 24] = [
     ("date", Field::Date),
     ("time", Field::Time),
     ("date-local", Field::DateLocal),
@@ -56,9 +57,10 @@ const KNOWN: [(&str, Field); 23] = [
     ("s-reason", Field::Reason),
     ("s-queuename", Field::QueueName),
     ("x-forwarded-for", Field::ClientIp),
+    ("time-taken", Field::TimeTaken),
 ];
 
-const FIELD_COUNT: usize = Field::QueueName as usize + 1;
+const FIELD_COUNT: usize = Field::TimeTaken as usize + 1;
 
 /// Exchange's default IIS `#Fields` (domain.md §3), assumed for data before any `#Fields`.
 pub const EXCHANGE_DEFAULT_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";

@@ -1,0 +1,180 @@
+//! Findings folded per minute: for every (category, side, server) a map of the minutes that
+//! hold findings, with what the timeline, the incidents and the links need of them. Memory is
+//! bounded by the minutes with findings, not by the findings (a day of outage is 1,440
+//! minutes however many millions of lines failed), and the fold is order-independent, so the
+//! result is the same for any input order or `--threads`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::finding::{Finding, Side, SourceKind, TimeBasis};
+use crate::grammar::CategoryId;
+use crate::time::UnixTime;
+
+/// Target hosts remembered per minute cell (a requester names one or two partners).
+const TARGETS_PER_CELL: usize = 8;
+/// How much of a finding's detail an incident keeps as its first example.
+const DETAIL_CHARS: usize = 400;
+
+/// The series a finding belongs to. Front and back end sites of one server are one
+/// responder: the server name is upper-cased and the site left out.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SeriesKey {
+    pub category: CategoryId,
+    pub side: Side,
+    pub server: String,
+}
+
+impl SeriesKey {
+    pub fn of(f: &Finding) -> Self {
+        SeriesKey {
+            category: f.category,
+            side: f.side,
+            server: f.server.to_ascii_uppercase(),
+        }
+    }
+}
+
+/// Bit of [`Cell::sites`] for a front end (`W3SVC1`) and a back end (`W3SVC2`) line.
+pub const FRONT_END: u8 = 1;
+pub const BACK_END: u8 = 2;
+
+/// The earliest finding of a cell, as the incident will quote it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Example {
+    /// (time, input, position): the timeline order within one server.
+    pub order: (UnixTime, u32, u64),
+    pub detail: String,
+}
+
+/// The findings of one series in one minute.
+#[derive(Debug, Clone, Default)]
+pub struct Cell {
+    pub findings: u64,
+    /// Indexed by [`source_index`].
+    pub by_source: [u64; 4],
+    pub first: UnixTime,
+    pub last: UnixTime,
+    /// The earliest findings of the minute (at most the series' `examples`), in order.
+    pub examples: Vec<Example>,
+    pub targets: BTreeSet<String>,
+    pub sites: u8,
+    /// Inputs whose times here are not known to be UTC (a local-time export read without
+    /// `--event-tz`, IIS local times): the correlator does not conclude from their absence.
+    pub uncertain: BTreeSet<u32>,
+}
+
+pub fn source_index(s: SourceKind) -> usize {
+    match s {
+        SourceKind::Iis => 0,
+        SourceKind::HttpErr => 1,
+        SourceKind::EventLog => 2,
+        SourceKind::Correlation => 3,
+    }
+}
+
+pub const SOURCES: [SourceKind; 4] = [
+    SourceKind::Iis,
+    SourceKind::HttpErr,
+    SourceKind::EventLog,
+    SourceKind::Correlation,
+];
+
+impl Cell {
+    fn add(&mut self, f: &Finding, t: UnixTime, cap: usize) {
+        if self.findings == 0 {
+            self.first = t;
+            self.last = t;
+        }
+        self.findings += 1;
+        self.by_source[source_index(f.source)] += 1;
+        self.first = self.first.min(t);
+        self.last = self.last.max(t);
+        let order = (t, f.input.min(u32::MAX as usize) as u32, f.position);
+        // The detail is copied only for a finding that makes the cut.
+        if self.examples.len() < cap || self.examples.last().is_some_and(|e| order < e.order) {
+            let at = self.examples.partition_point(|e| e.order < order);
+            let detail = f.detail.chars().take(DETAIL_CHARS).collect();
+            self.examples.insert(at, Example { order, detail });
+            self.examples.truncate(cap);
+        }
+        let target = if f.target_host.is_empty() {
+            &f.target
+        } else {
+            &f.target_host
+        };
+        if !target.is_empty() && self.targets.len() < TARGETS_PER_CELL {
+            self.targets.insert(target.to_ascii_lowercase());
+        }
+        self.sites |= site_bit(&f.site);
+        if matches!(f.time_basis, TimeBasis::AssumedUtc | TimeBasis::ServerLocal)
+            && self.uncertain.len() < TARGETS_PER_CELL
+        {
+            self.uncertain.insert(f.input.min(u32::MAX as usize) as u32);
+        }
+    }
+}
+
+fn site_bit(site: &str) -> u8 {
+    if site.eq_ignore_ascii_case("W3SVC1") {
+        FRONT_END
+    } else if site.eq_ignore_ascii_case("W3SVC2") {
+        BACK_END
+    } else {
+        0
+    }
+}
+
+/// Every series, and the findings that have no time (they have no place on a timeline and
+/// are counted instead).
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub cells: BTreeMap<SeriesKey, BTreeMap<i64, Cell>>,
+    pub undated: u64,
+    /// Findings an incident keeps as examples (`--examples`).
+    pub examples: usize,
+}
+
+/// Default `--examples`.
+pub const DEFAULT_EXAMPLES: usize = 20;
+
+impl Default for Series {
+    fn default() -> Self {
+        Series::new(DEFAULT_EXAMPLES)
+    }
+}
+
+impl Series {
+    pub fn new(examples: usize) -> Self {
+        Series {
+            cells: BTreeMap::new(),
+            undated: 0,
+            examples: examples.max(1),
+        }
+    }
+
+    pub fn add(&mut self, f: &Finding) {
+        let Some(t) = f.time else {
+            self.undated += 1;
+            return;
+        };
+        let minute = t.div_euclid(60) * 60;
+        self.cells
+            .entry(SeriesKey::of(f))
+            .or_default()
+            .entry(minute)
+            .or_default()
+            .add(f, t, self.examples);
+    }
+
+    /// The first and last finding time over every series.
+    pub fn span(&self) -> Option<(UnixTime, UnixTime)> {
+        let mut span: Option<(UnixTime, UnixTime)> = None;
+        for cells in self.cells.values() {
+            for c in cells.values() {
+                span =
+                    Some(span.map_or((c.first, c.last), |(a, b)| (a.min(c.first), b.max(c.last))));
+            }
+        }
+        span
+    }
+}

@@ -1,0 +1,333 @@
+//! Free/busy traffic as the responders logged it, failed or not: counted per responder
+//! server, client IP, stem class and minute, so "the responder saw the requests and answered
+//! 200" can be told from "nothing arrived", and the timeline can show a failure *rate*.
+//!
+//! This runs once per free/busy line in the workers, so a key allocates nothing: the client
+//! address is parsed into an integer ([`Client`]), the server is an index into the chunk's
+//! few server names, the stem a `&'static str`. Chunks fold into one [`Traffic`] by addition,
+//! which is order-independent, so the result is the same for any `--threads`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+// aHash: these maps are hit once per free/busy line; SipHash showed in profiles.
+use ahash::AHashMap as HashMap;
+
+use crate::time::UnixTime;
+
+/// Distinct client addresses kept per run; requests from further ones are counted under
+/// [`Client::Other`], so a scan from many addresses cannot grow memory.
+pub const MAX_CLIENTS: usize = 50_000;
+/// (client, minute) entries kept per run (about 16 MB); past it a new client's minutes are
+/// counted under [`Client::Other`], so a day of traffic from many addresses stays bounded.
+pub const MAX_CLIENT_MINUTES: usize = 250_000;
+/// Distinct `cs-host` values remembered per server (a server serves a handful of names).
+pub const MAX_HOSTS_PER_SERVER: usize = 64;
+
+/// A client address as an integer: no allocation on the hot path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Client {
+    Ip(IpAddr),
+    /// Not an IP address (`-`, a host name) or past [`MAX_CLIENTS`].
+    Other,
+}
+
+impl Client {
+    fn parse(b: &[u8]) -> Self {
+        if let Some(v4) = parse_ipv4(b) {
+            return Client::Ip(IpAddr::V4(v4));
+        }
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map_or(Client::Other, Client::Ip)
+    }
+}
+
+/// Dotted-quad IPv4, the common case, without going through `str` parsing.
+fn parse_ipv4(b: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = b.split(|&c| c == b'.');
+    for o in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v = part.iter().fold(0u16, |a, d| a * 10 + u16::from(d - b'0'));
+        *o = u8::try_from(v).ok()?;
+    }
+    parts.next().is_none().then(|| octets.into())
+}
+
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Client::Ip(ip) => write!(f, "{ip}"),
+            Client::Other => f.write_str("other"),
+        }
+    }
+}
+
+/// Who asked which responder for what (the server upper-cased).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientKey {
+    pub server: String,
+    pub client: Client,
+    pub stem: &'static str,
+}
+
+/// Requests and failures in one minute.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count {
+    pub requests: u64,
+    pub failed: u64,
+}
+
+impl Count {
+    fn add(&mut self, o: Count) {
+        self.requests += o.requests;
+        self.failed += o.failed;
+    }
+}
+
+/// (server index, client, stem index into [`STEMS`], minute).
+type ChunkKey = (u32, Client, u8, i64);
+
+/// The stem classes counted, by name (an index is hashed, not the text).
+const STEMS: [&str; 6] = [
+    "ews-wssecurity",
+    "autodiscover-wssecurity",
+    "ews",
+    "autodiscover-svc",
+    "autodiscover-xml",
+    "other",
+];
+
+fn stem_index(stem: &str) -> u8 {
+    STEMS
+        .iter()
+        .position(|s| *s == stem)
+        .unwrap_or(STEMS.len() - 1) as u8
+}
+
+/// One chunk's counts.
+#[derive(Debug, Default)]
+pub struct TrafficChunk {
+    /// Server names of the chunk, upper-cased (usually one).
+    servers: Vec<String>,
+    counts: HashMap<ChunkKey, Count>,
+    /// (server index, host bytes) → host name, allocated once per chunk.
+    hosts: HashMap<(u32, Vec<u8>), String>,
+    host_buf: Vec<u8>,
+}
+
+impl TrafficChunk {
+    fn server_index(&mut self, server: &[u8]) -> u32 {
+        let found = self
+            .servers
+            .iter()
+            .position(|s| s.as_bytes().eq_ignore_ascii_case(server));
+        let at = found.unwrap_or_else(|| {
+            self.servers
+                .push(String::from_utf8_lossy(server).to_ascii_uppercase());
+            self.servers.len() - 1
+        });
+        at as u32
+    }
+
+    /// Counts one free/busy request of `server` at `time` (undated requests have no minute
+    /// and are not counted here; the inventory counts them).
+    pub fn count(
+        &mut self,
+        server: &[u8],
+        client_ip: &[u8],
+        stem: &'static str,
+        time: Option<UnixTime>,
+        failed: bool,
+    ) {
+        let Some(t) = time else { return };
+        let key = (
+            self.server_index(server),
+            Client::parse(client_ip),
+            stem_index(stem),
+            t.div_euclid(60) * 60,
+        );
+        let c = self.counts.entry(key).or_default();
+        c.requests += 1;
+        c.failed += u64::from(failed);
+    }
+
+    /// Remembers a `cs-host` the server answered for.
+    pub fn host(&mut self, server: &[u8], host: &[u8]) {
+        if host.is_empty() || host == b"-" {
+            return;
+        }
+        let at = self.server_index(server);
+        self.host_buf.clear();
+        self.host_buf.extend_from_slice(host);
+        let key = (at, std::mem::take(&mut self.host_buf));
+        if self.hosts.contains_key(&key) {
+            self.host_buf = key.1;
+            return;
+        }
+        let name = String::from_utf8_lossy(host).to_ascii_lowercase();
+        let name = name.split(':').next().unwrap_or_default().to_owned();
+        self.hosts.insert(key, name);
+    }
+}
+
+/// Every responder's traffic.
+#[derive(Debug, Clone, Default)]
+pub struct Traffic {
+    servers: Vec<String>,
+    server_ids: HashMap<String, u32>,
+    clients: ahash::AHashSet<Client>,
+    /// (server id, client, stem, minute) → counts.
+    by_client: HashMap<ChunkKey, Count>,
+    /// (server upper-cased, minute) → counts.
+    pub by_server: BTreeMap<(String, i64), Count>,
+    /// server upper-cased → `cs-host` values seen in its free/busy lines.
+    pub hosts: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Traffic {
+    pub fn merge(&mut self, chunk: TrafficChunk) {
+        let ids: Vec<u32> = chunk.servers.iter().map(|s| self.server_id(s)).collect();
+        let mut per_server: HashMap<(u32, i64), Count> = HashMap::default();
+        for ((at, client, stem, minute), count) in chunk.counts {
+            let id = ids[at as usize];
+            let mut key = (id, self.admit(client), stem, minute);
+            if self.by_client.len() >= MAX_CLIENT_MINUTES && !self.by_client.contains_key(&key) {
+                key.1 = Client::Other;
+            }
+            self.by_client.entry(key).or_default().add(count);
+            per_server.entry((id, minute)).or_default().add(count);
+        }
+        for ((id, minute), count) in per_server {
+            let key = (self.servers[id as usize].clone(), minute);
+            self.by_server.entry(key).or_default().add(count);
+        }
+        for ((at, _), host) in chunk.hosts {
+            let server = chunk.servers[at as usize].clone();
+            let set = self.hosts.entry(server).or_default();
+            if set.len() < MAX_HOSTS_PER_SERVER {
+                set.insert(host);
+            }
+        }
+    }
+
+    fn server_id(&mut self, server: &str) -> u32 {
+        if let Some(&id) = self.server_ids.get(server) {
+            return id;
+        }
+        let id = self.servers.len() as u32;
+        self.servers.push(server.to_owned());
+        self.server_ids.insert(server.to_owned(), id);
+        id
+    }
+
+    /// The client as counted: itself while fewer than [`MAX_CLIENTS`] are known.
+    fn admit(&mut self, client: Client) -> Client {
+        if self.clients.contains(&client) {
+            return client;
+        }
+        if self.clients.len() >= MAX_CLIENTS {
+            return Client::Other;
+        }
+        self.clients.insert(client);
+        client
+    }
+
+    /// Per (client key, minute) counts, in key order (for reports).
+    pub fn by_client(&self) -> BTreeMap<(ClientKey, i64), Count> {
+        self.by_client
+            .iter()
+            .map(|((id, client, stem, minute), c)| {
+                let key = ClientKey {
+                    server: self.servers[*id as usize].clone(),
+                    client: *client,
+                    stem: STEMS[usize::from(*stem)],
+                };
+                ((key, *minute), *c)
+            })
+            .collect()
+    }
+
+    /// Requests `server` logged from `start` to `end` (whole minutes touching the window).
+    pub fn requests_between(&self, server: &str, start: UnixTime, end: UnixTime) -> Count {
+        let server = server.to_ascii_uppercase();
+        let lo = (server.clone(), start.div_euclid(60) * 60);
+        let hi = (server, end.div_euclid(60) * 60);
+        let mut total = Count::default();
+        for (_, c) in self.by_server.range(lo..=hi) {
+            total.add(*c);
+        }
+        total
+    }
+
+    /// Servers that logged any free/busy traffic.
+    pub fn servers(&self) -> BTreeSet<&str> {
+        self.by_server.keys().map(|(s, _)| s.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_fold_per_server_and_minute_whatever_the_chunking() {
+        let mut a = TrafficChunk::default();
+        a.count(
+            b"EXCH01",
+            b"40.92.17.44",
+            "ews-wssecurity",
+            Some(120),
+            false,
+        );
+        a.count(b"EXCH01", b"40.92.17.44", "ews-wssecurity", Some(150), true);
+        let mut b = TrafficChunk::default();
+        b.count(b"exch01", b"40.92.17.45", "ews-wssecurity", Some(170), true);
+        b.count(b"EXCH01", b"40.92.17.45", "ews", None, true);
+        b.host(b"EXCH01", b"Mail.Contoso.com:443");
+        b.host(b"EXCH01", b"Mail.Contoso.com:443");
+        let mut t = Traffic::default();
+        t.merge(a);
+        t.merge(b);
+        let c = t.requests_between("EXCH01", 100, 179);
+        assert_eq!((c.requests, c.failed), (3, 2));
+        assert_eq!(t.requests_between("EXCH01", 200, 500).requests, 0);
+        assert!(t.hosts["EXCH01"].contains("mail.contoso.com"));
+        let clients: Vec<String> = t
+            .by_client()
+            .keys()
+            .map(|(k, m)| format!("{} {} {} {m}", k.server, k.client, k.stem))
+            .collect();
+        assert_eq!(
+            clients,
+            [
+                "EXCH01 40.92.17.44 ews-wssecurity 120",
+                "EXCH01 40.92.17.45 ews-wssecurity 120"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_address_that_is_no_ip_is_counted_as_other() {
+        assert_eq!(Client::parse(b"-"), Client::Other);
+        assert_eq!(Client::parse(b"::1"), Client::Ip("::1".parse().unwrap()));
+        assert_eq!(
+            Client::parse(b"40.92.17.44"),
+            Client::Ip("40.92.17.44".parse().unwrap())
+        );
+        for bad in [
+            &b"1.2.3"[..],
+            b"1.2.3.4.5",
+            b"256.1.1.1",
+            b"1..2.3",
+            b"a.b.c.d",
+        ] {
+            assert_eq!(parse_ipv4(bad), None, "{bad:?}");
+        }
+    }
+}

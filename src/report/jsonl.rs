@@ -1,0 +1,102 @@
+//! `findings.jsonl`: one JSON object per finding with every typed field, in timeline order,
+//! for scripts and for loading into DuckDB, Spark or Kusto when a fleet outgrows one machine.
+//! Log text is kept verbatim (JSON string escaping makes control characters harmless); the
+//! `detail` is never cut here.
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::grammar::Taxonomy;
+use crate::time::format_opt;
+
+fn opt_str(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// The finding as written: borrowed fields, serialized straight into the row (one
+/// allocation per finding for the whole object, none per field).
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    time_utc: Option<String>,
+    time_basis: &'a str,
+    server: Option<&'a str>,
+    site: Option<&'a str>,
+    source: &'a str,
+    file: &'a str,
+    position: u64,
+    category: &'a str,
+    severity: &'a str,
+    phase: &'a str,
+    side: &'a str,
+    http_status: Option<u16>,
+    sub_status: Option<u32>,
+    win32_status: Option<u64>,
+    time_taken_ms: Option<u64>,
+    method: Option<&'a str>,
+    uri_stem: Option<&'a str>,
+    client_ip: Option<&'a str>,
+    user_agent: Option<&'a str>,
+    target: Option<&'a str>,
+    target_host: Option<&'a str>,
+    partner_domain: Option<&'a str>,
+    target_url: Option<&'a str>,
+    event_id: Option<u32>,
+    mailbox: Option<&'a str>,
+    request_type: Option<&'a str>,
+    caller_auth: Option<&'a str>,
+    origin_server: Option<&'a str>,
+    detail: &'a str,
+}
+
+/// The finding's object without its closing `}` (the incident is appended by
+/// [`with_incident`] once known).
+pub fn row(f: &Finding, file: &str, taxonomy: &Taxonomy) -> Vec<u8> {
+    let cat = taxonomy.get(f.category);
+    let v = JsonRow {
+        time_utc: f.time.map(|t| format_opt(Some(t))),
+        time_basis: f.time_basis.as_str(),
+        server: opt_str(&f.server),
+        site: opt_str(&f.site),
+        source: f.source.as_str(),
+        file,
+        position: f.position,
+        category: &cat.id,
+        severity: &cat.severity,
+        phase: f.phase.as_str(),
+        side: f.side.as_str(),
+        http_status: f.http_status,
+        sub_status: f.sub_status,
+        win32_status: f.win32_status,
+        time_taken_ms: f.time_taken_ms,
+        method: opt_str(&f.method),
+        uri_stem: opt_str(&f.uri_stem),
+        client_ip: opt_str(&f.client_ip),
+        user_agent: opt_str(&f.user_agent),
+        target: opt_str(&f.target),
+        target_host: opt_str(&f.target_host),
+        partner_domain: opt_str(&f.partner_domain),
+        target_url: opt_str(&f.target_url),
+        event_id: f.event_id,
+        mailbox: opt_str(&f.mailbox),
+        request_type: opt_str(&f.request_type),
+        caller_auth: opt_str(&f.caller_auth),
+        origin_server: opt_str(&f.origin_server),
+        detail: &f.detail,
+    };
+    let mut bytes = Vec::with_capacity(1024);
+    if serde_json::to_writer(&mut bytes, &v).is_err() {
+        bytes = b"{}".to_vec();
+    }
+    bytes.pop(); // the closing brace
+    bytes
+}
+
+/// Completes a [`row`] with `"incident"` and the line end.
+pub fn with_incident(row: &[u8], incident: Option<u32>, out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(row);
+    match incident {
+        Some(id) => out.extend_from_slice(format!(",\"incident\":{id}}}\n").as_bytes()),
+        None => out.extend_from_slice(b",\"incident\":null}\n"),
+    }
+}
