@@ -17,9 +17,6 @@ use crate::grammar::{
 };
 use crate::record::EventRecord;
 
-/// Where one exception's text starts in a message, and the nesting arrows between them.
-const ARROWS: [&str; 5] = ["--->", "\u{2014}>", "&#8212;>", "---&gt;", "&#8212;&gt;"];
-
 /// How much of a matched segment `explain` and the detail column show.
 const SEGMENT_SHOWN: usize = 240;
 
@@ -275,7 +272,7 @@ impl<'g> EventClassifier<'g> {
 
     /// The exception segments of a message, outermost first, each cut before its stack trace.
     pub fn segments<'m>(&self, message: &'m str) -> Vec<Segment<'m>> {
-        split_at_arrows(message)
+        split_at_arrows(message, &self.grammar.sources.arrows)
             .into_iter()
             .map(|seg| {
                 let end = self
@@ -497,13 +494,13 @@ fn classification_text(rec: &EventRecord, is_test: bool) -> std::borrow::Cow<'_,
     rec.message.as_str().into()
 }
 
-/// Splits at every nesting arrow, outermost first.
-fn split_at_arrows(message: &str) -> Vec<Segment<'_>> {
+/// Splits at every nesting arrow (sources.toml `arrows`), outermost first.
+fn split_at_arrows<'m>(message: &'m str, arrows: &[String]) -> Vec<Segment<'m>> {
     let mut out = Vec::new();
     let mut start = 0;
     loop {
         let rest = &message[start..];
-        let next = ARROWS
+        let next = arrows
             .iter()
             .filter_map(|a| rest.find(a).map(|i| (i, a.len())))
             .min();

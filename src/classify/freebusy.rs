@@ -1,8 +1,11 @@
-//! What counts as free/busy traffic in a web log (domain.md §3).
+//! What counts as free/busy traffic in a web log (domain.md §3): the classes of request
+//! paths, and the scan that finds candidate lines.
 //!
 //! The WSSecurity stems are free/busy whoever calls them; `/EWS/Exchange.asmx` and the
 //! autodiscover endpoints only when the caller is an availability agent, because Outlook,
-//! Teams and Outlook for Mac call them all day (their 401s are normal authentication).
+//! Teams and Outlook for Mac call them all day (their 401s are normal authentication). The
+//! paths, the agents and the scan's literals are data: `[[stem]]` / `[[agent]]` in
+//! grammars/iis.toml, compiled by [`crate::grammar::traffic`].
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -16,38 +19,17 @@ pub enum StemClass {
     AutodiscoverXml = 4,
 }
 
-const STEMS: [(&[u8], StemClass); 5] = [
-    (b"/ews/exchange.asmx/wssecurity", StemClass::EwsWsSecurity),
-    (
-        b"/autodiscover/autodiscover.svc/wssecurity",
-        StemClass::AutodiscoverWsSecurity,
-    ),
-    (b"/ews/exchange.asmx", StemClass::Ews),
-    (
-        b"/autodiscover/autodiscover.svc",
-        StemClass::AutodiscoverSvc,
-    ),
-    (
-        b"/autodiscover/autodiscover.xml",
-        StemClass::AutodiscoverXml,
-    ),
-];
-
-/// User-agent prefixes of the availability service and its test cmdlet.
-const AGENTS: [&[u8]; 3] = [
-    b"asproxy/",
-    b"asautodiscover/",
-    b"testorganizationrelationship/",
-];
-
 impl StemClass {
-    /// Classifies a path exactly (case-insensitive, a trailing `/` ignored).
-    pub fn of_path(path: &[u8]) -> Option<Self> {
-        let path = path.strip_suffix(b"/").unwrap_or(path);
-        STEMS
-            .iter()
-            .find(|(stem, _)| path.eq_ignore_ascii_case(stem))
-            .map(|&(_, class)| class)
+    /// The class a `[[stem]]` names.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "ews-wssecurity" => StemClass::EwsWsSecurity,
+            "autodiscover-wssecurity" => StemClass::AutodiscoverWsSecurity,
+            "ews" => StemClass::Ews,
+            "autodiscover-svc" => StemClass::AutodiscoverSvc,
+            "autodiscover-xml" => StemClass::AutodiscoverXml,
+            _ => return None,
+        })
     }
 
     pub fn is_wssecurity(self) -> bool {
@@ -60,17 +42,6 @@ impl StemClass {
     pub fn is_autodiscover(self) -> bool {
         !matches!(self, StemClass::EwsWsSecurity | StemClass::Ews)
     }
-}
-
-/// Is this request free/busy traffic?
-pub fn is_freebusy(stem: StemClass, user_agent: Option<&[u8]>) -> bool {
-    stem.is_wssecurity() || user_agent.is_some_and(is_availability_agent)
-}
-
-pub fn is_availability_agent(ua: &[u8]) -> bool {
-    AGENTS
-        .iter()
-        .any(|a| ua.len() >= a.len() && ua[..a.len()].eq_ignore_ascii_case(a))
 }
 
 /// A set of stem classes (rule condition).
@@ -104,13 +75,6 @@ impl StemSet {
         Ok(StemSet(bits))
     }
 }
-
-/// Short literals, one of which every free/busy line contains (case-insensitively): a
-/// WSSecurity stem ends in `/WSSecurity` ("wsse"); the other stems count only with an agent
-/// whose name holds "asau" (ASAutoDiscover/), "oxy/" (ASProxy/) or "ship/"
-/// (TestOrganizationRelationship/). They are rare in ordinary Exchange traffic, unlike the
-/// stems themselves (Outlook calls /EWS/Exchange.asmx all day), so few lines are split.
-const CANDIDATE_LITERALS: [&str; 4] = ["wsse", "asau", "oxy/", "ship/"];
 
 /// Finds lines that may be free/busy requests with one multi-literal scan over a whole chunk;
 /// every other line is only counted. A candidate is confirmed by [`StemClass::of_path`] and
@@ -148,8 +112,24 @@ fn case_variants(lit: &str) -> Vec<Vec<u8>> {
 }
 
 impl CandidateFinder {
+    /// The finder for the shipped grammars (benchmarks, fuzzing, tests); the grammar is
+    /// compiled once per process.
     pub fn new() -> Self {
-        let patterns: Vec<Vec<u8>> = CANDIDATE_LITERALS
+        static SHIPPED: std::sync::OnceLock<crate::grammar::traffic::Traffic> =
+            std::sync::OnceLock::new();
+        let traffic = SHIPPED.get_or_init(|| {
+            crate::grammar::Grammar::embedded()
+                .expect("shipped grammars load")
+                .traffic
+        });
+        Self::for_traffic(traffic)
+    }
+
+    /// The finder for a grammar's traffic definition: its derived literals, every case
+    /// spelling of each.
+    pub fn for_traffic(traffic: &crate::grammar::traffic::Traffic) -> Self {
+        let patterns: Vec<Vec<u8>> = traffic
+            .candidate_literals
             .iter()
             .flat_map(|l| case_variants(l))
             .collect();
@@ -176,44 +156,46 @@ impl Default for CandidateFinder {
 mod tests {
     use super::*;
 
+    fn traffic() -> crate::grammar::traffic::Traffic {
+        crate::grammar::Grammar::embedded()
+            .expect("shipped grammars load")
+            .traffic
+    }
+
     #[test]
     fn classifies_paths_case_insensitively() {
+        let t = traffic();
         assert_eq!(
-            StemClass::of_path(b"/EWS/Exchange.asmx/WSSecurity"),
+            t.stem_of(b"/EWS/Exchange.asmx/WSSecurity"),
             Some(StemClass::EwsWsSecurity)
         );
+        assert_eq!(t.stem_of(b"/ews/exchange.asmx/"), Some(StemClass::Ews));
         assert_eq!(
-            StemClass::of_path(b"/ews/exchange.asmx/"),
-            Some(StemClass::Ews)
-        );
-        assert_eq!(
-            StemClass::of_path(b"/Autodiscover/Autodiscover.xml"),
+            t.stem_of(b"/Autodiscover/Autodiscover.xml"),
             Some(StemClass::AutodiscoverXml)
         );
-        assert_eq!(StemClass::of_path(b"/owa/"), None);
-        assert_eq!(StemClass::of_path(b"/ews/exchange.asmx/wssecurityx"), None);
+        assert_eq!(t.stem_of(b"/owa/"), None);
+        assert_eq!(t.stem_of(b"/ews/exchange.asmx/wssecurityx"), None);
     }
 
     #[test]
     fn only_agents_make_plain_endpoints_freebusy() {
-        assert!(is_freebusy(StemClass::EwsWsSecurity, None));
-        assert!(is_freebusy(
+        let t = traffic();
+        assert!(t.is_freebusy(StemClass::EwsWsSecurity, None));
+        assert!(t.is_freebusy(
             StemClass::Ews,
             Some(b"ASProxy/CrossSite/Directory/EXCH/15.02")
         ));
-        assert!(is_freebusy(
+        assert!(t.is_freebusy(
             StemClass::AutodiscoverSvc,
             Some(b"asautodiscover/CrossForest")
         ));
-        assert!(is_freebusy(
+        assert!(t.is_freebusy(
             StemClass::AutodiscoverXml,
             Some(b"TestOrganizationRelationship/1.1")
         ));
-        assert!(!is_freebusy(
-            StemClass::AutodiscoverSvc,
-            Some(b"MacOutlook/16.80")
-        ));
-        assert!(!is_freebusy(StemClass::Ews, None));
+        assert!(!t.is_freebusy(StemClass::AutodiscoverSvc, Some(b"MacOutlook/16.80")));
+        assert!(!t.is_freebusy(StemClass::Ews, None));
     }
 
     #[test]

@@ -15,11 +15,6 @@ use crate::grammar::{CategoryId, Grammar, IisRule, RequestFacts};
 use crate::parse::w3c::layout::Field;
 use crate::record::W3cRecord;
 
-use freebusy::StemClass;
-
-/// Win32 errors that mean the connection was lost while IIS answered.
-const CONNECTION_LOST_WIN32: [u64; 2] = [64, 1236];
-
 /// What a web-log record is, as far as free/busy goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -49,10 +44,11 @@ impl<'g> Classifier<'g> {
 
     /// Classifies one W3C record (`httperr`: the line comes from an HTTPERR log).
     pub fn classify_w3c(&self, rec: &W3cRecord<'_>, httperr: bool) -> Verdict {
-        let Some(stem) = rec.path().and_then(StemClass::of_path) else {
+        let traffic = &self.grammar.traffic;
+        let Some(stem) = rec.path().and_then(|p| traffic.stem_of(p)) else {
             return Verdict::NotFreeBusy;
         };
-        if !freebusy::is_freebusy(stem, rec.get(Field::UserAgent)) {
+        if !traffic.is_freebusy(stem, rec.get(Field::UserAgent)) {
             return Verdict::NotFreeBusy;
         }
         let facts = RequestFacts {
@@ -62,7 +58,7 @@ impl<'g> Classifier<'g> {
             win32: rec.win32_status(),
             reason: rec.get(Field::Reason),
         };
-        if !is_failure(&facts) {
+        if !is_failure(&facts, &traffic.connection_lost_win32) {
             return Verdict::Succeeded;
         }
         let rule = self.best_rule(&facts);
@@ -95,10 +91,8 @@ impl<'g> Classifier<'g> {
 
 /// A failing request: an error status, a lost connection, or any HTTPERR entry (HTTP.sys
 /// logs only what it refused or dropped).
-fn is_failure(facts: &RequestFacts<'_>) -> bool {
+fn is_failure(facts: &RequestFacts<'_>, connection_lost: &[u64]) -> bool {
     facts.httperr
         || facts.status.is_some_and(|s| s >= 400)
-        || facts
-            .win32
-            .is_some_and(|w| CONNECTION_LOST_WIN32.contains(&w))
+        || facts.win32.is_some_and(|w| connection_lost.contains(&w))
 }

@@ -91,9 +91,10 @@ impl WebSink<'_> {
         server: &[u8],
         failed: bool,
     ) {
+        let traffic = &self.classifier.grammar().traffic;
         let stem = rec
             .path()
-            .and_then(StemClass::of_path)
+            .and_then(|p| traffic.stem_of(p))
             .map_or("other", stem_name);
         let client = rec.get(Field::ClientIp).unwrap_or_default();
         self.traffic.count(server, client, stem, time, failed);

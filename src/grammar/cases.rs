@@ -166,3 +166,44 @@ pub fn run(grammar: &Grammar, files: &[CaseFile]) -> Vec<CaseOutcome> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(cases: &str) -> CaseFile {
+        let text = format!(
+            "[source]\nurl = \"https://example.org/a\"\ntitle = \"t\"\nkind = \"other\"\n{cases}"
+        );
+        let mut f: CaseFile = toml::from_str(&text).expect("parses");
+        f.name = "x.toml".into();
+        f
+    }
+
+    const CASE: &str = "[[case]]\nid = \"a\"\ntext = \"The remote name could not be resolved: 'x'\"\ndiagnosis = \"DNS\"\nexpect = \"dns-resolution\"\n";
+
+    #[test]
+    fn a_repeated_id_and_an_unknown_category_are_reported() {
+        let g = Grammar::embedded().expect("shipped grammars load");
+        assert!(validate(&g, &[file(CASE)]).is_empty());
+        let bad = format!("{CASE}{}", CASE.replace("dns-resolution", "dns"));
+        let problems = validate(&g, &[file(&bad)]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("used twice"), "{problems:?}");
+        assert!(
+            problems[1].contains("\"dns\" is not a taxonomy id"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_case_passes_on_expect_or_also_only() {
+        let g = Grammar::embedded().expect("shipped grammars load");
+        let f = file(CASE);
+        let out = run(&g, std::slice::from_ref(&f));
+        assert!(out[0].passed, "{out:?}");
+        assert_eq!(out[0].name, "x.toml:a");
+        let wrong = file(&CASE.replace("dns-resolution", "timeout"));
+        assert!(!run(&g, &[wrong])[0].passed);
+    }
+}

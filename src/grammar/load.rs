@@ -7,7 +7,7 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::classify::freebusy::StemSet;
+use crate::classify::freebusy::{StemClass, StemSet};
 use crate::error::GrammarError;
 use crate::finding::Phase;
 use crate::parse::w3c::layout::{EXCHANGE_DEFAULT_FIELDS, HTTPERR_DEFAULT_FIELDS};
@@ -19,6 +19,7 @@ use super::sources::{
     RawFacts, RawLevels, RawProvider, RawShape,
 };
 use super::taxonomy::{Category, Taxonomy, UNCLASSIFIED};
+use super::traffic::{derive_literals, Traffic};
 use super::Grammar;
 
 /// A grammar file's name and text.
@@ -96,6 +97,31 @@ struct RawFile {
     facts: Option<RawFacts>,
     #[serde(default)]
     fact_example: Vec<RawFactExample>,
+    #[serde(default)]
+    stem: Vec<RawStem>,
+    #[serde(default)]
+    agent: Vec<RawAgent>,
+    web_failure: Option<RawWebFailure>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebFailure {
+    connection_lost_win32: Vec<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStem {
+    class: Spanned<String>,
+    path: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgent {
+    prefix: Spanned<String>,
+    example: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,6 +251,7 @@ pub(super) fn compile(sources: &[GrammarSource]) -> Result<Grammar, Vec<GrammarE
     let taxonomy = build_taxonomy(sources, &parsed, &mut errors);
     let iis_rules = compile_iis_rules(sources, &parsed, &taxonomy, &mut errors);
     let event_sources = compile_sources(sources, &parsed, &mut errors);
+    let traffic = compile_traffic(sources, &parsed, &mut errors);
     let default_providers: Vec<String> = event_sources
         .providers
         .iter()
@@ -246,6 +273,7 @@ pub(super) fn compile(sources: &[GrammarSource]) -> Result<Grammar, Vec<GrammarE
             event_rules,
             event_signatures,
             sources: event_sources,
+            traffic,
         }),
         _ => Err(errors),
     }
@@ -652,6 +680,7 @@ fn compile_sources(
         }
         if let Some(facts) = &raw.facts {
             compile_facts(&mut out.facts, facts, errs);
+            add_arrows(&mut out, facts, errs);
         }
         for ex in &raw.fact_example {
             out.fact_examples.push(compile_fact_example(ex, errs));
@@ -772,6 +801,19 @@ fn compile_facts(out: &mut FactPatterns, raw: &RawFacts, errs: &mut Errors<'_>) 
         .extend(raw.not_request_types.iter().map(|w| w.to_ascii_lowercase()));
 }
 
+fn add_arrows(out: &mut EventSources, raw: &RawFacts, errs: &mut Errors<'_>) {
+    for a in &raw.arrows {
+        if a.trim().len() < 2 {
+            errs.at(
+                0,
+                format!("facts.arrows: {a:?} is too short to mark a nested exception"),
+            );
+        } else {
+            out.arrows.push(a.clone());
+        }
+    }
+}
+
 fn compile_fact_example(raw: &RawFactExample, errs: &mut Errors<'_>) -> FactExample {
     let at = raw.text.span().start;
     let expect = raw.expected();
@@ -783,6 +825,70 @@ fn compile_fact_example(raw: &RawFactExample, errs: &mut Errors<'_>) -> FactExam
         expect,
         origin: errs.origin(at),
     }
+}
+
+/// `[[stem]]` and `[[agent]]` of all files, and the scan literals derived from them.
+fn compile_traffic(
+    sources: &[GrammarSource],
+    parsed: &[(usize, RawFile)],
+    errors: &mut Vec<GrammarError>,
+) -> Traffic {
+    let mut out = Traffic::default();
+    for_each_file(sources, parsed, errors, |raw, errs| {
+        for stem in &raw.stem {
+            match StemClass::parse(stem.class.get_ref()) {
+                Some(class) => out
+                    .stems
+                    .push((stem.path.trim().to_ascii_lowercase().into_bytes(), class)),
+                None => errs.at(
+                    stem.class.span().start,
+                    format!(
+                        "stem {:?}: unknown class {:?}",
+                        stem.path,
+                        stem.class.get_ref()
+                    ),
+                ),
+            }
+        }
+        for agent in &raw.agent {
+            let prefix = agent.prefix.get_ref();
+            if !agent
+                .example
+                .to_ascii_lowercase()
+                .starts_with(&prefix.to_ascii_lowercase())
+            {
+                errs.at(
+                    agent.prefix.span().start,
+                    format!(
+                        "agent {prefix:?}: the example {:?} does not start with it",
+                        agent.example
+                    ),
+                );
+            }
+            out.agents.push(prefix.to_ascii_lowercase().into_bytes());
+            out.examples.push((prefix.clone(), agent.example.clone()));
+        }
+        if let Some(f) = &raw.web_failure {
+            out.connection_lost_win32
+                .extend(f.connection_lost_win32.iter().copied());
+        }
+    });
+    match derive_literals(&out.stems, &out.agents) {
+        Ok(literals) => out.candidate_literals = literals,
+        Err(message) => errors.push(GrammarError::Invalid {
+            file: "iis.toml".into(),
+            line: 1,
+            message,
+        }),
+    }
+    if out.stems.is_empty() {
+        errors.push(GrammarError::Invalid {
+            file: "iis.toml".into(),
+            line: 1,
+            message: "no [[stem]]: the grammars must name the free/busy request paths".into(),
+        });
+    }
+    out
 }
 
 #[cfg(test)]

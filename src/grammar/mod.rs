@@ -13,6 +13,7 @@ mod iis_rule;
 mod load;
 pub mod sources;
 mod taxonomy;
+pub mod traffic;
 
 pub use event_rule::{EventFacts, EventRule, EventSignatures, LiteralHit, Tier};
 pub use iis_rule::{IisRule, LogKinds, RequestFacts, StatusPattern};
@@ -45,6 +46,8 @@ pub struct Grammar {
     pub event_signatures: EventSignatures,
     /// Event providers, failure ids and levels, message shapes, fact patterns.
     pub sources: EventSources,
+    /// Free/busy stems, availability agents and the scan literals derived from them.
+    pub traffic: traffic::Traffic,
 }
 
 impl Grammar {

@@ -74,6 +74,8 @@ pub struct EventSources {
     pub message_shapes: Vec<(String, u32)>,
     pub facts: FactPatterns,
     pub fact_examples: Vec<FactExample>,
+    /// How nested exceptions are joined in a message (`--->`, and as copies render it).
+    pub arrows: Vec<String>,
 }
 
 impl EventSources {
@@ -164,6 +166,8 @@ pub(super) struct RawFacts {
     pub stack_frame: Vec<Spanned<String>>,
     #[serde(default)]
     pub not_request_types: Vec<String>,
+    #[serde(default)]
+    pub arrows: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

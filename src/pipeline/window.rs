@@ -39,7 +39,7 @@ pub(super) fn web_pass(
     sink: &mut dyn FindingSink,
 ) -> Result<(), ReportError> {
     let classifier = Classifier::new(ctx.grammar);
-    let finder = CandidateFinder::new();
+    let finder = CandidateFinder::for_traffic(&ctx.grammar.traffic);
     let mut reader = WindowReader::new(ctx.inputs, &out.reports, ctx.config.chunk_bytes);
     let window = CHUNKS_PER_THREAD * ctx.config.threads.max(1);
     loop {

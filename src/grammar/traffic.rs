@@ -1,0 +1,153 @@
+//! Free/busy traffic as data (`[[stem]]` and `[[agent]]` in `grammars/iis.toml`): the
+//! request paths and their class, the availability user agents, and the short literals the
+//! web-log scan searches for, derived from them by code.
+//!
+//! The scan looks for literals one of which every free/busy line holds: a WSSecurity stem
+//! counts whoever calls it, the other stems only with an availability agent. So each
+//! WSSecurity stem and each agent gives one literal: a 4-byte window of it (of a stem's last
+//! path segment) that occurs in no stem the rest of Exchange's traffic calls all day (Outlook
+//! calls `/EWS/Exchange.asmx` and `/autodiscover/autodiscover.svc` constantly, so "ver/" of
+//! `ASAutoDiscover/` would select every autodiscover line), with the fewest letters among
+//! those (each letter doubles the case spellings the SIMD searcher is given).
+
+use crate::classify::freebusy::StemClass;
+
+/// Bytes per derived literal: short enough to keep the case spellings few, long enough to be
+/// rare in ordinary Exchange traffic.
+const LITERAL_LEN: usize = 4;
+
+/// The compiled traffic definition.
+#[derive(Debug, Clone, Default)]
+pub struct Traffic {
+    /// Lower-cased path → class.
+    pub stems: Vec<(Vec<u8>, StemClass)>,
+    /// Lower-cased user-agent prefixes.
+    pub agents: Vec<Vec<u8>>,
+    /// The scan's literals, derived by [`derive_literals`].
+    pub candidate_literals: Vec<String>,
+    /// `(path or agent, example)` as written, for `grammars check`.
+    pub examples: Vec<(String, String)>,
+    /// `sc-win32-status` values that make a request a failure whatever its status.
+    pub connection_lost_win32: Vec<u64>,
+}
+
+impl Traffic {
+    /// The class of a path, compared exactly (case-insensitive, a trailing `/` ignored).
+    pub fn stem_of(&self, path: &[u8]) -> Option<StemClass> {
+        let path = path.strip_suffix(b"/").unwrap_or(path);
+        self.stems
+            .iter()
+            .find(|(stem, _)| path.eq_ignore_ascii_case(stem))
+            .map(|&(_, class)| class)
+    }
+
+    pub fn is_availability_agent(&self, ua: &[u8]) -> bool {
+        self.agents
+            .iter()
+            .any(|a| ua.len() >= a.len() && ua[..a.len()].eq_ignore_ascii_case(a))
+    }
+
+    /// Is this request free/busy traffic?
+    pub fn is_freebusy(&self, stem: StemClass, user_agent: Option<&[u8]>) -> bool {
+        stem.is_wssecurity() || user_agent.is_some_and(|ua| self.is_availability_agent(ua))
+    }
+}
+
+/// The scan literals for these stems and agents; `Err` names what no literal could be found
+/// for.
+pub fn derive_literals(
+    stems: &[(Vec<u8>, StemClass)],
+    agents: &[Vec<u8>],
+) -> Result<Vec<String>, String> {
+    let common: Vec<&[u8]> = stems
+        .iter()
+        .filter(|(_, c)| !c.is_wssecurity())
+        .map(|(s, _)| s.as_slice())
+        .collect();
+    let all: Vec<&[u8]> = stems.iter().map(|(s, _)| s.as_slice()).collect();
+    let mut out: Vec<String> = Vec::new();
+    for (stem, _) in stems.iter().filter(|(_, c)| c.is_wssecurity()) {
+        let last = stem.rsplit(|&b| b == b'/').next().unwrap_or(stem);
+        push_rare(&mut out, last, &common, stem)?;
+    }
+    for agent in agents {
+        push_rare(&mut out, agent, &all, agent)?;
+    }
+    Ok(out)
+}
+
+fn push_rare(
+    out: &mut Vec<String>,
+    source: &[u8],
+    avoid: &[&[u8]],
+    name: &[u8],
+) -> Result<(), String> {
+    let found = source
+        .windows(LITERAL_LEN)
+        .filter(|w| !avoid.iter().any(|s| contains(s, w)))
+        .min_by_key(|w| w.iter().filter(|b| b.is_ascii_alphabetic()).count());
+    let Some(w) = found else {
+        return Err(format!(
+            "no {LITERAL_LEN}-byte part of {:?} is absent from the other stems: the scan could not find its lines",
+            String::from_utf8_lossy(name)
+        ));
+    };
+    let lit = String::from_utf8_lossy(w).into_owned();
+    if !out.contains(&lit) {
+        out.push(lit);
+    }
+    Ok(())
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grammar::Grammar;
+
+    /// The scan's literals follow from the shipped stems and agents; pinned, because a change
+    /// changes how many lines the hot path splits (re-run the IIS benchmark when it does).
+    #[test]
+    fn the_shipped_stems_and_agents_give_the_scan_literals() {
+        let g = Grammar::embedded().expect("shipped grammars load");
+        assert_eq!(
+            g.traffic.candidate_literals,
+            ["wsse", "oxy/", "asau", "hip/"]
+        );
+    }
+
+    /// Every free/busy line holds a literal: each WSSecurity stem, and each agent (the other
+    /// stems count only with one); no literal is in a stem Outlook calls all day.
+    #[test]
+    fn every_freebusy_shape_holds_a_literal_and_common_stems_none() {
+        let g = Grammar::embedded().expect("shipped grammars load");
+        let t = &g.traffic;
+        let holds = |s: &[u8]| {
+            let lower = s.to_ascii_lowercase();
+            t.candidate_literals
+                .iter()
+                .any(|l| contains(&lower, l.as_bytes()))
+        };
+        for (stem, class) in &t.stems {
+            assert_eq!(holds(stem), class.is_wssecurity(), "{stem:?}");
+        }
+        for agent in &t.agents {
+            assert!(holds(agent), "{agent:?}");
+        }
+        assert!(!t.examples.is_empty());
+    }
+
+    #[test]
+    fn an_agent_inside_the_stems_cannot_be_found() {
+        let stems = vec![(
+            b"/autodiscover/autodiscover.svc".to_vec(),
+            StemClass::AutodiscoverSvc,
+        )];
+        assert!(derive_literals(&stems, &[b"autodiscover".to_vec()]).is_err());
+        let ok = derive_literals(&stems, &[b"asautodiscover/".to_vec()]).unwrap();
+        assert_eq!(ok, ["asau"]);
+    }
+}
