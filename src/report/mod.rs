@@ -131,8 +131,12 @@ impl<'t> Outputs<'t> {
             csv: csv.into_boxed_slice(),
             json: json.into_boxed_slice(),
         };
-        let spill = self.dir.clone().unwrap_or_else(std::env::temp_dir);
-        self.rows.push(row).map_err(io_err(spill))
+        // The spill folder is named only when a run could not be written (not per finding).
+        let dir = &self.dir;
+        self.rows.push(row).map_err(|source| ReportError::Io {
+            path: dir.clone().unwrap_or_else(std::env::temp_dir),
+            source,
+        })
     }
 
     /// Correlates, then writes every report and commits them.
