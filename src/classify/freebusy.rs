@@ -19,17 +19,29 @@ pub enum StemClass {
     AutodiscoverXml = 4,
 }
 
+/// The classes by the names rule files and reports use, in discriminant order.
+const NAMES: [(&str, StemClass); 5] = [
+    ("ews-wssecurity", StemClass::EwsWsSecurity),
+    ("autodiscover-wssecurity", StemClass::AutodiscoverWsSecurity),
+    ("ews", StemClass::Ews),
+    ("autodiscover-svc", StemClass::AutodiscoverSvc),
+    ("autodiscover-xml", StemClass::AutodiscoverXml),
+];
+
 impl StemClass {
     /// The class a `[[stem]]` names.
     pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "ews-wssecurity" => StemClass::EwsWsSecurity,
-            "autodiscover-wssecurity" => StemClass::AutodiscoverWsSecurity,
-            "ews" => StemClass::Ews,
-            "autodiscover-svc" => StemClass::AutodiscoverSvc,
-            "autodiscover-xml" => StemClass::AutodiscoverXml,
-            _ => return None,
-        })
+        NAMES.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+    }
+
+    /// The name rule files and reports use.
+    pub fn name(self) -> &'static str {
+        NAMES[self as usize].0
+    }
+
+    /// The class whose discriminant is `b`.
+    pub fn from_discriminant(b: u8) -> Option<Self> {
+        NAMES.get(usize::from(b)).map(|(_, c)| *c)
     }
 
     pub fn is_wssecurity(self) -> bool {

@@ -8,20 +8,8 @@ use crate::record::W3cRecord;
 use crate::sanitize::lossy;
 use crate::tally::Tally;
 
-use super::freebusy::StemClass;
 use super::{Classifier, Verdict};
 use crate::correlate::TrafficChunk;
-
-/// The stem classes' names, as the rules name them (`grammars/iis.toml`).
-fn stem_name(stem: StemClass) -> &'static str {
-    match stem {
-        StemClass::EwsWsSecurity => "ews-wssecurity",
-        StemClass::AutodiscoverWsSecurity => "autodiscover-wssecurity",
-        StemClass::Ews => "ews",
-        StemClass::AutodiscoverSvc => "autodiscover-svc",
-        StemClass::AutodiscoverXml => "autodiscover-xml",
-    }
-}
 
 /// Collects the findings of one chunk of one web log.
 pub struct WebSink<'a> {
@@ -92,10 +80,7 @@ impl WebSink<'_> {
         failed: bool,
     ) {
         let traffic = &self.classifier.grammar().traffic;
-        let stem = rec
-            .path()
-            .and_then(|p| traffic.stem_of(p))
-            .map_or("other", stem_name);
+        let stem = rec.path().and_then(|p| traffic.stem_of(p));
         let client = rec.get(Field::ClientIp).unwrap_or_default();
         self.traffic.count(server, client, stem, time, failed);
         if let Some(host) = rec.get(Field::Host) {

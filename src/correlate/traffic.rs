@@ -4,7 +4,7 @@
 //!
 //! This runs once per free/busy line in the workers, so a key allocates nothing: the client
 //! address is parsed into an integer ([`Client`]), the server is an index into the chunk's
-//! few server names, the stem a `&'static str`. Chunks fold into one [`Traffic`] by addition,
+//! few server names, the stem its class's discriminant. Chunks fold into one [`Traffic`] by addition,
 //! which is order-independent, so the result is the same for any `--threads`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,6 +13,7 @@ use std::net::IpAddr;
 // aHash: these maps are hit once per free/busy line; SipHash showed in profiles.
 use ahash::AHashMap as HashMap;
 
+use crate::classify::freebusy::StemClass;
 use crate::time::UnixTime;
 
 /// Distinct client addresses kept per run; requests from further ones are counted under
@@ -90,24 +91,18 @@ impl Count {
     }
 }
 
-/// (server index, client, stem index into [`STEMS`], minute).
+/// (server index, client, stem class as its discriminant or [`OTHER_STEM`], minute).
 type ChunkKey = (u32, Client, u8, i64);
 
-/// The stem classes counted, by name (an index is hashed, not the text).
-const STEMS: [&str; 6] = [
-    "ews-wssecurity",
-    "autodiscover-wssecurity",
-    "ews",
-    "autodiscover-svc",
-    "autodiscover-xml",
-    "other",
-];
+/// The stem byte of a request whose path is no free/busy stem class.
+const OTHER_STEM: u8 = u8::MAX;
 
-fn stem_index(stem: &str) -> u8 {
-    STEMS
-        .iter()
-        .position(|s| *s == stem)
-        .unwrap_or(STEMS.len() - 1) as u8
+fn stem_byte(stem: Option<StemClass>) -> u8 {
+    stem.map_or(OTHER_STEM, |c| c as u8)
+}
+
+fn stem_name(byte: u8) -> &'static str {
+    StemClass::from_discriminant(byte).map_or("other", StemClass::name)
 }
 
 /// One chunk's counts.
@@ -141,7 +136,7 @@ impl TrafficChunk {
         &mut self,
         server: &[u8],
         client_ip: &[u8],
-        stem: &'static str,
+        stem: Option<StemClass>,
         time: Option<UnixTime>,
         failed: bool,
     ) {
@@ -149,7 +144,7 @@ impl TrafficChunk {
         let key = (
             self.server_index(server),
             Client::parse(client_ip),
-            stem_index(stem),
+            stem_byte(stem),
             t.div_euclid(60) * 60,
         );
         let c = self.counts.entry(key).or_default();
@@ -246,7 +241,7 @@ impl Traffic {
                 let key = ClientKey {
                     server: self.servers[*id as usize].clone(),
                     client: *client,
-                    stem: STEMS[usize::from(*stem)],
+                    stem: stem_name(*stem),
                 };
                 ((key, *minute), *c)
             })
@@ -281,14 +276,26 @@ mod tests {
         a.count(
             b"EXCH01",
             b"40.92.17.44",
-            "ews-wssecurity",
+            Some(StemClass::EwsWsSecurity),
             Some(120),
             false,
         );
-        a.count(b"EXCH01", b"40.92.17.44", "ews-wssecurity", Some(150), true);
+        a.count(
+            b"EXCH01",
+            b"40.92.17.44",
+            Some(StemClass::EwsWsSecurity),
+            Some(150),
+            true,
+        );
         let mut b = TrafficChunk::default();
-        b.count(b"exch01", b"40.92.17.45", "ews-wssecurity", Some(170), true);
-        b.count(b"EXCH01", b"40.92.17.45", "ews", None, true);
+        b.count(
+            b"exch01",
+            b"40.92.17.45",
+            Some(StemClass::EwsWsSecurity),
+            Some(170),
+            true,
+        );
+        b.count(b"EXCH01", b"40.92.17.45", Some(StemClass::Ews), None, true);
         b.host(b"EXCH01", b"Mail.Contoso.com:443");
         b.host(b"EXCH01", b"Mail.Contoso.com:443");
         let mut t = Traffic::default();

@@ -135,7 +135,7 @@ fn linked_pairs(s: &mut String, c: &Correlation, taxonomy: &Taxonomy) {
         return;
     }
     s.push_str("<table id=\"links\"><tr><th>incident</th><th>side, server</th><th>window</th><th>linked by</th><th>incident</th><th>side, server</th><th>window</th></tr>\n");
-    let by_id = |id: u32| c.incidents.iter().find(|i| i.id == id);
+    let by_id = |id: u32| c.incident(id);
     for (a, b, basis) in links {
         let (Some(a), Some(b)) = (by_id(a), by_id(b)) else {
             continue;
@@ -181,7 +181,7 @@ fn incident(s: &mut String, a: &Analysis, inc: &Incident, c: &Correlation, taxon
         inc.peak_per_min
     );
     for (other, basis) in &inc.related {
-        if let Some(o) = c.incidents.iter().find(|i| i.id == *other) {
+        if let Some(o) = c.incident(*other) {
             let _ = writeln!(
                 s,
                 "<div>Other side: <a href=\"#incident-{}\">#{} {}</a> {} on <strong>{}</strong>, {} .. {} ({} finding(s); linked by {})</div>",

@@ -194,40 +194,49 @@ impl<'t> Outputs<'t> {
             None => None,
         };
         let header = csv::findings_header();
-        let stdout_path = PathBuf::from("<stdout>");
+        let stdout_err = |source| ReportError::Io {
+            path: PathBuf::from("<stdout>"),
+            source,
+        };
+        // Error paths are built only on an error: this loop runs once per finding.
+        let file_err = |f: &AtomicFile| {
+            let path = f.path().to_owned();
+            move |source| ReportError::Io { path, source }
+        };
         if let Some((csv_file, _)) = &mut files {
             csv_file
                 .write_all(&header)
-                .map_err(io_err(csv_file.path().to_owned()))?;
+                .map_err(|e| file_err(csv_file)(e))?;
         }
         if let Some(out) = &mut self.stdout {
-            out.write_all(&header)
-                .map_err(io_err(stdout_path.clone()))?;
+            out.write_all(&header).map_err(stdout_err)?;
         }
         let index = correlation.index();
         let rows = std::mem::replace(&mut self.rows, SortedRows::new(None));
-        let spill = dir.map_or_else(std::env::temp_dir, Path::to_owned);
+        let spill_err = |source| ReportError::Io {
+            path: dir.map_or_else(std::env::temp_dir, Path::to_owned),
+            source,
+        };
         let (mut csv_line, mut json_line) = (Vec::new(), Vec::new());
-        for row in rows.finish().map_err(io_err(spill.clone()))? {
-            let row = row.map_err(io_err(spill.clone()))?;
+        for row in rows.finish().map_err(spill_err)? {
+            let row = row.map_err(spill_err)?;
             let incident = incident_of(&index, &row);
             csv::with_incident(&row.csv, incident, &mut csv_line);
             if let Some((csv_file, json_file)) = &mut files {
                 csv_file
                     .write_all(&csv_line)
-                    .map_err(io_err(csv_file.path().to_owned()))?;
+                    .map_err(|e| file_err(csv_file)(e))?;
                 jsonl::with_incident(&row.json, incident, &mut json_line);
                 json_file
                     .write_all(&json_line)
-                    .map_err(io_err(json_file.path().to_owned()))?;
+                    .map_err(|e| file_err(json_file)(e))?;
             }
             if let Some(out) = &mut self.stdout {
-                out.write_all(&csv_line)
-                    .map_err(io_err(stdout_path.clone()))?;
+                out.write_all(&csv_line).map_err(stdout_err)?;
             }
         }
         if let Some(out) = &mut self.stdout {
-            out.flush().map_err(io_err(stdout_path))?;
+            out.flush().map_err(stdout_err)?;
         }
         Ok(files.map(|(a, b)| vec![a, b]).unwrap_or_default())
     }
