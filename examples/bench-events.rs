@@ -48,7 +48,14 @@ fn main() {
     let started = Instant::now();
     let mut last = None;
     for _ in 0..repeat {
-        let out = parse_for(format, &input, &opts, &wants_text, &mut |_| {});
+        let out = parse_for(
+            format,
+            &input,
+            &opts,
+            &grammar.sources.vocabulary,
+            &wants_text,
+            &mut |_| {},
+        );
         last = Some(out.expect("parses"));
     }
     let secs = started.elapsed().as_secs_f64();
@@ -66,7 +73,8 @@ fn sniffed(path: &PathBuf, display: &str) -> EventFormat {
     let mut head = Vec::new();
     let opened = std::fs::File::open(path).and_then(|f| f.take(64 << 10).read_to_end(&mut head));
     opened.expect("file readable");
-    sniff(&head, display).expect("an event-log export")
+    let grammar = Grammar::embedded().expect("shipped grammars load");
+    sniff(&head, display, &grammar.sources.vocabulary).expect("an event-log export")
 }
 
 fn peak_rss() -> Option<String> {

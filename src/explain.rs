@@ -124,7 +124,7 @@ pub fn explain(grammar: &Grammar, text: &str) -> Explanation {
 /// Explains one text; `events` says the zone of pasted local times (`--event-tz`).
 pub fn explain_with(grammar: &Grammar, text: &str, events: &EventParseOptions) -> Explanation {
     let bytes = text.as_bytes();
-    if let Some(format) = eventlog::sniff(bytes, DISPLAY) {
+    if let Some(format) = eventlog::sniff(bytes, DISPLAY, &grammar.sources.vocabulary) {
         match explain_events(grammar, format, bytes, events) {
             Ok(e) => return e,
             Err(why) => {
@@ -175,13 +175,19 @@ fn explain_events(
     let mut items = Vec::new();
     let mut events = 0u64;
     let mut other = 0u64;
-    let out = eventlog::parse(format, &input, opts, &mut |rec: EventRecord| {
-        events += 1;
-        match classifier.classify(&rec) {
-            Some(v) => items.push(event_item(&classifier, &rec, v)),
-            None => other += 1,
-        }
-    })?;
+    let out = eventlog::parse(
+        format,
+        &input,
+        opts,
+        &grammar.sources.vocabulary,
+        &mut |rec: EventRecord| {
+            events += 1;
+            match classifier.classify(&rec) {
+                Some(v) => items.push(event_item(&classifier, &rec, v)),
+                None => other += 1,
+            }
+        },
+    )?;
     let mut e = Explanation {
         read_as: format!("{} export ({events} events)", format.name()),
         items: ordered(items),

@@ -41,6 +41,11 @@ pub fn web() -> &'static Web {
     })
 }
 
+/// The shipped rules' templates and cmdlets, as the pipeline hands them to the readers.
+pub fn vocabulary() -> &'static eventlog::Vocabulary {
+    &web().grammar.sources.vocabulary
+}
+
 /// The header a file starts with: Exchange's default IIS `#Fields`, marked as assumed.
 pub fn initial_iis() -> HeaderState {
     HeaderState::initial(FieldLayout::exchange_default())
@@ -125,7 +130,9 @@ pub fn parse_event(format: EventFormat, data: &[u8]) {
     for input in &found.inputs {
         let plain = input.plain_path().is_some();
         let mut full = Vec::new();
-        let full_out = match parse(format, input, &opts, &mut |e| full.push(header_of(&e))) {
+        let full_out = match parse(format, input, &opts, vocabulary(), &mut |e| {
+            full.push(header_of(&e))
+        }) {
             Ok(out) => {
                 check_event(&out, full.len() as u64, plain.then_some(bytes.len() as u64));
                 out
@@ -154,7 +161,7 @@ fn check_lean_reading(
     full_out: &EventOutput,
 ) {
     let mut lean = Vec::new();
-    let lean_out = match parse_for(format, input, opts, &|_| false, &mut |e| {
+    let lean_out = match parse_for(format, input, opts, vocabulary(), &|_| false, &mut |e| {
         lean.push(header_of(&e))
     }) {
         Ok(out) => out,
@@ -475,9 +482,9 @@ const NAMES: [&str; 5] = [
 pub fn sniff_head(data: &[u8]) {
     check_reason(&sniff(data));
     for name in NAMES {
-        let chosen = sniff_input(data, name);
+        let chosen = sniff_input(data, name, vocabulary());
         check_reason(&chosen);
-        if let Some(event) = eventlog::sniff(data, name) {
+        if let Some(event) = eventlog::sniff(data, name, vocabulary()) {
             // An event format wins, unless the head is a legacy .Evt log (skipped, with why).
             assert!(
                 chosen == Format::Event(event) || matches!(chosen, Format::Unsupported(_)),

@@ -14,41 +14,7 @@ use super::incident::Incident;
 use super::series::{BACK_END, FRONT_END};
 use super::traffic::Traffic;
 use crate::finding::Side;
-use crate::grammar::Taxonomy;
-
-/// Categories whose failure means the request never reached the responder: its silence is
-/// expected, not suspicious.
-pub const TRANSPORT: [&str; 4] = [
-    "tls-trust",
-    "tls-handshake",
-    "connect-failure",
-    "dns-resolution",
-];
-
-/// Categories whose failure happens before the request to the partner is sent (the
-/// Federation Gateway refused the token, or no certificate to ask with): no responder line
-/// can be their other side. (`token-processing` is not one: the partner's EWS answered it.)
-pub const PRE_REQUEST: [&str; 2] = ["sts-delegation-token", "federation-cert"];
-
-/// Is a responder incident a possible other side of this category's requester failure?
-pub fn reaches_responder(category_id: &str) -> bool {
-    !TRANSPORT.contains(&category_id) && !PRE_REQUEST.contains(&category_id)
-}
-
-/// Is this a failure the responder itself reports (an HTTP error, a SOAP fault, a dropped
-/// answer), so that its logs must show the request? Not for local configuration, OAuth
-/// tokens from Azure AD, clock checks or what no rule names.
-fn is_answered_by_responder(cat: &crate::grammar::Category) -> bool {
-    const NOT: [&str; 4] = [
-        "oauth-auth",
-        "clock-skew",
-        "unclassified",
-        "perimeter-interference",
-    ];
-    reaches_responder(&cat.id)
-        && cat.phase != crate::finding::Phase::Config
-        && !NOT.contains(&cat.id.as_str())
-}
+use crate::grammar::{OtherSide, Taxonomy};
 
 /// How a requester's target host was tied to a responder server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -206,7 +172,7 @@ pub fn link(
     let mut pairs: Vec<(u32, u32, Basis)> = Vec::new();
     let mut suggested: BTreeMap<(String, String), Vec<(u32, u32)>> = BTreeMap::new();
     let requesters = incidents.iter().filter(|i| {
-        i.key.side == Side::Requester && reaches_responder(&taxonomy.get(i.key.category).id)
+        i.key.side == Side::Requester && taxonomy.get(i.key.category).other_side.reaches_responder()
     });
     for req in requesters {
         for (server, candidates) in &by_server {
@@ -326,10 +292,9 @@ pub fn judge_absence(
             continue;
         }
         let (from, to) = (inc.start - skew, inc.end + skew);
-        let id = cat.id.as_str();
         let names: Vec<&str> = responders.iter().map(|(s, _)| s.as_str()).collect();
         let names = names.join(", ");
-        if PRE_REQUEST.contains(&id) {
+        if cat.other_side == OtherSide::None {
             inc.notes.push(format!(
                 "the token failed before any request was sent: no line on {names} is expected"
             ));
@@ -345,7 +310,7 @@ pub fn judge_absence(
             })
             .map(|s| rules.traffic.requests_between(s, from, to).requests)
             .sum();
-        if TRANSPORT.contains(&id) {
+        if cat.other_side == OtherSide::NotArrived {
             if seen == 0 {
                 inc.notes.push(format!(
                     "expected: {names} logged no free/busy request in the window (the request never arrived)"
@@ -361,11 +326,15 @@ pub fn judge_absence(
         let all_covered = responders
             .iter()
             .all(|(s, _)| coverage.covers(s, "iis", from, to));
-        if seen == 0 && all_covered && is_answered_by_responder(cat) && !inc.uncertain.is_empty() {
+        if seen == 0
+            && all_covered
+            && cat.other_side == OtherSide::Answered
+            && !inc.uncertain.is_empty()
+        {
             inc.notes.push(format!(
                 "no free/busy request on {names} in the window as read, but these event times are not known to be UTC (no --event-tz): absence is not judged"
             ));
-        } else if seen == 0 && all_covered && is_answered_by_responder(cat) {
+        } else if seen == 0 && all_covered && cat.other_side == OtherSide::Answered {
             let host = inc.targets.iter().next().cloned().unwrap_or_default();
             inc.notes.push(format!(
                 "the IIS logs of {names} cover the window but hold no free/busy request: something upstream (a reverse proxy, a firewall) answered"

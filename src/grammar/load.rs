@@ -10,15 +10,16 @@ use toml::Spanned;
 use crate::classify::freebusy::{StemClass, StemSet};
 use crate::error::GrammarError;
 use crate::finding::Phase;
+use crate::parse::eventlog::vocabulary::{check_template, Cmdlet, MessageTemplate};
 use crate::parse::w3c::layout::{EXCHANGE_DEFAULT_FIELDS, HTTPERR_DEFAULT_FIELDS};
 
 use super::event_rule::{EventRule, EventSignatures, Tier};
 use super::iis_rule::{IisRule, LogKinds, StatusPattern};
 use super::sources::{
     parse_id_range, parse_role, EventSources, FactExample, FactPatterns, Provider, RawFactExample,
-    RawFacts, RawLevels, RawProvider, RawShape,
+    RawFacts, RawLevels, RawProvider, RawShape, RawTemplate, Role,
 };
-use super::taxonomy::{Category, Taxonomy, UNCLASSIFIED};
+use super::taxonomy::{Category, OtherSide, Taxonomy, UNCLASSIFIED};
 use super::traffic::{derive_literals, Traffic};
 use super::Grammar;
 
@@ -98,6 +99,8 @@ struct RawFile {
     #[serde(default)]
     fact_example: Vec<RawFactExample>,
     #[serde(default)]
+    template: Vec<RawTemplate>,
+    #[serde(default)]
     stem: Vec<RawStem>,
     #[serde(default)]
     agent: Vec<RawAgent>,
@@ -131,6 +134,7 @@ struct RawCategory {
     title: String,
     severity: String,
     phase: String,
+    other_side: String,
     remediation: String,
     #[serde(default)]
     references: Vec<String>,
@@ -411,11 +415,23 @@ fn add_category(taxonomy: &mut Taxonomy, raw: &RawCategory, errs: &mut Errors<'_
         );
         return;
     };
+    let Some(other_side) = OtherSide::parse(&raw.other_side) else {
+        errs.at(
+            at,
+            format!(
+                "other_side {:?} is not one of {:?}",
+                raw.other_side,
+                OtherSide::NAMES
+            ),
+        );
+        return;
+    };
     taxonomy.push(Category {
         id: id.clone(),
         title: raw.title.clone(),
         severity: raw.severity.clone(),
         phase,
+        other_side,
         remediation: raw.remediation.clone(),
         references: raw.references.clone(),
     });
@@ -668,8 +684,16 @@ fn compile_sources(
     let mut out = EventSources::default();
     for_each_file(sources, parsed, errors, |raw, errs| {
         for p in &raw.provider {
+            if let Some(cmdlet) = compile_cmdlet(p, errs) {
+                out.vocabulary.cmdlets.push(cmdlet);
+            }
             if let Some(p) = compile_provider(p, errs) {
                 out.providers.push(p);
+            }
+        }
+        for t in &raw.template {
+            if let Some(t) = compile_template(t, &out.providers, errs) {
+                out.vocabulary.templates.push(t);
             }
         }
         if let Some(levels) = &raw.levels {
@@ -725,6 +749,74 @@ fn compile_provider(raw: &RawProvider, errs: &mut Errors<'_>) -> Option<Provider
         failure_ids,
         responder_ids: raw.responder_ids.clone(),
         autodiscover_ids: raw.autodiscover_ids.clone(),
+    })
+}
+
+/// The step keys of a test provider, which the transcript reader needs.
+fn compile_cmdlet(raw: &RawProvider, errs: &mut Errors<'_>) -> Option<Cmdlet> {
+    let at = raw.name.span().start;
+    let name = raw.name.get_ref().trim();
+    let is_test = parse_role(&raw.role) == Some(Role::Test);
+    match (&raw.step_keys, is_test) {
+        (Some([level, message]), true) => Some(Cmdlet {
+            name: name.to_owned(),
+            level_key: level.clone(),
+            message_key: message.clone(),
+            result_lines: raw.result_lines,
+        }),
+        (None, true) => {
+            errs.at(
+                at,
+                format!(
+                    "provider {name:?}: a test provider needs step_keys = [level key, message key]"
+                ),
+            );
+            None
+        }
+        (Some(_), false) => {
+            errs.at(
+                at,
+                format!("provider {name:?}: step_keys are for test providers"),
+            );
+            None
+        }
+        (None, false) => None,
+    }
+}
+
+/// A `[[template]]`: its provider must be listed before it, and its text must use
+/// `%1..%n` once each, in order.
+fn compile_template(
+    raw: &RawTemplate,
+    providers: &[Provider],
+    errs: &mut Errors<'_>,
+) -> Option<MessageTemplate> {
+    let at = raw.provider.span().start;
+    let provider = raw.provider.get_ref().trim();
+    if !providers
+        .iter()
+        .any(|p| p.name.eq_ignore_ascii_case(provider))
+    {
+        errs.at(
+            at,
+            format!(
+                "template {provider:?}/{}: no [[provider]] of that name before it",
+                raw.event_id
+            ),
+        );
+        return None;
+    }
+    if let Err(why) = check_template(&raw.text) {
+        errs.at(
+            at,
+            format!("template {provider:?}/{}: its text {why}", raw.event_id),
+        );
+        return None;
+    }
+    Some(MessageTemplate {
+        provider: provider.to_owned(),
+        event_id: raw.event_id,
+        text: raw.text.clone(),
     })
 }
 
@@ -922,6 +1014,52 @@ mod tests {
         let msg = errs[0].to_string();
         assert!(msg.starts_with("bad.toml:4:"), "{msg}");
         assert!(msg.contains("no-such-id"), "{msg}");
+    }
+
+    /// The readers' vocabulary comes from sources.toml: the 4001/4002 templates and the two
+    /// Test-* cmdlets with their step keys.
+    #[test]
+    fn shipped_vocabulary_holds_templates_and_cmdlets() {
+        let g = compile(&GrammarSource::embedded()).expect("shipped grammars");
+        let v = &g.sources.vocabulary;
+        let ids: Vec<u32> = v.templates.iter().map(|t| t.event_id).collect();
+        assert!(ids.contains(&4001) && ids.contains(&4002), "{ids:?}");
+        let names: Vec<&str> = v.cmdlets.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Test-FederationTrust", "Test-OrganizationRelationship"]
+        );
+        assert_eq!(
+            v.result_cmdlet().unwrap().name,
+            "Test-OrganizationRelationship"
+        );
+        let cat = &g.taxonomy;
+        let side = |id: &str| cat.get(cat.find(id).unwrap()).other_side;
+        assert_eq!(side("federation-cert"), OtherSide::None);
+        assert_eq!(side("tls-trust"), OtherSide::NotArrived);
+        assert_eq!(side("wssecurity-500"), OtherSide::Answered);
+        assert_eq!(side("clock-skew"), OtherSide::Maybe);
+    }
+
+    #[test]
+    fn bad_templates_cmdlets_and_other_sides_are_errors() {
+        let cases = [
+            ("[[template]]\nprovider = \"Nobody\"\nevent_id = 1\ntext = \"%1\"\n", "no [[provider]]"),
+            ("[[template]]\nprovider = \"MSExchange Availability\"\nevent_id = 1\ntext = \"%2 %1\"\n", "not in order"),
+            ("[[provider]]\nname = \"Test-Thing\"\nrole = \"test\"\nphase = \"config\"\n", "needs step_keys"),
+            ("[[provider]]\nname = \"Other\"\nrole = \"availability\"\nstep_keys = [\"a\", \"b\"]\n", "for test providers"),
+            ("[[category]]\nid = \"x-y\"\ntitle = \"t\"\nseverity = \"error\"\nphase = \"token\"\nother_side = \"far\"\nremediation = \"r\"\n", "other_side \"far\""),
+        ];
+        for (text, want) in cases {
+            let mut sources = GrammarSource::embedded();
+            sources.push(src("extra.toml", text));
+            let errs: Vec<String> = compile(&sources)
+                .unwrap_err()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert!(errs.iter().any(|e| e.contains(want)), "{text}: {errs:?}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use event_rule::{EventFacts, EventRule, EventSignatures, LiteralHit, Tier};
 pub use iis_rule::{IisRule, LogKinds, RequestFacts, StatusPattern};
 pub use load::GrammarSource;
 pub use sources::{EventSources, Provider, Role};
-pub use taxonomy::{Category, CategoryId, Taxonomy, UNCLASSIFIED};
+pub use taxonomy::{Category, CategoryId, OtherSide, Taxonomy, UNCLASSIFIED};
 
 use std::path::Path;
 

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::finding::Phase;
+use crate::parse::eventlog::Vocabulary;
 
 /// What a provider's events are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +77,8 @@ pub struct EventSources {
     pub fact_examples: Vec<FactExample>,
     /// How nested exceptions are joined in a message (`--->`, and as copies render it).
     pub arrows: Vec<String>,
+    /// What the event readers need: message templates and the Test-* cmdlets' step keys.
+    pub vocabulary: Vocabulary,
 }
 
 impl EventSources {
@@ -129,6 +132,19 @@ pub(super) struct RawProvider {
     pub responder_ids: Vec<u32>,
     #[serde(default)]
     pub autodiscover_ids: Vec<u32>,
+    /// Test providers: `[level key, message key]` of a step in the cmdlet's output.
+    pub step_keys: Option<[String; 2]>,
+    /// Test providers: its verbose output writes `STEP n:` / `RESULT:` lines.
+    #[serde(default)]
+    pub result_lines: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTemplate {
+    pub provider: Spanned<String>,
+    pub event_id: u32,
+    pub text: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

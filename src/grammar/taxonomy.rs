@@ -10,8 +10,42 @@ pub struct Category {
     pub title: String,
     pub severity: String,
     pub phase: Phase,
+    pub other_side: OtherSide,
     pub remediation: String,
     pub references: Vec<String>,
+}
+
+/// What the responder's logs can show of a requester's failure of a category
+/// (`other_side` in taxonomy.toml, where each value is explained).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherSide {
+    /// The failure happens before any request is sent.
+    None,
+    /// The request never reached the responder: silence in its logs is expected.
+    NotArrived,
+    /// The responder answered: its logs must show the request.
+    Answered,
+    /// The request may or may not have reached it: absence is not judged.
+    Maybe,
+}
+
+impl OtherSide {
+    pub const NAMES: [&'static str; 4] = ["none", "not-arrived", "answered", "maybe"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "none" => Some(Self::None),
+            "not-arrived" => Some(Self::NotArrived),
+            "answered" => Some(Self::Answered),
+            "maybe" => Some(Self::Maybe),
+            _ => None,
+        }
+    }
+
+    /// Can a responder incident be the other side of this requester failure?
+    pub fn reaches_responder(self) -> bool {
+        matches!(self, Self::Answered | Self::Maybe)
+    }
 }
 
 /// All categories, in the order that decides precedence.

@@ -2,7 +2,7 @@
 //! Event-log exports are recognised first (strictly, by [`eventlog::sniff`]); everything else
 //! must look like a W3C log.
 
-use crate::parse::eventlog::{self, EventFormat};
+use crate::parse::eventlog::{self, EventFormat, Vocabulary};
 use crate::parse::w3c::header::trim_cr;
 
 /// What an input holds.
@@ -42,13 +42,13 @@ const SNIFF_LINES: usize = 32;
 
 /// Detects the format of an input from its first bytes (its display name only breaks ties
 /// between event-log formats).
-pub fn sniff_input(head: &[u8], display: &str) -> Format {
+pub fn sniff_input(head: &[u8], display: &str, vocabulary: &Vocabulary) -> Format {
     if is_legacy_evt(head) {
         return Format::Unsupported(
             "legacy .Evt event log (Windows XP/2003): not read; export it from Event Viewer as .evtx, CSV or XML".into(),
         );
     }
-    match eventlog::sniff(head, display) {
+    match eventlog::sniff(head, display, vocabulary) {
         Some(f) => Format::Event(f),
         None if crate::parse::exconfig::sniff(head) => Format::ExchangeConfig,
         None => sniff(head),
@@ -168,18 +168,23 @@ mod tests {
     fn event_exports_are_recognised_before_w3c() {
         let csv = b"Level,Date and Time,Source,Event ID,Task Category\r\nError,3/2/2026 10:10:15 AM,MSExchange Availability,4002,Availability Service,x\r\n";
         assert_eq!(
-            sniff_input(csv, "Application.csv"),
+            sniff_input(csv, "Application.csv", &Vocabulary::default()),
             Format::Event(EventFormat::ViewerCsv)
         );
         assert_eq!(Format::Event(EventFormat::ViewerCsv).name(), "event-csv");
         assert!(matches!(
-            sniff_input(b"0\0\0\0LfLe\x01\0\0\0", "SysEvent.Evt"),
+            sniff_input(
+                b"0\0\0\0LfLe\x01\0\0\0",
+                "SysEvent.Evt",
+                &Vocabulary::default()
+            ),
             Format::Unsupported(_)
         ));
         assert_eq!(
             sniff_input(
                 b"#Software: Microsoft HTTP API 2.0\n#Version: 1.0\n",
-                "h.log"
+                "h.log",
+                &Vocabulary::default()
             ),
             Format::HttpErr
         );

@@ -33,6 +33,7 @@ pub(super) fn event_pass(
         inputs: ctx.inputs,
         config: ctx.config,
         classifier: EventClassifier::new(ctx.grammar),
+        vocabulary: &ctx.grammar.sources.vocabulary,
     };
     let event_inputs: Vec<(usize, EventFormat)> = out
         .reports
@@ -79,6 +80,8 @@ struct EventPass<'a> {
     inputs: &'a [Input],
     config: &'a Config,
     classifier: EventClassifier<'a>,
+    /// Templates and cmdlets for the readers.
+    vocabulary: &'a crate::parse::eventlog::Vocabulary,
 }
 
 /// What one event input produced.
@@ -121,32 +124,39 @@ impl EventPass<'_> {
         let mut merge_gone = false;
         let mut first_computer = String::new();
         let reads_text = |provider: &str| self.classifier.reads_text(provider);
-        let parsed = eventlog::parse_for(format, input, &opts, &reads_text, &mut |rec| {
-            if first_computer.is_empty() {
-                first_computer = server_name(&rec.computer).to_owned();
-            }
-            let counted = self.classifier.is_freebusy_event(&rec);
-            let verdict = self.classifier.classify(&rec);
-            if !counted && verdict.is_none() {
-                return;
-            }
-            let server = match server_name(&rec.computer) {
-                "" => fallback_server.as_str(),
-                c => c,
-            };
-            if !self.config.filter.admits(rec.time, server) {
-                filtered += 1;
-                filtered_undated += u64::from(rec.time.is_none());
-                return;
-            }
-            freebusy += u64::from(counted);
-            if let (Some(v), false) = (verdict, merge_gone) {
-                let finding = self
-                    .classifier
-                    .finding(&rec, v, index, &fallback_server, time_basis);
-                merge_gone = findings.send(finding).is_err();
-            }
-        });
+        let parsed = eventlog::parse_for(
+            format,
+            input,
+            &opts,
+            self.vocabulary,
+            &reads_text,
+            &mut |rec| {
+                if first_computer.is_empty() {
+                    first_computer = server_name(&rec.computer).to_owned();
+                }
+                let counted = self.classifier.is_freebusy_event(&rec);
+                let verdict = self.classifier.classify(&rec);
+                if !counted && verdict.is_none() {
+                    return;
+                }
+                let server = match server_name(&rec.computer) {
+                    "" => fallback_server.as_str(),
+                    c => c,
+                };
+                if !self.config.filter.admits(rec.time, server) {
+                    filtered += 1;
+                    filtered_undated += u64::from(rec.time.is_none());
+                    return;
+                }
+                freebusy += u64::from(counted);
+                if let (Some(v), false) = (verdict, merge_gone) {
+                    let finding =
+                        self.classifier
+                            .finding(&rec, v, index, &fallback_server, time_basis);
+                    merge_gone = findings.send(finding).is_err();
+                }
+            },
+        );
         let (output, stopped) = match parsed {
             Ok(output) => (output, None),
             Err(Stopped { message, partial }) => (*partial, Some(message)),

@@ -24,6 +24,7 @@ use crate::input::discover::discover_excluding;
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::origin::Change;
 use crate::input::{Format, Input};
+use crate::parse::eventlog::Vocabulary;
 use crate::problem::Problem;
 use crate::tally::Tally;
 
@@ -103,7 +104,7 @@ fn run(
         aggregates: Aggregates::default(),
         traffic: Traffic::default(),
     };
-    out.reports = sniff_all(pool, &mut inputs, &mut out.problems);
+    out.reports = sniff_all(pool, &mut inputs, vocabulary(grammar), &mut out.problems);
     prune_by_name(&mut out.reports, &config.filter);
     let progress = progress_bar(config, &inputs, &out.reports);
     let ctx = Context {
@@ -142,6 +143,11 @@ fn run(
     })
 }
 
+/// What the event readers and the sniffer take from the rules.
+fn vocabulary(grammar: &Grammar) -> &Vocabulary {
+    &grammar.sources.vocabulary
+}
+
 /// A `--since`/`--until`/`--server` that leaves no free/busy request: said on screen, not
 /// left to look like a clean result.
 fn filter_warning(config: &Config, totals: &Tally, pruned: usize) -> Option<Problem> {
@@ -175,10 +181,15 @@ fn filter_warning(config: &Config, totals: &Tally, pruned: usize) -> Option<Prob
 fn sniff_all(
     pool: &rayon::ThreadPool,
     inputs: &mut [Input],
+    vocabulary: &Vocabulary,
     problems: &mut Vec<Problem>,
 ) -> Vec<InputReport> {
-    let formats: Vec<Result<Format, String>> =
-        pool.install(|| inputs.par_iter_mut().map(sniff_and_decide).collect());
+    let formats: Vec<Result<Format, String>> = pool.install(|| {
+        inputs
+            .par_iter_mut()
+            .map(|i| sniff_and_decide(i, vocabulary))
+            .collect()
+    });
     for (input, format) in inputs.iter().zip(&formats) {
         match format {
             Err(e) => problems.push(Problem::failed(&input.display, e.clone())),
@@ -197,11 +208,11 @@ fn sniff_all(
 
 /// Detects an input's format; a W3C log in UTF-16 or with CR-only line ends is given the
 /// text decoding that makes it readable (and a note saying so).
-fn sniff_and_decide(input: &mut Input) -> Result<Format, String> {
-    let (format, head) = sniff_input(input)?;
+fn sniff_and_decide(input: &mut Input, vocabulary: &Vocabulary) -> Result<Format, String> {
+    let (format, head) = sniff_input(input, vocabulary)?;
     if let Some(text) = text_decoding_for(&format, &head) {
         input.text = text;
-        let (decoded, _) = sniff_input(input)?;
+        let (decoded, _) = sniff_input(input, vocabulary)?;
         if is_web(&decoded) {
             input.notes.add(text_note(text));
             return Ok(decoded);
@@ -275,10 +286,10 @@ fn report_changes(inputs: &[Input], reports: &mut [InputReport], problems: &mut 
     }
 }
 
-fn sniff_input(input: &Input) -> Result<(Format, Vec<u8>), String> {
+fn sniff_input(input: &Input, vocabulary: &Vocabulary) -> Result<(Format, Vec<u8>), String> {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let reader = input.open().map_err(|e| e.to_string())?;
-    let sniff = |head: &[u8]| crate::input::sniff::sniff_input(head, &input.display);
+    let sniff = |head: &[u8]| crate::input::sniff::sniff_input(head, &input.display, vocabulary);
     let format = match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
         Ok(_) => Ok(sniff(&head)),
         // A stream that fails early (truncated gzip) may still have a readable head.

@@ -7,7 +7,30 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use fbscope::input::Input;
-use fbscope::parse::eventlog::{parse, sniff, EventFormat, EventParseOptions};
+use fbscope::parse::eventlog::{self, EventFormat, EventOutput, EventParseOptions, Stopped};
+use fbscope::record::EventRecord;
+
+/// The readers as `analyze` runs them: with the shipped rules' templates and cmdlets.
+fn vocabulary() -> &'static eventlog::Vocabulary {
+    static GRAMMAR: std::sync::OnceLock<fbscope::grammar::Grammar> = std::sync::OnceLock::new();
+    &GRAMMAR
+        .get_or_init(|| fbscope::grammar::Grammar::embedded().expect("shipped grammars"))
+        .sources
+        .vocabulary
+}
+
+fn sniff(head: &[u8], display: &str) -> Option<EventFormat> {
+    eventlog::sniff(head, display, vocabulary())
+}
+
+fn parse(
+    format: EventFormat,
+    input: &Input,
+    opts: &EventParseOptions,
+    on_event: &mut dyn FnMut(EventRecord),
+) -> Result<EventOutput, Stopped> {
+    eventlog::parse(format, input, opts, vocabulary(), on_event)
+}
 
 /// What one corpus file must give.
 enum Expect {

@@ -11,8 +11,8 @@ use std::io::Read;
 use evtx::{EvtxParser, ParserSettings, RenderedChunkItem};
 
 use super::dates::parse_utc;
+use super::rendered;
 use super::sink::Sink;
-use super::{rendered, templates};
 use crate::input::Input;
 use crate::record::EventRecord;
 
@@ -149,7 +149,8 @@ fn record(f: rendered::Extracted<'_>, position: u64) -> EventRecord {
         time: f.system_time.as_deref().and_then(known_time),
         level: level_name(f.level.as_deref()),
         computer: f.computer,
-        message: templates::render(&f.provider, f.event_id, &f.data),
+        // Filled from the insertion strings by the sink (`Vocabulary::render`).
+        message: String::new(),
         provider: f.provider,
         event_id: f.event_id,
         data: f.data,
@@ -216,10 +217,18 @@ mod tests {
         assert!(compared > 8000, "{compared}");
     }
 
+    /// The record as the sink hands it on: with its message built from the strings by the
+    /// shipped templates.
     fn record(json: &str) -> EventRecord {
-        serde_json::from_str::<Doc<'_>>(json)
+        let mut ev = serde_json::from_str::<Doc<'_>>(json)
             .unwrap()
-            .into_record(1)
+            .into_record(1);
+        ev.message = crate::parse::eventlog::testing::vocabulary().render(
+            &ev.provider,
+            ev.event_id,
+            &ev.data,
+        );
+        ev
     }
 
     #[test]
@@ -347,7 +356,7 @@ mod reference {
                     .and_then(|n| n.text())
                     .map(Cow::into_owned)
                     .unwrap_or_default(),
-                message: templates::render(&provider, event_id, &data),
+                message: String::new(),
                 provider,
                 event_id,
                 data,

@@ -15,14 +15,15 @@ mod rendered;
 mod rows;
 mod sink;
 mod sniff;
-mod templates;
 pub mod text;
 pub mod time;
 mod transcript;
 mod viewer;
+pub mod vocabulary;
 mod xml;
 
 pub use time::{DateOrder, EventTz};
+pub use vocabulary::Vocabulary;
 
 use crate::input::Input;
 use crate::record::EventRecord;
@@ -90,24 +91,27 @@ pub struct EventParseOptions {
 
 /// Detects an event-log format from the first 64 KiB of decoded bytes (may start with a UTF-8
 /// or UTF-16LE BOM) and the display name (only as a tie-breaker).
-pub fn sniff(head: &[u8], display: &str) -> Option<EventFormat> {
-    sniff::sniff(head, display)
+pub fn sniff(head: &[u8], display: &str, vocabulary: &Vocabulary) -> Option<EventFormat> {
+    sniff::sniff(head, display, vocabulary)
 }
 
 /// Says, given an event's provider, whether the caller reads its message and insertion
 /// strings (see [`parse_for`]).
 pub type WantsText<'a> = &'a dyn Fn(&str) -> bool;
 
-/// Parses a whole input, calling `on_event` for each event in file order. A partly broken
+/// Parses a whole input, calling `on_event` for each event in file order; `vocabulary` (from
+/// the rules) gives the messages of records that hold only insertion strings and the cmdlets
+/// of transcripts. A partly broken
 /// file returns `Ok` with its rejections counted; `Err` when the input cannot be opened or
 /// its stream fails, with what was counted before (see [`Stopped`]).
 pub fn parse(
     format: EventFormat,
     input: &Input,
     opts: &EventParseOptions,
+    vocabulary: &Vocabulary,
     on_event: &mut dyn FnMut(EventRecord),
 ) -> Result<EventOutput, Stopped> {
-    parse_for(format, input, opts, &|_| true, on_event)
+    parse_for(format, input, opts, vocabulary, &|_| true, on_event)
 }
 
 /// [`parse`] for a caller that reads the message and insertion strings only of the events
@@ -119,10 +123,11 @@ pub fn parse_for(
     format: EventFormat,
     input: &Input,
     opts: &EventParseOptions,
+    vocabulary: &Vocabulary,
     wants_text: WantsText<'_>,
     on_event: &mut dyn FnMut(EventRecord),
 ) -> Result<EventOutput, Stopped> {
-    let mut sink = Sink::new(on_event, wants_text);
+    let mut sink = Sink::new(on_event, wants_text, vocabulary);
     let read = match format {
         EventFormat::Evtx => evtx::parse(input, &mut sink),
         EventFormat::ViewerCsv => viewer::parse(input, opts, b',', &mut sink),
@@ -189,11 +194,22 @@ pub(crate) mod testing {
         opts: &EventParseOptions,
     ) -> Result<(Vec<EventRecord>, EventOutput), String> {
         let mut events = Vec::new();
-        let out = parse(format, &input(bytes), opts, &mut |e| events.push(e))?;
+        let vocabulary = vocabulary();
+        let out = parse(format, &input(bytes), opts, &vocabulary, &mut |e| {
+            events.push(e)
+        })?;
         assert!(out.tally.is_balanced(), "{:?}", out.tally);
         assert_eq!(out.tally.records, events.len() as u64);
         assert_eq!(out.tally.bytes, bytes.len() as u64);
         Ok((events, out))
+    }
+
+    /// The shipped rules' vocabulary (the parsers' tests read real shipped templates).
+    pub fn vocabulary() -> Vocabulary {
+        crate::grammar::Grammar::embedded()
+            .expect("shipped grammar")
+            .sources
+            .vocabulary
     }
 
     /// UTF-16LE with a BOM.
@@ -317,7 +333,7 @@ mod tests {
     fn check(format: EventFormat, bytes: &[u8]) {
         // Err is fine (nothing readable); a panic or an unbalanced tally is not (see `run`).
         let _ = run(format, bytes, &opts("Europe/Berlin"));
-        let _ = sniff(bytes, "x.csv");
+        let _ = sniff(bytes, "x.csv", &testing::vocabulary());
     }
 
     proptest! {
@@ -354,7 +370,10 @@ mod tests {
     fn legacy_evt_is_refused_with_its_reason() {
         let mut evt = vec![0x30, 0, 0, 0];
         evt.extend_from_slice(b"LfLe\x01\x00\x00\x00");
-        assert_eq!(sniff(&evt, "SysEvent.Evt"), Some(EventFormat::Evtx));
+        assert_eq!(
+            sniff(&evt, "SysEvent.Evt", &testing::vocabulary()),
+            Some(EventFormat::Evtx)
+        );
         let err = run(EventFormat::Evtx, &evt, &opts("UTC")).unwrap_err();
         assert_eq!(err, "legacy .Evt format (Windows XP/2003) is not supported");
     }

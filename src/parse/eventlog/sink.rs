@@ -3,7 +3,7 @@
 
 use super::dates::{parse_stamp, DateSurvey, Stamp};
 use super::time::{DateOrder, EventTz, Shift, ASSUMED_UTC_NOTE};
-use super::{EventOutput, EventParseOptions, WantsText};
+use super::{EventOutput, EventParseOptions, Vocabulary, WantsText};
 use crate::record::EventRecord;
 use crate::tally::{Rejection, REJECTED_KEPT_PER_INPUT};
 use crate::time::{TimeKey, UnixTime};
@@ -13,15 +13,26 @@ pub struct Sink<'a> {
     out: EventOutput,
     on_event: &'a mut dyn FnMut(EventRecord),
     wants_text: WantsText<'a>,
+    vocabulary: &'a Vocabulary,
 }
 
 impl<'a> Sink<'a> {
-    pub fn new(on_event: &'a mut dyn FnMut(EventRecord), wants_text: WantsText<'a>) -> Self {
+    pub fn new(
+        on_event: &'a mut dyn FnMut(EventRecord),
+        wants_text: WantsText<'a>,
+        vocabulary: &'a Vocabulary,
+    ) -> Self {
         Sink {
             out: EventOutput::default(),
             on_event,
             wants_text,
+            vocabulary,
         }
+    }
+
+    /// What the rules say of sources (templates, cmdlets).
+    pub fn vocabulary(&self) -> &'a Vocabulary {
+        self.vocabulary
     }
 
     /// Which providers' message and insertion strings the caller reads (see
@@ -30,8 +41,13 @@ impl<'a> Sink<'a> {
         self.wants_text
     }
 
-    /// Hands one event to the caller and counts it.
-    pub fn event(&mut self, ev: EventRecord) {
+    /// Hands one event to the caller and counts it. An event that came without a rendered
+    /// message (EVTX, an XML export without `RenderingInfo`) gets one built from its
+    /// insertion strings.
+    pub fn event(&mut self, mut ev: EventRecord) {
+        if ev.message.trim().is_empty() {
+            ev.message = self.vocabulary.render(&ev.provider, ev.event_id, &ev.data);
+        }
         self.out.tally.lines += 1;
         self.out.tally.records += 1;
         if let Some(t) = ev.time {

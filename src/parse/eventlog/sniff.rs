@@ -8,7 +8,8 @@ use super::pscsv::header_delimiter;
 use super::rows::{trim, Row, RowReader};
 use super::text::decode_head;
 use super::time::DateOrder;
-use super::transcript::{cmdlet_in, list_pair};
+use super::transcript::list_pair;
+use super::vocabulary::Vocabulary;
 use super::EventFormat;
 
 /// The CLIXML namespace.
@@ -25,7 +26,7 @@ const VIEWER_HEADERS: &[&str] = &[
 ];
 
 /// Detects the format; see [`super::sniff`].
-pub fn sniff(head: &[u8], display: &str) -> Option<EventFormat> {
+pub fn sniff(head: &[u8], display: &str, vocabulary: &Vocabulary) -> Option<EventFormat> {
     if head.starts_with(EVTX_MAGIC) || is_legacy_evt(head) {
         return Some(EventFormat::Evtx);
     }
@@ -47,7 +48,7 @@ pub fn sniff(head: &[u8], display: &str) -> Option<EventFormat> {
     sniff_powershell_csv(body)
         .or_else(|| sniff_viewer(body, display))
         .or_else(|| sniff_general(body))
-        .or_else(|| sniff_transcript(body))
+        .or_else(|| sniff_transcript(body, vocabulary))
 }
 
 fn sniff_xml(body: &str) -> Option<EventFormat> {
@@ -169,22 +170,25 @@ fn sniff_general(body: &str) -> Option<EventFormat> {
     (log_name && event_id).then_some(EventFormat::GeneralText)
 }
 
-/// Test-* output: a step block (`Id : X` with `Type`/`Status`), a step table, or `RESULT:`
-/// lines in a file that names the cmdlet.
-fn sniff_transcript(body: &str) -> Option<EventFormat> {
+/// Test-* output: a step block (`Id : X` with a cmdlet's level and message keys, such as
+/// `Type`/`Message`), a step table, or `RESULT:` lines in a file that names a cmdlet.
+fn sniff_transcript(body: &str, vocabulary: &Vocabulary) -> Option<EventFormat> {
     let lines: Vec<&str> = body.lines().take(2000).collect();
-    let named = lines.iter().any(|l| cmdlet_in(l.as_bytes()).is_some());
-    let key = |k: &str| {
+    let named = lines
+        .iter()
+        .any(|l| vocabulary.cmdlet_in(l.as_bytes()).is_some());
+    let key = |is: &dyn Fn(&str) -> bool| {
         lines
             .iter()
-            .any(|l| list_pair(l).is_some_and(|(key, _)| key.eq_ignore_ascii_case(k)))
+            .any(|l| list_pair(l).is_some_and(|(key, _)| is(key)))
     };
-    let list =
-        key("Id") && (key("Type") || key("Status")) && (key("Message") || key("Description"));
+    let list = key(&|k| k.eq_ignore_ascii_case("Id"))
+        && key(&|k| vocabulary.is_level_key(k))
+        && key(&|k| vocabulary.is_message_key(k));
     let table = lines.windows(2).any(|w| {
         let h = w[0].split_whitespace().collect::<Vec<_>>();
         h.first() == Some(&"Id")
-            && (h.contains(&"Type") || h.contains(&"Status"))
+            && h.iter().any(|c| vocabulary.is_level_key(c))
             && w[1].trim_start().starts_with("--")
     });
     let results = lines.iter().any(|l| l.trim_start().starts_with("RESULT:"));
@@ -194,6 +198,11 @@ fn sniff_transcript(body: &str) -> Option<EventFormat> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::eventlog::testing::vocabulary;
+
+    fn sniff(head: &[u8], display: &str) -> Option<EventFormat> {
+        super::sniff(head, display, &vocabulary())
+    }
 
     fn utf16le(s: &str) -> Vec<u8> {
         let mut v = vec![0xFF, 0xFE];

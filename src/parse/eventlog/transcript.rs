@@ -13,6 +13,7 @@ use std::io::BufRead;
 use super::open_text;
 use super::sink::Sink;
 use super::text::LineReader;
+use super::vocabulary::{Cmdlet, Vocabulary};
 use crate::input::Input;
 use crate::record::EventRecord;
 
@@ -20,19 +21,20 @@ use crate::record::EventRecord;
 /// indented file would otherwise all be continuation lines of one value.
 const MAX_VALUE_BYTES: usize = 1 << 20;
 
-pub const FEDERATION_TRUST: &str = "Test-FederationTrust";
-pub const ORGANIZATION_RELATIONSHIP: &str = "Test-OrganizationRelationship";
-
 /// Parses a transcript. Returns the bytes read.
 pub fn parse(input: &Input, sink: &mut Sink) -> Result<u64, String> {
-    let cmdlet = mentioned_cmdlet(input)?;
+    let vocabulary = sink.vocabulary();
+    let cmdlet = mentioned_cmdlet(input, vocabulary)?;
     let (stream, count) = open_text(input)?;
     read(stream, cmdlet, sink).map_err(|e| format!("read error: {e}"))?;
     Ok(count.get())
 }
 
-/// The cmdlet the file names, if it names one (first pass).
-fn mentioned_cmdlet(input: &Input) -> Result<Option<&'static str>, String> {
+/// The cmdlet the file names, if it names one of the rules' cmdlets (first pass).
+fn mentioned_cmdlet<'v>(
+    input: &Input,
+    vocabulary: &'v Vocabulary,
+) -> Result<Option<&'v Cmdlet>, String> {
     let (stream, _) = open_text(input)?;
     let mut lines = LineReader::new(stream);
     let mut line = Vec::new();
@@ -41,28 +43,11 @@ fn mentioned_cmdlet(input: &Input) -> Result<Option<&'static str>, String> {
         .map_err(|e| format!("read error: {e}"))?
         .is_some()
     {
-        if let Some(c) = cmdlet_in(&line) {
+        if let Some(c) = vocabulary.cmdlet_in(&line) {
             return Ok(Some(c));
         }
     }
     Ok(None)
-}
-
-pub fn cmdlet_in(line: &[u8]) -> Option<&'static str> {
-    let has = |n: &str| {
-        memchr::memmem::find(
-            &line.to_ascii_lowercase(),
-            n.to_ascii_lowercase().as_bytes(),
-        )
-        .is_some()
-    };
-    if has(ORGANIZATION_RELATIONSHIP) {
-        Some(ORGANIZATION_RELATIONSHIP)
-    } else if has(FEDERATION_TRUST) {
-        Some(FEDERATION_TRUST)
-    } else {
-        None
-    }
 }
 
 /// A list block being read: its start line and `key : value` pairs.
@@ -74,7 +59,8 @@ struct Block {
 }
 
 struct Reader<'s, 'a> {
-    cmdlet: Option<&'static str>,
+    /// The cmdlet the file names; otherwise each step's keys say whose it is.
+    cmdlet: Option<&'a Cmdlet>,
     sink: &'s mut Sink<'a>,
     block: Option<Block>,
     /// The last `STEP n: ...` text, for the next `RESULT:` line.
@@ -84,10 +70,10 @@ struct Reader<'s, 'a> {
     table: Option<Vec<(String, usize)>>,
 }
 
-fn read(
+fn read<'a>(
     stream: Box<dyn BufRead>,
-    cmdlet: Option<&'static str>,
-    sink: &mut Sink,
+    cmdlet: Option<&'a Cmdlet>,
+    sink: &mut Sink<'a>,
 ) -> std::io::Result<()> {
     let mut lines = LineReader::new(stream);
     let mut buf = Vec::new();
@@ -117,10 +103,10 @@ impl Reader<'_, '_> {
             return self.sink.blank();
         }
         if let Some(cols) = &self.table {
-            let ev = table_row(cols, text, number, self.cmdlet);
+            let ev = table_row(cols, text, number, self.cmdlet, self.sink.vocabulary());
             return self.sink.event(ev);
         }
-        if let Some(cols) = table_columns(&self.prev, text) {
+        if let Some(cols) = table_columns(&self.prev, text, self.sink.vocabulary()) {
             self.end_block();
             self.table = Some(cols);
             return self.sink.directive();
@@ -168,9 +154,12 @@ impl Reader<'_, '_> {
     fn result(&mut self, text: &str, word: &str, number: u64) {
         let id = self.step.take().unwrap_or_else(|| "RESULT".into());
         let detail = text.trim();
+        let cmdlet = self
+            .cmdlet
+            .or_else(|| self.sink.vocabulary().result_cmdlet());
         self.sink.event(EventRecord {
             position: number,
-            provider: self.cmdlet.unwrap_or(ORGANIZATION_RELATIONSHIP).to_string(),
+            provider: cmdlet.map(|c| c.name.clone()).unwrap_or_default(),
             level: word.to_string(),
             message: format!("{id}: {detail}"),
             ..EventRecord::default()
@@ -188,23 +177,22 @@ impl Reader<'_, '_> {
                 .find(|(key, _)| key.eq_ignore_ascii_case(k))
                 .map(|(_, v)| v.as_str())
         };
+        let vocabulary = self.sink.vocabulary();
         let id = get("Id");
-        let level = get("Type").or_else(|| get("Status"));
+        let level = vocabulary.first_value(|c| &c.level_key, get);
         let (Some(id), Some(level)) = (id, level) else {
             // A block that is not a step (the cmdlet's parameters, another object).
             return self.sink.directive();
         };
-        let message = get("Message")
-            .or_else(|| get("Description"))
+        let message = vocabulary
+            .first_value(|c| &c.message_key, get)
             .unwrap_or_default();
-        let by_keys = if get("Status").is_some() || get("Description").is_some() {
-            ORGANIZATION_RELATIONSHIP
-        } else {
-            FEDERATION_TRUST
-        };
+        let cmdlet = self
+            .cmdlet
+            .or_else(|| vocabulary.cmdlet_by_keys(|k| get(k).is_some()));
         self.sink.event(EventRecord {
             position: block.line,
-            provider: self.cmdlet.unwrap_or(by_keys).to_string(),
+            provider: cmdlet.map(|c| c.name.clone()).unwrap_or_default(),
             level: level.to_string(),
             message: format!("{id}: {message}"),
             ..EventRecord::default()
@@ -233,8 +221,12 @@ pub fn list_pair(line: &str) -> Option<(&str, &str)> {
 }
 
 /// The columns of a table whose header is `header` and rule `rule` (`--  ----  -------`),
-/// when it has `Id` and `Type` or `Status`: each name with its start.
-fn table_columns(header: &str, rule: &str) -> Option<Vec<(String, usize)>> {
+/// when it has `Id` and a cmdlet's level key (`Type`, `Status`): each name with its start.
+fn table_columns(
+    header: &str,
+    rule: &str,
+    vocabulary: &Vocabulary,
+) -> Option<Vec<(String, usize)>> {
     if !rule.trim().starts_with('-') || !rule.chars().all(|c| c == '-' || c == ' ') {
         return None;
     }
@@ -253,8 +245,9 @@ fn table_columns(header: &str, rule: &str) -> Option<Vec<(String, usize)>> {
             _ => {}
         }
     }
-    let has = |n: &str| cols.iter().any(|(c, _)| c.eq_ignore_ascii_case(n));
-    (has("Id") && (has("Type") || has("Status"))).then_some(cols)
+    let has_id = cols.iter().any(|(c, _)| c.eq_ignore_ascii_case("Id"));
+    let has_level = cols.iter().any(|(c, _)| vocabulary.is_level_key(c));
+    (has_id && has_level).then_some(cols)
 }
 
 /// One table row as a step; the last column runs to the end of the line.
@@ -262,7 +255,8 @@ fn table_row(
     cols: &[(String, usize)],
     text: &str,
     number: u64,
-    cmdlet: Option<&'static str>,
+    cmdlet: Option<&Cmdlet>,
+    vocabulary: &Vocabulary,
 ) -> EventRecord {
     let cell = |name: &str| {
         let i = cols
@@ -277,18 +271,16 @@ fn table_row(
         )
     };
     let id = cell("Id").unwrap_or_default();
-    let level = cell("Type").or_else(|| cell("Status")).unwrap_or_default();
-    let message = cell("Message")
-        .or_else(|| cell("Description"))
+    let level = vocabulary
+        .first_value(|c| &c.level_key, cell)
         .unwrap_or_default();
-    let by_keys = if cell("Status").is_some() {
-        ORGANIZATION_RELATIONSHIP
-    } else {
-        FEDERATION_TRUST
-    };
+    let message = vocabulary
+        .first_value(|c| &c.message_key, cell)
+        .unwrap_or_default();
+    let cmdlet = cmdlet.or_else(|| vocabulary.cmdlet_by_keys(|k| cell(k).is_some()));
     EventRecord {
         position: number,
-        provider: cmdlet.unwrap_or(by_keys).to_string(),
+        provider: cmdlet.map(|c| c.name.clone()).unwrap_or_default(),
         level: level.to_string(),
         message: format!("{id}: {message}"),
         ..EventRecord::default()

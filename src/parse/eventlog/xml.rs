@@ -15,8 +15,8 @@ use quick_xml::Reader;
 use super::dates::parse_utc;
 use super::elements::{check_depth, Piece, Splitter};
 use super::evtx::level_name;
+use super::open_text;
 use super::sink::Sink;
-use super::{open_text, templates};
 use crate::input::Input;
 use crate::record::EventRecord;
 
@@ -165,10 +165,8 @@ impl Fields {
         } else {
             self.provider
         };
-        let message = match self.message {
-            Some(m) if !m.trim().is_empty() => m,
-            _ => templates::render(&provider, self.event_id, &self.data),
-        };
+        // Without a rendered message, the sink builds one from the insertion strings.
+        let message = self.message.unwrap_or_default();
         let level = match self.rendered_level {
             Some(l) if !l.is_empty() => l,
             _ => level_name(self.level.as_deref()),
