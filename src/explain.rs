@@ -501,12 +501,15 @@ fn web_item(
         matched: rule.is_some(),
         why,
         context: format!(
-            "{} at {} (responder, phase {})",
+            "{}{} (responder, phase {})",
             rec.get(Field::ComputerName).map_or_else(
                 || "the web server".to_owned(),
                 |v| String::from_utf8_lossy(v).into_owned()
             ),
-            crate::time::format_opt(rec.time()),
+            // A paste without date and time says nothing of when.
+            rec.time()
+                .map(|t| format!(" at {}", crate::time::format_utc(t)))
+                .unwrap_or_default(),
             phase.as_str()
         ),
         runner_up: None,

@@ -17,12 +17,22 @@ use crate::record::W3cRecord;
 /// The Exchange default layout with columns a paste is seen to lose, most likely first.
 /// Each is tried only when the line's value count fits it, and kept only when the method,
 /// path and status land where the layout puts them.
-const SHAPES: [(&str, &[&str]); 5] = [
+const SHAPES: [(&str, &[&str]); 7] = [
     ("without cs(Referer)", &["cs(Referer)"]),
     ("without date and time", &["date", "time"]),
     (
         "without date, time and cs(Referer)",
         &["date", "time", "cs(Referer)"],
+    ),
+    // Copied from the method on (a thread's `POST /EWS/Exchange.asmx/WSSecurity ... 500 0 0
+    // 74`): the server's address went with the time.
+    (
+        "from cs-method on (without date, time and s-ip)",
+        &["date", "time", "s-ip"],
+    ),
+    (
+        "from cs-method on, without cs(Referer)",
+        &["date", "time", "s-ip", "cs(Referer)"],
     ),
     ("without time-taken", &["time-taken"]),
     ("without cs-uri-query", &["cs-uri-query"]),
@@ -153,6 +163,16 @@ mod tests {
         assert_eq!(layout.len(), 14);
         let no_time = "10.0.1.11 POST /EWS/Exchange.asmx/WSSecurity - 443 - 40.92.4.77 ASProxy/CrossForest/EmailDomain//15.02 - 500 0 64 31";
         assert_eq!(shaped_layout(no_time).unwrap().1, "without date and time");
+        let from_method = "POST /EWS/Exchange.asmx/WSSecurity &cafeReqId=287f; 443 - 52.97.244.45 TestOrganizationRelationship/1.1 - 500 0 0 74";
+        assert_eq!(
+            shaped_layout(from_method).unwrap().1,
+            "from cs-method on (without date, time and s-ip)"
+        );
+        let no_referer = "POST /EWS/Exchange.asmx/WSSecurity - 443 - 52.97.244.45 ASProxy/CrossForest 500 0 0 74";
+        assert_eq!(
+            shaped_layout(no_referer).unwrap().1,
+            "from cs-method on, without cs(Referer)"
+        );
         assert!(shaped_layout("a b c").is_none());
     }
 }
