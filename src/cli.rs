@@ -404,6 +404,13 @@ fn decode_text(bytes: &[u8]) -> String {
 
 fn grammars_check(dir: Option<PathBuf>, cases_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let grammar = load_grammar(dir.as_deref())?;
+    // Every regex, not only those the examples reach (`analyze` compiles them on first use).
+    if let Err(errors) = grammar.compile_patterns() {
+        for e in &errors {
+            println!("FAIL {}", crate::sanitize::terminal(&e.to_string()));
+        }
+        return Ok(EXIT_ERROR);
+    }
     let results = check::run(&grammar);
     let passed = results.iter().filter(|r| r.passed).count();
     for r in results.iter().filter(|r| !r.passed) {

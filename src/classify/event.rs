@@ -8,7 +8,7 @@
 //! one tier and segment the category listed first in the taxonomy wins (domain.md §4). One
 //! literal automaton selects the candidate rules; regexes run only on those.
 
-use regex::Regex;
+use crate::grammar::pattern::Pattern;
 
 use crate::finding::{Finding, Phase, Side, SourceKind, TimeBasis};
 use crate::grammar::sources::FactPatterns;
@@ -93,7 +93,7 @@ enum Relevance {
 }
 
 /// The first capture of the first pattern that matches, without trailing punctuation.
-fn first_fact(patterns: &[Regex], text: &str) -> String {
+fn first_fact(patterns: &[Pattern], text: &str) -> String {
     patterns
         .iter()
         .find_map(|p| p.captures(text).and_then(|c| c.get(1)))

@@ -5,8 +5,8 @@
 //! message segment yields every rule that can match; a rule's regexes (if any) then run only
 //! on those candidates, and only on that segment.
 
+use super::pattern::Pattern;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::Regex;
 
 use crate::finding::Phase;
 
@@ -56,13 +56,13 @@ pub struct EventRule {
     /// As written (matched case-insensitively through [`EventSignatures`]).
     pub literals: Vec<String>,
     /// Case-insensitive; when present, one must also match the segment.
-    pub regexes: Vec<Regex>,
+    pub regexes: Vec<Pattern>,
     /// Case-insensitive; when present, one must match somewhere in the whole message (what
     /// the failing call was, e.g. a Microsoft endpoint), not only in the segment.
-    pub context: Vec<Regex>,
+    pub context: Vec<Pattern>,
     /// Case-insensitive; the rule does not apply when one matches the whole message (e.g. a
     /// 403 that is not about EWS).
-    pub unless: Vec<Regex>,
+    pub unless: Vec<Pattern>,
     /// Categories this rule's cause wins over wherever they match (a symptom nested inside
     /// the cause, such as a socket reset inside a TLS send): when the decision would be one
     /// of these and this rule matches anywhere in the message, this rule decides.

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -15,6 +14,7 @@ use crate::parse::w3c::layout::{EXCHANGE_DEFAULT_FIELDS, HTTPERR_DEFAULT_FIELDS}
 
 use super::event_rule::{EventRule, EventSignatures, Tier};
 use super::iis_rule::{IisRule, LogKinds, StatusPattern};
+use super::pattern::Pattern;
 use super::sources::{
     parse_id_range, parse_role, EventSources, FactExample, FactPatterns, Provider, RawFactExample,
     RawFacts, RawLevels, RawProvider, RawShape, RawTemplate, Role,
@@ -632,14 +632,11 @@ fn check_literals(id: &str, raw: &RawEventRule, at: usize, errs: &mut Errors<'_>
     }
 }
 
-fn compile_regexes(id: &str, raw: &[Spanned<String>], errs: &mut Errors<'_>) -> Vec<Regex> {
+fn compile_regexes(id: &str, raw: &[Spanned<String>], errs: &mut Errors<'_>) -> Vec<Pattern> {
     raw.iter()
         .filter_map(|r| {
-            match regex::RegexBuilder::new(r.get_ref())
-                .case_insensitive(true)
-                .size_limit(1 << 20)
-                .build()
-            {
+            let line = errs.line_of(r.span().start);
+            match Pattern::new(r.get_ref(), true).map(|p| p.located(&errs.file.name, line)) {
                 Ok(re) => Some(re),
                 Err(e) => {
                     errs.at(
@@ -832,7 +829,7 @@ fn add_shape(out: &mut EventSources, raw: &RawShape) {
 }
 
 /// One fact's raw patterns, where they compile to, and whether they need a capture group.
-type FactList<'a> = (&'a str, &'a [Spanned<String>], &'a mut Vec<Regex>, bool);
+type FactList<'a> = (&'a str, &'a [Spanned<String>], &'a mut Vec<Pattern>, bool);
 
 /// Fact patterns are compiled as written (`(?i)` makes one case-insensitive); each but
 /// `stack_frame` needs a capture group, whose text is the value.
@@ -873,8 +870,9 @@ fn compile_facts(out: &mut FactPatterns, raw: &RawFacts, errs: &mut Errors<'_>) 
     ];
     for (name, patterns, into, needs_group) in lists {
         for p in patterns {
-            match Regex::new(p.get_ref()) {
-                Ok(re) if needs_group && re.captures_len() < 2 => errs.at(
+            let line = errs.line_of(p.span().start);
+            match Pattern::new(p.get_ref(), false).map(|r| r.located(&errs.file.name, line)) {
+                Ok(re) if needs_group && re.groups() < 1 => errs.at(
                     p.span().start,
                     format!(
                         "facts.{name}: {:?} has no capture group for the value",
@@ -1000,6 +998,31 @@ mod tests {
         assert!(g.taxonomy.find("tls-trust").is_some());
         assert!(!g.iis_rules.is_empty());
         assert!(g.event_rules.len() >= 18);
+        // Every shipped regex compiles (`analyze` compiles them only on first use).
+        assert!(g.patterns().count() > 50);
+        g.compile_patterns().expect("every shipped regex compiles");
+    }
+
+    /// A rule from `--grammars DIR` whose regex parses but is too big to compile is an
+    /// error at load, with its file and line, not a rule that never matches.
+    #[test]
+    fn user_rules_are_compiled_whole_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("big.toml"),
+            "[[event_rule]]\nid = \"big\"\ncategory = \"tls-trust\"\nliterals = [\"abc\"]\nregexes = [\n  '\\w{5000}',\n]\nexamples = [\"abc\"]\n",
+        )
+        .unwrap();
+        let errs: Vec<String> = crate::grammar::Grammar::with_dir(Some(dir.path()))
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("big.toml:6:") && e.contains("does not compile")),
+            "{errs:?}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod check;
 mod event_rule;
 mod iis_rule;
 mod load;
+pub mod pattern;
 pub mod sources;
 mod taxonomy;
 pub mod traffic;
@@ -62,8 +63,43 @@ impl Grammar {
         if let Some(dir) = dir {
             let extra = GrammarSource::read_dir(dir).map_err(|e| vec![e])?;
             GrammarSource::overlay(&mut sources, extra);
+            // A user's rules are compiled whole now, so that one that parses but does not
+            // compile is an error at load, not a rule that silently never matches.
+            let grammar = Self::from_sources(&sources)?;
+            grammar.compile_patterns()?;
+            return Ok(grammar);
         }
         Self::from_sources(&sources)
+    }
+
+    /// Every rule regex, compiled now (they are otherwise compiled on first use; see
+    /// [`pattern`]).
+    pub fn patterns(&self) -> impl Iterator<Item = &pattern::Pattern> {
+        let rules = self
+            .event_rules
+            .iter()
+            .flat_map(|r| r.regexes.iter().chain(&r.context).chain(&r.unless));
+        let f = &self.sources.facts;
+        let facts = [
+            &f.request_type,
+            &f.caller_auth,
+            &f.target_url,
+            &f.mailbox,
+            &f.origin_server,
+            &f.http_status,
+            &f.stack_frame,
+        ];
+        rules.chain(facts.into_iter().flatten())
+    }
+
+    /// Compiles every rule regex now, returning those that do not compile.
+    pub fn compile_patterns(&self) -> Result<(), Vec<GrammarError>> {
+        let errors: Vec<GrammarError> = self.patterns().filter_map(|p| p.check().err()).collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     pub fn from_sources(sources: &[GrammarSource]) -> Result<Self, Vec<GrammarError>> {

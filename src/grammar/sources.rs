@@ -6,7 +6,7 @@
 
 use std::ops::RangeInclusive;
 
-use regex::Regex;
+use super::pattern::Pattern;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -43,14 +43,14 @@ impl Provider {
 /// pattern that matches is the value.
 #[derive(Debug, Clone, Default)]
 pub struct FactPatterns {
-    pub request_type: Vec<Regex>,
-    pub caller_auth: Vec<Regex>,
-    pub target_url: Vec<Regex>,
-    pub mailbox: Vec<Regex>,
-    pub origin_server: Vec<Regex>,
-    pub http_status: Vec<Regex>,
+    pub request_type: Vec<Pattern>,
+    pub caller_auth: Vec<Pattern>,
+    pub target_url: Vec<Pattern>,
+    pub mailbox: Vec<Pattern>,
+    pub origin_server: Vec<Pattern>,
+    pub http_status: Vec<Pattern>,
     /// Where an exception's text ends: a stack frame or the end-of-inner-trace marker.
-    pub stack_frame: Vec<Regex>,
+    pub stack_frame: Vec<Pattern>,
     /// Values of `request_type` that are words of the message shape, not request types.
     pub not_request_types: Vec<String>,
 }
