@@ -42,26 +42,36 @@ pub(super) fn web_pass(
     let finder = CandidateFinder::for_traffic(&ctx.grammar.traffic);
     let mut reader = WindowReader::new(ctx.inputs, &out.reports, ctx.config.chunk_bytes);
     let window = CHUNKS_PER_THREAD * ctx.config.threads.max(1);
+    // The previous window's traffic, folded in while this window is scanned: the fold is
+    // serial (a hash probe per client and minute) and was otherwise wall time with every
+    // core but one idle. Windows fold in order, chunks in order within one, as before.
+    let mut pending: Vec<TrafficChunk> = Vec::new();
     loop {
         let mut units = reader.next_window(window);
         if units.is_empty() {
+            pending.into_iter().for_each(|t| out.traffic.merge(t));
             return Ok(());
         }
         ctx.pool.install(|| reader.fill(&mut units));
         reader.fold(&mut units, &mut out.reports, &mut out.problems);
-        let reports = &out.reports;
-        let scanned: Vec<(usize, u64, UnitResult, Vec<u8>)> = ctx.pool.install(|| {
-            units
-                .into_par_iter()
-                .map(|u| {
-                    let (input, report) = (&ctx.inputs[u.input], &reports[u.input]);
-                    let r = scan_unit(&u, input, report, &classifier, &finder, ctx.config);
-                    (u.input, u.consumed, r, u.data)
-                })
-                .collect()
+        let (reports, traffic) = (&out.reports, &mut out.traffic);
+        let (scanned, ()) = ctx.pool.install(|| {
+            rayon::join(
+                || -> Vec<(usize, u64, UnitResult, Vec<u8>)> {
+                    units
+                        .into_par_iter()
+                        .map(|u| {
+                            let (input, report) = (&ctx.inputs[u.input], &reports[u.input]);
+                            let r = scan_unit(&u, input, report, &classifier, &finder, ctx.config);
+                            (u.input, u.consumed, r, u.data)
+                        })
+                        .collect()
+                },
+                || pending.drain(..).for_each(|t| traffic.merge(t)),
+            )
         });
         for (input, consumed, mut result, buf) in scanned {
-            let traffic = std::mem::take(&mut result.traffic);
+            pending.push(std::mem::take(&mut result.traffic));
             merge_unit(
                 input,
                 result,
@@ -69,7 +79,6 @@ pub(super) fn web_pass(
                 &mut out.aggregates,
                 sink,
             )?;
-            out.traffic.merge(traffic);
             // Buffers come back for reuse by the next window.
             reader.recycle(buf);
             ctx.progress.inc(consumed);
