@@ -96,7 +96,8 @@ fn samples_list_iis_and_event_findings_together() {
             row("wssecurity-4xx")[web].as_str(),
             row("wssecurity-4xx")[ev].as_str()
         ),
-        ("22", "7")
+        // 22 IIS lines and 2 HttpProxy rows (web-server evidence), 7 events.
+        ("24", "7")
     );
     assert_eq!(row("tls-trust")[ev], "1");
 }
