@@ -5,7 +5,8 @@
 //! HttpProxy findings are joined to the IIS failure of the same request by the front end's
 //! request id (`cafeReqId=` in the IIS query, `RequestId` in HttpProxy): the web pass keeps
 //! the ids of its failures in a [`RequestIndex`], and a joined HttpProxy finding names the
-//! IIS line in its detail. One failure seen twice stays two findings, but says so.
+//! IIS line in its detail. One failure seen twice stays two findings, but says so; both carry
+//! the id in the `cafe_req_id` column.
 
 use std::collections::BTreeMap;
 use std::io::BufReader;

@@ -161,7 +161,7 @@ fn event_findings_carry_the_request_facts() {
         "columns of the first event release keep their place"
     );
     assert_eq!(
-        &h[24..],
+        &h[24..30],
         [
             "severity",
             "time_basis",
@@ -171,6 +171,11 @@ fn event_findings_carry_the_request_facts() {
             "incident"
         ],
         "the correlation release's columns are appended after them"
+    );
+    assert_eq!(
+        &h[30..],
+        ["cafe_req_id"],
+        "the HttpProxy release's column is appended after those"
     );
     let r = rows
         .iter()

@@ -151,6 +151,14 @@ fn the_samples_httpproxy_log_gives_its_findings_joined_to_iis() {
             !detail.contains("   at "),
             "the stack is left out: {detail}"
         );
+        // The join key is a column of both rows.
+        let id = &r[col(h, "cafe_req_id")];
+        assert_eq!(id.len(), 36, "{r:?}");
+        let iis = rows[1..]
+            .iter()
+            .find(|i| i[col(h, "source")] == "iis" && &i[col(h, "cafe_req_id")] == id)
+            .expect("the IIS finding of the same request");
+        assert_eq!(iis[col(h, "position")], line.to_string());
     }
     let inv = read_csv(&tmp.path().join("inventory.csv"));
     let ih = &inv[0];

@@ -101,6 +101,19 @@ pub fn parse_guid(b: &[u8]) -> Option<u128> {
         .try_fold(0u128, |acc, &c| Some(acc << 4 | hex(c)?))
 }
 
+/// A GUID as Exchange writes it: lower-case `8-4-4-4-12`.
+pub fn format_guid(id: u128) -> String {
+    let h = format!("{id:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
 fn starts_with_ci(line: &[u8], prefix: &[u8]) -> bool {
     line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
@@ -149,6 +162,10 @@ mod tests {
         assert_eq!(
             parse_guid(b"3422EA93-768f-4cd4-8b0c-578038deb0b2"),
             Some(0x3422ea93_768f_4cd4_8b0c_578038deb0b2)
+        );
+        assert_eq!(
+            format_guid(0x0022ea93_768f_4cd4_8b0c_578038deb0b2),
+            "0022ea93-768f-4cd4-8b0c-578038deb0b2"
         );
     }
 }
