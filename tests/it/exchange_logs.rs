@@ -86,7 +86,7 @@ fn corpus_exchange_logs_are_read_with_every_line_accounted() {
     assert!(
         tracking["notes"]
             .to_string()
-            .contains("differs from the #Fields' 49"),
+            .contains("is not the 49 their field set names"),
         "{tracking}"
     );
     // Header-less SMTP/IMAP/POP/tracking rows: counted, the unknown layout said.
