@@ -133,6 +133,7 @@ mod tests {
             target_host: String::new(),
             partner_domain: String::new(),
             time_taken_ms: None,
+            cafe_req_id: None,
         }
     }
 

@@ -62,6 +62,8 @@ pub enum SourceKind {
     EventLog,
     /// Raised by the correlator from what the logs together show (or do not show).
     Correlation,
+    /// An Exchange HttpProxy log row: the front end's (CAFE's) record of a proxied request.
+    HttpProxy,
 }
 
 impl SourceKind {
@@ -71,12 +73,17 @@ impl SourceKind {
             SourceKind::HttpErr => "httperr",
             SourceKind::EventLog => "eventlog",
             SourceKind::Correlation => "correlation",
+            SourceKind::HttpProxy => "httpproxy",
         }
     }
 
-    /// IIS and HTTPERR lines are both web-server evidence (`iis_findings` in the summary).
+    /// IIS, HTTPERR and HttpProxy lines are all web-server evidence (`iis_findings` in the
+    /// summary).
     pub fn is_web(self) -> bool {
-        matches!(self, SourceKind::Iis | SourceKind::HttpErr)
+        matches!(
+            self,
+            SourceKind::Iis | SourceKind::HttpErr | SourceKind::HttpProxy
+        )
     }
 }
 
@@ -148,6 +155,10 @@ pub struct Finding {
     pub partner_domain: String,
     /// IIS `time-taken`: the request started this long before `time`.
     pub time_taken_ms: Option<u64>,
+    /// The front end's request id: `cafeReqId=` of an IIS line's query, an HttpProxy row's
+    /// `RequestId`. One request seen in both logs has the same id (the join of
+    /// [`crate::pipeline`]'s HttpProxy pass).
+    pub cafe_req_id: Option<u128>,
 }
 
 impl Finding {

@@ -438,6 +438,7 @@ impl<'g> EventClassifier<'g> {
             target_host: host,
             partner_domain,
             time_taken_ms: None,
+            cafe_req_id: None,
         }
     }
 

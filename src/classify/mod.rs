@@ -6,12 +6,14 @@
 
 pub mod event;
 pub mod freebusy;
+pub mod proxy;
 pub mod web;
 
 pub use event::{EventClassifier, EventVerdict};
 
 use crate::finding::Phase;
 use crate::grammar::{CategoryId, Grammar, IisRule, RequestFacts};
+use crate::parse::exchange::{ProxyField, ProxyRow};
 use crate::parse::w3c::layout::Field;
 use crate::record::W3cRecord;
 
@@ -61,12 +63,51 @@ impl<'g> Classifier<'g> {
         if !is_failure(&facts, &traffic.connection_lost_win32) {
             return Verdict::Succeeded;
         }
-        let rule = self.best_rule(&facts);
+        self.failed(&facts)
+    }
+
+    /// Classifies one HttpProxy row: free/busy when its `Protocol` is one of
+    /// `[httpproxy] freebusy_protocols` and its `UrlStem` and `UserAgent` pass the same test
+    /// as an IIS line; failed when `HttpStatus` is 400 or more or an `ErrorCode` is logged.
+    /// The IIS rules decide the category by status and stem (the row is the front end's
+    /// record of the request its IIS log also holds).
+    pub fn classify_proxy(&self, row: &ProxyRow<'_>) -> Verdict {
+        let traffic = &self.grammar.traffic;
+        let protocol = row.get(ProxyField::Protocol).unwrap_or_default();
+        if !traffic.httpproxy.is_freebusy_protocol(protocol) {
+            return Verdict::NotFreeBusy;
+        }
+        let Some(stem) = row
+            .get(ProxyField::UrlStem)
+            .and_then(|p| traffic.stem_of(p))
+        else {
+            return Verdict::NotFreeBusy;
+        };
+        if !traffic.is_freebusy(stem, row.get(ProxyField::UserAgent)) {
+            return Verdict::NotFreeBusy;
+        }
+        let status = row.status();
+        if status.is_none_or(|s| s < 400) && row.get(ProxyField::ErrorCode).is_none() {
+            return Verdict::Succeeded;
+        }
+        let facts = RequestFacts {
+            httperr: false,
+            stem,
+            status,
+            win32: None,
+            reason: None,
+        };
+        self.failed(&facts)
+    }
+
+    /// The verdict on a failing request.
+    fn failed(&self, facts: &RequestFacts<'_>) -> Verdict {
+        let rule = self.best_rule(facts);
         let category =
             rule.map_or_else(|| self.grammar.taxonomy.unclassified(), |(_, r)| r.category);
         let phase = rule
             .and_then(|(_, r)| r.phase)
-            .unwrap_or(if stem.is_autodiscover() {
+            .unwrap_or(if facts.stem.is_autodiscover() {
                 Phase::Autodiscover
             } else {
                 Phase::Availability

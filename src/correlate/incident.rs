@@ -17,7 +17,7 @@ pub struct Incident {
     pub start: UnixTime,
     pub end: UnixTime,
     pub findings: u64,
-    pub by_source: [u64; 4],
+    pub by_source: [u64; 5],
     pub peak_per_min: u64,
     pub first_detail: String,
     /// Hosts the evidence names (requester: where the requests went; responder: `cs-host`).
@@ -41,6 +41,7 @@ impl Incident {
     pub fn web_findings(&self) -> u64 {
         self.by_source[source_index(SourceKind::Iis)]
             + self.by_source[source_index(SourceKind::HttpErr)]
+            + self.by_source[source_index(SourceKind::HttpProxy)]
     }
 
     pub fn event_findings(&self) -> u64 {
@@ -59,7 +60,7 @@ impl Incident {
             start: c.first,
             end: c.last,
             findings: 0,
-            by_source: [0; 4],
+            by_source: [0; 5],
             peak_per_min: 0,
             first_detail: String::new(),
             targets: BTreeSet::new(),
@@ -208,6 +209,7 @@ mod tests {
             target_host: String::new(),
             partner_domain: String::new(),
             time_taken_ms: None,
+            cafe_req_id: None,
         }
     }
 

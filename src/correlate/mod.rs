@@ -288,6 +288,7 @@ fn raised_finding(
         target_host: host.to_owned(),
         partner_domain: String::new(),
         time_taken_ms: None,
+        cafe_req_id: None,
     }
 }
 

@@ -55,7 +55,7 @@ pub struct Example {
 pub struct Cell {
     pub findings: u64,
     /// Indexed by [`source_index`].
-    pub by_source: [u64; 4],
+    pub by_source: [u64; 5],
     pub first: UnixTime,
     pub last: UnixTime,
     /// The earliest findings of the minute (at most the series' `examples`), in order.
@@ -73,14 +73,16 @@ pub fn source_index(s: SourceKind) -> usize {
         SourceKind::HttpErr => 1,
         SourceKind::EventLog => 2,
         SourceKind::Correlation => 3,
+        SourceKind::HttpProxy => 4,
     }
 }
 
-pub const SOURCES: [SourceKind; 4] = [
+pub const SOURCES: [SourceKind; 5] = [
     SourceKind::Iis,
     SourceKind::HttpErr,
     SourceKind::EventLog,
     SourceKind::Correlation,
+    SourceKind::HttpProxy,
 ];
 
 impl Cell {

@@ -20,7 +20,7 @@ use super::sources::{
     RawFacts, RawLevels, RawProvider, RawShape, RawTemplate, Role,
 };
 use super::taxonomy::{Category, OtherSide, Taxonomy, UNCLASSIFIED};
-use super::traffic::{derive_literals, Traffic};
+use super::traffic::{derive_literals, HttpProxyTraffic, Traffic};
 use super::Grammar;
 
 /// A grammar file's name and text.
@@ -105,6 +105,15 @@ struct RawFile {
     #[serde(default)]
     agent: Vec<RawAgent>,
     web_failure: Option<RawWebFailure>,
+    httpproxy: Option<RawHttpProxy>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttpProxy {
+    default_fields: String,
+    freebusy_protocols: Vec<String>,
+    iis_query_key: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -961,6 +970,18 @@ fn compile_traffic(
         if let Some(f) = &raw.web_failure {
             out.connection_lost_win32
                 .extend(f.connection_lost_win32.iter().copied());
+        }
+        // A later file's [httpproxy] replaces an earlier one's.
+        if let Some(h) = &raw.httpproxy {
+            out.httpproxy = HttpProxyTraffic {
+                default_fields: h
+                    .default_fields
+                    .split(',')
+                    .map(|f| f.trim().to_owned())
+                    .collect(),
+                protocols: h.freebusy_protocols.clone(),
+                iis_query_key: h.iis_query_key.trim().as_bytes().to_vec(),
+            };
         }
     });
     match derive_literals(&out.stems, &out.agents) {

@@ -4,7 +4,8 @@
 //! The shipped files are embedded in the binary; `--grammars DIR` adds files, and a file with
 //! the name of a shipped one replaces it. Every problem is reported with file:line, all at once.
 //! `iis.toml` holds web-log rules (`[[rule]]`), `events.toml` event-log rules
-//! (`[[event_rule]]`); any file may hold either.
+//! (`[[event_rule]]`); any file may hold either. `exchange.toml` describes Exchange's own CSV
+//! logs (the HttpProxy default `#Fields`).
 
 pub mod cases;
 pub mod check;
@@ -35,6 +36,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("iis.toml", include_str!("../../grammars/iis.toml")),
     ("events.toml", include_str!("../../grammars/events.toml")),
     ("sources.toml", include_str!("../../grammars/sources.toml")),
+    (
+        "exchange.toml",
+        include_str!("../../grammars/exchange.toml"),
+    ),
 ];
 
 /// Everything the classifier needs, compiled.

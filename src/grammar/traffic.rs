@@ -29,6 +29,38 @@ pub struct Traffic {
     pub examples: Vec<(String, String)>,
     /// `sc-win32-status` values that make a request a failure whatever its status.
     pub connection_lost_win32: Vec<u64>,
+    /// `[httpproxy]` of `grammars/exchange.toml`.
+    pub httpproxy: HttpProxyTraffic,
+}
+
+/// What the grammars say about Exchange HttpProxy logs.
+#[derive(Debug, Clone, Default)]
+pub struct HttpProxyTraffic {
+    /// The `#Fields` assumed for HttpProxy rows without their header.
+    pub default_fields: Vec<String>,
+    /// `Protocol` values whose rows may be free/busy (compared case-insensitively).
+    pub protocols: Vec<String>,
+    /// The cs-uri-query key (before its `=`) whose value is the front end's request id.
+    pub iis_query_key: Vec<u8>,
+}
+
+impl HttpProxyTraffic {
+    /// The request id an IIS line's query carries (`...;&cafeReqId=<guid>;`).
+    pub fn request_id_in_query(&self, query: &[u8]) -> Option<u128> {
+        let key = &self.iis_query_key;
+        if key.is_empty() {
+            return None;
+        }
+        memchr::memchr_iter(b'=', query)
+            .filter(|&eq| eq >= key.len() && query[eq - key.len()..eq].eq_ignore_ascii_case(key))
+            .find_map(|eq| crate::parse::exchange::parse_guid(query.get(eq + 1..eq + 37)?))
+    }
+
+    pub fn is_freebusy_protocol(&self, protocol: &[u8]) -> bool {
+        self.protocols
+            .iter()
+            .any(|p| p.as_bytes().eq_ignore_ascii_case(protocol))
+    }
 }
 
 impl Traffic {
@@ -138,6 +170,24 @@ mod tests {
             assert!(holds(agent), "{agent:?}");
         }
         assert!(!t.examples.is_empty());
+    }
+
+    #[test]
+    fn the_front_end_request_id_is_read_from_the_iis_query() {
+        let g = Grammar::embedded().expect("shipped grammars load");
+        let h = &g.traffic.httpproxy;
+        let q = b"&CorrelationID=<empty>;&cafeReqId=366ee18c-8545-4781-a124-7ac2f3ffc100;";
+        assert_eq!(
+            h.request_id_in_query(q),
+            Some(0x366ee18c_8545_4781_a124_7ac2f3ffc100)
+        );
+        assert_eq!(
+            h.request_id_in_query(b"CAFEREQID=366ee18c-8545-4781-a124-7ac2f3ffc100"),
+            h.request_id_in_query(q)
+        );
+        assert_eq!(h.request_id_in_query(b"&cafeReqId=not-a-guid;"), None);
+        assert_eq!(h.request_id_in_query(b"x=1&cafeReqId="), None);
+        assert!(h.is_freebusy_protocol(b"ews") && !h.is_freebusy_protocol(b"Mapi"));
     }
 
     #[test]

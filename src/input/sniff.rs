@@ -1,8 +1,9 @@
 //! Format detection from content, not names: the first bytes of an input decide its parser.
-//! Event-log exports are recognised first (strictly, by [`eventlog::sniff`]); everything else
-//! must look like a W3C log.
+//! Event-log exports are recognised first (strictly, by [`eventlog::sniff`]), then Exchange
+//! configuration exports and Exchange's own CSV logs; everything else must look like a W3C log.
 
 use crate::parse::eventlog::{self, EventFormat, Vocabulary};
+use crate::parse::exchange::ExchangeLog;
 use crate::parse::w3c::header::trim_cr;
 
 /// What an input holds.
@@ -17,6 +18,8 @@ pub enum Format {
     /// An Exchange configuration export (`Get-WebServicesVirtualDirectory | fl`, ...): which
     /// server answers for which host (read for correlation, not for findings).
     ExchangeConfig,
+    /// One of Exchange's own CSV logs (HttpProxy, message tracking, SMTP, IMAP/POP...).
+    ExchangeCsv(ExchangeLog),
     /// Not something fbscope reads; the reason is shown in the inventory.
     Unsupported(String),
 }
@@ -29,6 +32,7 @@ impl Format {
             Format::HttpErr => "w3c-httperr",
             Format::Event(f) => f.name(),
             Format::ExchangeConfig => "exchange-config",
+            Format::ExchangeCsv(log) => log.name(),
             Format::Unsupported(_) => "skipped",
         }
     }
@@ -51,7 +55,9 @@ pub fn sniff_input(head: &[u8], display: &str, vocabulary: &Vocabulary) -> Forma
     match eventlog::sniff(head, display, vocabulary) {
         Some(f) => Format::Event(f),
         None if crate::parse::exconfig::sniff(head) => Format::ExchangeConfig,
-        None => sniff(head),
+        None => {
+            crate::parse::exchange::sniff(head).map_or_else(|| sniff(head), Format::ExchangeCsv)
+        }
     }
 }
 

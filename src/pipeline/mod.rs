@@ -1,8 +1,9 @@
 //! The one home of parallelism: inputs are sniffed in parallel, then web logs are read and
-//! parsed in windows of line-aligned chunks, then event-log exports in windows of whole inputs.
+//! parsed in windows of line-aligned chunks, then event-log exports in windows of whole inputs,
+//! then Exchange's CSV logs (HttpProxy...) in windows of whole inputs.
 //!
 //! `window.rs` holds the web-log pass (four steps per window of chunks), `events.rs` the
-//! event-log pass. Results are always merged by input (and chunk) order, never by completion
+//! event-log pass, `exchange.rs` the Exchange CSV pass. Results are always merged by input (and chunk) order, never by completion
 //! order, so the output is the same for any thread count. Event-log exports are not cut into chunks (EVTX chunks, quoted multi-line CSV rows and XML
 //! elements do not split at line ends): each is parsed and classified whole by one worker,
 //! `threads` inputs at a time, and the results are merged in input order after the web logs.
@@ -25,10 +26,12 @@ use crate::input::limits::SNIFF_BYTES;
 use crate::input::origin::Change;
 use crate::input::{Format, Input};
 use crate::parse::eventlog::Vocabulary;
+use crate::parse::exchange::ExchangeLog;
 use crate::problem::Problem;
 use crate::tally::Tally;
 
 mod events;
+mod exchange;
 mod window;
 
 /// How the inventory note about data before any `#Fields` starts.
@@ -82,6 +85,8 @@ struct Collected {
     problems: Vec<Problem>,
     aggregates: Aggregates,
     traffic: Traffic,
+    /// IIS failures by request id, for the HttpProxy join.
+    requests: exchange::RequestIndex,
 }
 
 /// Runs on the calling thread (which alone touches the sink); the parallel steps run in `pool`.
@@ -103,6 +108,7 @@ fn run(
         problems: discovery.problems,
         aggregates: Aggregates::default(),
         traffic: Traffic::default(),
+        requests: exchange::RequestIndex::default(),
     };
     out.reports = sniff_all(pool, &mut inputs, vocabulary(grammar), &mut out.problems);
     prune_by_name(&mut out.reports, &config.filter);
@@ -116,6 +122,7 @@ fn run(
     };
     window::web_pass(&ctx, &mut out, sink)?;
     events::event_pass(&ctx, &mut out, sink)?;
+    exchange::exchange_pass(&ctx, &mut out, sink)?;
     let config_hosts = config_pass(&inputs, &mut out.reports, &mut out.problems);
     progress.finish_and_clear();
     take_read_notes(&inputs, &mut out.reports, &mut out.problems);
@@ -167,7 +174,7 @@ fn filter_warning(config: &Config, totals: &Tally, pruned: usize) -> Option<Prob
     let message = match (totals.filtered, pruned) {
         (0, 0) => "warning: matches nothing: the inputs hold no free/busy request at all".to_owned(),
         (0, p) => format!(
-            "warning: matches nothing: {p} IIS log(s) left unread as their names date them outside, and no free/busy request in the rest"
+            "warning: matches nothing: {p} log(s) left unread as their names date them outside, and no free/busy request in the rest"
         ),
         (n, _) => format!(
             "warning: matches nothing: all {n} free/busy requests read were left out, none is reported"
@@ -322,7 +329,9 @@ fn progress_bar(config: &Config, inputs: &[Input], reports: &[InputReport]) -> P
     let total: u64 = inputs
         .iter()
         .zip(reports)
-        .filter(|(_, r)| is_web(&r.format) || matches!(r.format, Format::Event(_)))
+        .filter(|(_, r)| {
+            is_web(&r.format) || matches!(r.format, Format::Event(_) | Format::ExchangeCsv(_))
+        })
         .map(|(i, _)| i.stored_size)
         .sum();
     let bar = ProgressBar::new(total);
@@ -339,13 +348,17 @@ fn progress_bar(config: &Config, inputs: &[Input], reports: &[InputReport]) -> P
 pub const PRUNED_NOTE: &str = "pruned by --since/--until";
 
 /// IIS names its logs by the UTC day or hour they cover (`u_exYYMMDD.log`,
-/// `u_exYYMMDDHH.log`): a log whose whole span lies outside the window is not read.
+/// `u_exYYMMDDHH.log`), Exchange its HttpProxy logs by the UTC hour
+/// (`HttpProxy_YYYYMMDDHH-N.LOG`, whose `#Date` is that hour): a log whose whole span lies
+/// outside the window is not read.
 fn prune_by_name(reports: &mut [InputReport], filter: &crate::config::Filter) {
     if !filter.has_window() {
         return;
     }
-    for r in reports.iter_mut().filter(|r| is_web(&r.format)) {
-        let Some((start, end)) = iis_name_span(&r.display) else {
+    let named = |f: &Format| is_web(f) || *f == Format::ExchangeCsv(ExchangeLog::HttpProxy);
+    for r in reports.iter_mut().filter(|r| named(&r.format)) {
+        let span = iis_name_span(&r.display).or_else(|| httpproxy_name_span(&r.display));
+        let Some((start, end)) = span else {
             continue;
         };
         if filter.excludes_span(start, end) {
@@ -380,6 +393,23 @@ fn iis_name_span(display: &str) -> Option<(i64, i64)> {
         }
         None => Some((day, day + 86_400)),
     }
+}
+
+/// The UTC hour an HttpProxy log's file name gives it (`HttpProxy_2026030209-1.LOG`).
+fn httpproxy_name_span(display: &str) -> Option<(i64, i64)> {
+    let name = display
+        .rsplit(['/', '\\', '!'])
+        .next()?
+        .to_ascii_lowercase();
+    let stem = name.strip_suffix(".log")?.strip_prefix("httpproxy_")?;
+    let digits = stem.split('-').next()?;
+    if digits.len() != 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let date = format!("{}-{}-{}", &digits[0..4], &digits[4..6], &digits[6..8]);
+    let day = crate::time::parse_date(date.as_bytes())? * 86_400;
+    let h: i64 = digits[8..10].parse().ok().filter(|h| *h < 24)?;
+    Some((day + h * 3600, day + (h + 1) * 3600))
 }
 
 /// Server → the host names it answers on.
@@ -492,5 +522,11 @@ mod tests {
         );
         assert_eq!(iis_name_span("httperr1.log"), None);
         assert_eq!(iis_name_span("u_ex261399.log"), None);
+        assert_eq!(
+            httpproxy_name_span("EXCH01/Logging/HttpProxy/Ews/HttpProxy_2026030209-1.LOG"),
+            Some((day + 9 * 3600, day + 10 * 3600))
+        );
+        assert_eq!(httpproxy_name_span("HttpProxy_20260302-1.LOG"), None);
+        assert_eq!(httpproxy_name_span("HttpProxy_2026030224-1.LOG"), None);
     }
 }

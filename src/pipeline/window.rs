@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::exchange::RequestIndex;
 use super::{is_web, Collected, Context, FindingSink, InputReport, ASSUMED_NOTE, LOCAL_TIME_NOTE};
 use crate::aggregate::Aggregates;
 use crate::classify::freebusy::CandidateFinder;
@@ -72,13 +73,9 @@ pub(super) fn web_pass(
         });
         for (input, consumed, mut result, buf) in scanned {
             pending.push(std::mem::take(&mut result.traffic));
-            merge_unit(
-                input,
-                result,
-                &mut out.reports[input],
-                &mut out.aggregates,
-                sink,
-            )?;
+            let report = &mut out.reports[input];
+            let merged = (&mut out.aggregates, &mut out.requests);
+            merge_unit(input, result, report, merged, sink)?;
             // Buffers come back for reuse by the next window.
             reader.recycle(buf);
             ctx.progress.inc(consumed);
@@ -370,7 +367,7 @@ fn merge_unit(
     input: usize,
     result: UnitResult,
     report: &mut InputReport,
-    aggregates: &mut Aggregates,
+    (aggregates, requests): (&mut Aggregates, &mut RequestIndex),
     sink: &mut dyn FindingSink,
 ) -> Result<(), ReportError> {
     let base = report.tally.lines;
@@ -378,6 +375,7 @@ fn merge_unit(
         f.position += base;
         f.input = input;
         aggregates.add(&f);
+        requests.add(&f);
         sink.finding(&f, &report.display)?;
     }
     let room = REJECTED_KEPT_PER_INPUT.saturating_sub(report.rejections.len());

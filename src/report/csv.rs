@@ -12,7 +12,7 @@ use crate::grammar::Taxonomy;
 use crate::sanitize::csv_cell;
 use crate::time::{self, format_opt};
 
-pub const FINDINGS_COLUMNS: [&str; 30] = [
+pub const FINDINGS_COLUMNS: [&str; 31] = [
     "time_utc",
     "server",
     "site",
@@ -43,6 +43,7 @@ pub const FINDINGS_COLUMNS: [&str; 30] = [
     "partner_domain",
     "time_taken_ms",
     "incident",
+    "cafe_req_id",
 ];
 
 pub const SUMMARY_COLUMNS: [&str; 10] = [
@@ -191,13 +192,23 @@ impl FindingRows {
 }
 
 /// Completes a row of [`FindingRows::row`] with its incident cell (empty when the finding
-/// belongs to none: it has no time).
-pub fn with_incident(row: &[u8], incident: Option<u32>, out: &mut Vec<u8>) {
+/// belongs to none: it has no time) and its front-end request id (`cafe_req_id`, appended
+/// after the incident as columns only ever are).
+pub fn with_incident(
+    row: &[u8],
+    incident: Option<u32>,
+    request_id: Option<u128>,
+    out: &mut Vec<u8>,
+) {
     out.clear();
     out.extend_from_slice(row);
     out.extend_from_slice(b",\"");
     if let Some(id) = incident {
         out.extend_from_slice(id.to_string().as_bytes());
+    }
+    out.extend_from_slice(b"\",\"");
+    if let Some(id) = request_id {
+        out.extend_from_slice(crate::parse::exchange::format_guid(id).as_bytes());
     }
     out.extend_from_slice(b"\"\n");
 }

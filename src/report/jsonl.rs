@@ -91,12 +91,24 @@ pub fn row(f: &Finding, file: &str, taxonomy: &Taxonomy) -> Vec<u8> {
     bytes
 }
 
-/// Completes a [`row`] with `"incident"` and the line end.
-pub fn with_incident(row: &[u8], incident: Option<u32>, out: &mut Vec<u8>) {
+/// Completes a [`row`] with `"incident"`, `"cafe_req_id"` and the line end.
+pub fn with_incident(
+    row: &[u8],
+    incident: Option<u32>,
+    request_id: Option<u128>,
+    out: &mut Vec<u8>,
+) {
     out.clear();
     out.extend_from_slice(row);
     match incident {
-        Some(id) => out.extend_from_slice(format!(",\"incident\":{id}}}\n").as_bytes()),
-        None => out.extend_from_slice(b",\"incident\":null}\n"),
+        Some(id) => out.extend_from_slice(format!(",\"incident\":{id}").as_bytes()),
+        None => out.extend_from_slice(b",\"incident\":null"),
+    }
+    match request_id {
+        Some(id) => {
+            let guid = crate::parse::exchange::format_guid(id);
+            out.extend_from_slice(format!(",\"cafe_req_id\":\"{guid}\"}}\n").as_bytes());
+        }
+        None => out.extend_from_slice(b",\"cafe_req_id\":null}\n"),
     }
 }

@@ -42,11 +42,13 @@ pub struct Row {
     pub facts: RowFacts,
     pub csv: Box<[u8]>,
     pub json: Box<[u8]>,
+    /// The finding's front-end request id: the cell after the incident (`cafe_req_id`).
+    pub request_id: Option<u128>,
 }
 
 impl Row {
     fn bytes(&self) -> usize {
-        self.csv.len() + self.json.len() + self.key.server.len() + 64
+        self.csv.len() + self.json.len() + self.key.server.len() + 80
     }
 }
 
@@ -206,7 +208,14 @@ fn write_row(w: &mut impl Write, row: &Row) -> io::Result<()> {
     w.write_all(&row.facts.category.to_le_bytes())?;
     write_bytes(w, k.server.as_bytes())?;
     write_bytes(w, &row.csv)?;
-    write_bytes(w, &row.json)
+    write_bytes(w, &row.json)?;
+    match row.request_id {
+        Some(id) => {
+            w.write_all(&[1])?;
+            w.write_all(&id.to_le_bytes())
+        }
+        None => w.write_all(&[0]),
+    }
 }
 
 fn read_array<const N: usize>(r: &mut impl Read) -> io::Result<[u8; N]> {
@@ -238,6 +247,11 @@ fn read_row(r: &mut BufReader<File>) -> io::Result<Option<Row>> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     let csv = read_bytes(r)?;
     let json = read_bytes(r)?;
+    let [has_id] = read_array(r)?;
+    let request_id = match has_id {
+        0 => None,
+        _ => Some(u128::from_le_bytes(read_array(r)?)),
+    };
     Ok(Some(Row {
         key: SortKey {
             time: i64::from_le_bytes(time),
@@ -249,6 +263,7 @@ fn read_row(r: &mut BufReader<File>) -> io::Result<Option<Row>> {
         facts: RowFacts { category, side },
         csv,
         json,
+        request_id,
     }))
 }
 
@@ -271,6 +286,7 @@ mod tests {
             },
             csv: format!("{time},{server},{position}").into_bytes().into(),
             json: b"{}".to_vec().into(),
+            request_id: (position % 2 == 0).then_some(u128::from(position) << 64 | 7),
         }
     }
 

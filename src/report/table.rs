@@ -179,7 +179,7 @@ fn render_header(s: &mut String, a: &Analysis) {
     if pruned > 0 {
         let _ = writeln!(
             s,
-            "{} by their names: {pruned} IIS log(s) not read (outside the window)",
+            "{} by their names: {pruned} log(s) not read (outside the window)",
             crate::pipeline::PRUNED_NOTE
         );
     }

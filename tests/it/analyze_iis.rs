@@ -41,7 +41,8 @@ fn samples_find_every_iis_category_with_exact_counts() {
     let got = web_findings_by_category(&rows);
     let want: BTreeMap<String, usize> = EXPECTED.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     assert_eq!(got, want);
-    assert!(stdout.contains("findings: 58"), "{stdout}");
+    // 58 IIS/HTTPERR findings and the 5 rows of EXCH01's HttpProxy log (exchange_logs.rs).
+    assert!(stdout.contains("findings: 63"), "{stdout}");
     for f in [
         "findings.csv",
         "summary.csv",
@@ -185,7 +186,8 @@ fn json_document_has_the_schema_fields() {
     assert_eq!(output.status.code(), Some(0));
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(doc["schema_version"], 1);
-    assert_eq!(doc["totals"]["findings"], 58);
+    // 58 IIS/HTTPERR findings, 5 HttpProxy ones (in categories the IIS lines have too).
+    assert_eq!(doc["totals"]["findings"], 63);
     let cats = doc["categories"].as_array().unwrap();
     assert_eq!(cats.len(), 8);
     for c in cats {
@@ -201,8 +203,8 @@ fn json_document_has_the_schema_fields() {
             assert!(c.get(k).is_some(), "{k} in {c}");
         }
     }
-    // Four logs and EXCH02's virtual-directory export.
-    assert_eq!(doc["inventory"].as_array().unwrap().len(), 5);
+    // Four IIS/HTTPERR logs, EXCH01's HttpProxy log and EXCH02's virtual-directory export.
+    assert_eq!(doc["inventory"].as_array().unwrap().len(), 6);
     assert!(doc["problems"].is_array());
 }
 

@@ -75,23 +75,3 @@ fn corpus_iis_every_line_accounted() {
         (Some(210), Some(44))
     );
 }
-
-#[test]
-#[cfg_attr(not(corpus), ignore = "needs ../shared/corpus")]
-fn corpus_exchange_csv_logs_are_skipped_not_failed() {
-    let Some(dir) = corpus("exchange") else {
-        return;
-    };
-    let output = fbscope()
-        .arg("analyze")
-        .arg(&dir)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    for i in inventory(&doc) {
-        assert_eq!(i["format"], "skipped", "{i}");
-        assert!(!i["notes"].as_array().unwrap().is_empty());
-    }
-}

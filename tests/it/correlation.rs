@@ -81,9 +81,10 @@ fn samples_link_both_sides_of_each_two_sided_failure() {
     );
     let resp = find(&incs, "wssecurity-4xx", "responder", "EXCH01", "09:10:14");
     linked(req, resp, "cs-host");
+    // 20 IIS lines and the HttpProxy rows of two of those requests (09:10:15, 09:13:02).
     assert_eq!(
-        resp["findings"], "20",
-        "W3SVC1 and W3SVC2 lines in one incident"
+        resp["findings"], "22",
+        "W3SVC1, W3SVC2 and HttpProxy lines in one incident"
     );
     // "verifying security" on the requester is EXCH01's 500 on the WSSecurity stems.
     let req = find(
@@ -411,8 +412,14 @@ fn a_window_prunes_logs_by_name_and_leaves_undated_findings_out_counted() {
         .filter(|i| i["notes"].to_string().contains("pruned by --since/--until"))
         .map(|i| i["file"].as_str().unwrap())
         .collect();
-    assert_eq!(pruned.len(), 3, "the three u_ex260302 logs: {pruned:?}");
-    assert!(pruned.iter().all(|f| f.ends_with("u_ex260302.log")));
+    assert_eq!(
+        pruned.len(),
+        4,
+        "the three u_ex260302 logs and HttpProxy_2026030209-1.LOG: {pruned:?}"
+    );
+    assert!(pruned
+        .iter()
+        .all(|f| f.ends_with("u_ex260302.log") || f.ends_with("HttpProxy_2026030209-1.LOG")));
     let undated = doc["totals"]["filtered_undated"].as_u64().unwrap();
     assert!(undated > 0, "the undated transcript failures are counted");
     // Relative times parse; an inverted window is a usage error.

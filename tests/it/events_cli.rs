@@ -96,7 +96,8 @@ fn samples_list_iis_and_event_findings_together() {
             row("wssecurity-4xx")[web].as_str(),
             row("wssecurity-4xx")[ev].as_str()
         ),
-        ("22", "7")
+        // 22 IIS lines and 2 HttpProxy rows (web-server evidence), 7 events.
+        ("24", "7")
     );
     assert_eq!(row("tls-trust")[ev], "1");
 }
@@ -160,7 +161,7 @@ fn event_findings_carry_the_request_facts() {
         "columns of the first event release keep their place"
     );
     assert_eq!(
-        &h[24..],
+        &h[24..30],
         [
             "severity",
             "time_basis",
@@ -170,6 +171,11 @@ fn event_findings_carry_the_request_facts() {
             "incident"
         ],
         "the correlation release's columns are appended after them"
+    );
+    assert_eq!(
+        &h[30..],
+        ["cafe_req_id"],
+        "the HttpProxy release's column is appended after those"
     );
     let r = rows
         .iter()

@@ -7,6 +7,7 @@ mod corpus_iis;
 mod correlation;
 mod eventlog_corpus;
 mod events_cli;
+mod exchange_logs;
 mod fuzz_regressions;
 mod hostile;
 mod safety;
