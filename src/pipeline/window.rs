@@ -31,7 +31,7 @@ use crate::problem::Problem;
 use crate::tally::REJECTED_KEPT_PER_INPUT;
 
 /// Chunks per window per thread: enough to balance uneven chunks, few enough to bound memory.
-const CHUNKS_PER_THREAD: usize = 4;
+const CHUNKS_PER_THREAD: usize = 2;
 
 /// Reads, scans and merges every web-log input, window by window.
 pub(super) fn web_pass(

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// Bytes of formatted rows held in memory before a sorted run is spilled. 64 MiB keeps the
 /// peak near 100 MB with the vector's overhead, and a 7 GB all-failure output in ~100 runs.
-pub const RUN_BYTES: usize = 64 << 20;
+pub const RUN_BYTES: usize = 32 << 20;
 
 /// The order of the timeline: total (position is unique within an input) and stable.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
