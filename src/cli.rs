@@ -12,6 +12,7 @@ use crate::error::ConfigError;
 use crate::grammar::{check, Grammar};
 use crate::parse::eventlog::EventTz;
 use crate::pipeline;
+use crate::report::manifest::RunInfo;
 use crate::report::{json, Outputs, StdoutFormat};
 
 /// Exit code: the run completed (with or without findings).
@@ -327,7 +328,8 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         &correlate,
     )?;
     let mut analysis = pipeline::analyze(&config, &grammar, &mut outputs)?;
-    let finished = outputs.finish(&mut analysis, &correlate)?;
+    let run = RunInfo::from_env(config.filter.since, config.filter.until);
+    let finished = outputs.finish(&mut analysis, &correlate, &run)?;
     let mut out = std::io::stdout().lock();
     match format {
         StdoutFormat::Table => write!(out, "{}", finished.summary)?,

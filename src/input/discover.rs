@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use walkdir::WalkDir;
 
+use super::evidence::SourceFile;
 use super::limits::{
     MAX_ARCHIVE_DEPTH, MAX_EXPANDED_BYTES, MAX_EXPANSION_RATIO, MAX_NESTED_ARCHIVE_BYTES,
     MAX_NESTED_TOTAL_BYTES, RATIO_GRACE_BYTES,
@@ -28,6 +29,8 @@ const ZIP_MAGIC: [u8; 4] = *b"PK\x03\x04";
 pub struct Discovery {
     pub inputs: Vec<Input>,
     pub problems: Vec<Problem>,
+    /// The files (and streams) the arguments led to, in the order found: an archive is one.
+    pub sources: Vec<SourceFile>,
     /// Bytes of nested archives held in memory (see [`MAX_NESTED_TOTAL_BYTES`]).
     nested_in_memory: u64,
     /// The expansion budget of the top-level archive being opened (shared by the archives
@@ -86,6 +89,7 @@ pub fn discover_excluding(
     let mut out_skipped = 0usize;
     for arg in paths {
         if arg == STDIN_ARG {
+            found.sources.push(stream_source(STDIN_DISPLAY));
             add_stream(Stream::stdin(), STDIN_DISPLAY.to_owned(), &mut found);
             continue;
         }
@@ -116,6 +120,7 @@ pub fn discover_excluding(
         ));
     }
     found.inputs.sort_by(|a, b| a.display.cmp(&b.display));
+    found.sources.sort_by(|a, b| a.display.cmp(&b.display));
     for input in &mut found.inputs {
         let (server, site) = identity_from_path(&input.display);
         input.server = server.or(fallback_server).unwrap_or_default().to_owned();
@@ -259,6 +264,7 @@ fn display_path(path: &Path) -> String {
 fn add_file(path: &Path, found: &mut Discovery) {
     let display = display_path(path);
     if is_stream_path(path) {
+        found.sources.push(stream_source(&display));
         match Stream::open(path) {
             Ok(stream) => add_stream(stream, display, found),
             Err(e) => found.problems.push(Problem::failed(display, e.to_string())),
@@ -273,6 +279,12 @@ fn add_file(path: &Path, found: &mut Discovery) {
         Ok(v) => v,
         Err(e) => return found.problems.push(Problem::failed(display, e.to_string())),
     };
+    found.sources.push(SourceFile {
+        display: display.clone(),
+        path: Some(path.to_owned()),
+        size: Some(len),
+        modified,
+    });
     if magic == ZIP_MAGIC {
         match File::open(path) {
             Ok(f) => add_archive(f, Container::Disk(path.to_owned()), &display, 1, found),
@@ -285,6 +297,15 @@ fn add_file(path: &Path, found: &mut Discovery) {
         ..Input::file(display, path.to_owned(), false, len)
     };
     add_member(input, 1, found);
+}
+
+fn stream_source(display: &str) -> SourceFile {
+    SourceFile {
+        display: display.to_owned(),
+        path: None,
+        size: None,
+        modified: None,
+    }
 }
 
 /// Standard input or a pipe: read once, as a stream (a zip needs random access, so a zip

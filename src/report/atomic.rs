@@ -15,8 +15,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use super::REPORT_FILES;
+use sha2::{Digest, Sha256};
+
+use super::{MANIFEST_FILE, REPORT_FILES};
 use crate::error::ReportError;
+use crate::input::evidence::hex;
 
 /// Temporary files not yet committed, removed if the run is interrupted.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -44,10 +47,23 @@ pub fn remove_temps_on_interrupt() {
 }
 
 /// A file being written; becomes visible under its name only on [`AtomicFile::commit`].
+/// Its SHA-256 is taken as it is written, for the manifest (`run.json`).
 pub struct AtomicFile {
     temp: PathBuf,
     target: PathBuf,
     writer: Option<BufWriter<File>>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+/// A report file renamed into place: what the manifest says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// The file name in `--out`.
+    pub name: String,
+    pub bytes: u64,
+    /// Lower-case hex SHA-256 of the contents.
+    pub sha256: String,
 }
 
 impl AtomicFile {
@@ -58,15 +74,28 @@ impl AtomicFile {
             temp,
             target,
             writer: Some(BufWriter::with_capacity(1 << 16, file)),
+            hasher: Sha256::new(),
+            bytes: 0,
         })
+    }
+
+    /// What the manifest will say of this file once it is committed.
+    pub fn facts(&self) -> Committed {
+        let name = self.target.file_name().unwrap_or_default();
+        Committed {
+            name: name.to_string_lossy().into_owned(),
+            bytes: self.bytes,
+            sha256: hex(&self.hasher.clone().finalize()),
+        }
     }
 
     pub fn path(&self) -> &Path {
         &self.target
     }
 
-    /// Flushes, syncs and renames into place.
-    pub fn commit(mut self) -> Result<(), ReportError> {
+    /// Flushes, syncs and renames into place; says what was committed.
+    pub fn commit(mut self) -> Result<Committed, ReportError> {
+        let facts = self.facts();
         let err = |source| ReportError::Io {
             path: self.target.clone(),
             source,
@@ -77,13 +106,16 @@ impl AtomicFile {
         drop(file);
         let renamed = fs::rename(&self.temp, &self.target).map_err(err);
         forget_pending(&self.temp);
-        renamed
+        renamed.map(|()| facts)
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writer.as_mut().map_or(Ok(0), |w| w.write(buf))
+        let n = self.writer.as_mut().map_or(Ok(0), |w| w.write(buf))?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -151,7 +183,7 @@ fn create_unique(dir: &Path, prefix: &str, suffix: &str) -> Result<(PathBuf, Fil
 /// Is `name` a temporary or probe file an earlier run of fbscope left in `--out` (a temp
 /// of one of the [`REPORT_FILES`] fbscope writes there)?
 fn is_stale_temp(name: &str) -> bool {
-    let temp = REPORT_FILES.iter().any(|report| {
+    let temp = REPORT_FILES.iter().chain([&MANIFEST_FILE]).any(|report| {
         name.strip_prefix('.')
             .and_then(|n| n.strip_prefix(report))
             .is_some_and(|n| n.starts_with('.') && n.ends_with(TEMP_SUFFIX))
@@ -219,6 +251,7 @@ mod tests {
         assert!(is_stale_temp(".fbscope-write-test.77"));
         assert!(is_stale_temp(".report.html.5.0123456789abcdef.tmp"));
         assert!(is_stale_temp(".findings.jsonl.5.tmp"));
+        assert!(is_stale_temp(".run.json.5.0123456789abcdef.tmp"));
         assert!(!is_stale_temp("findings.csv"));
         assert!(!is_stale_temp(".findings.csv"));
         assert!(!is_stale_temp(".notes.txt.1.tmp"));

@@ -9,6 +9,7 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod jsonl;
+pub mod manifest;
 pub mod rejected;
 pub mod sorted;
 pub mod table;
@@ -67,7 +68,10 @@ fn io_err(path: PathBuf) -> impl Fn(std::io::Error) -> ReportError {
     }
 }
 
-/// The report files of `--out`, in the order the summary names them.
+/// The manifest of a run in `--out`, written after every report (see [`manifest`]).
+pub const MANIFEST_FILE: &str = "run.json";
+
+/// The report files of `--out`, in the order the summary names them (before the manifest).
 pub const REPORT_FILES: [&str; 10] = [
     "summary.txt",
     "report.html",
@@ -139,11 +143,12 @@ impl<'t> Outputs<'t> {
         })
     }
 
-    /// Correlates, then writes every report and commits them.
+    /// Correlates, then writes every report and commits them, the manifest last.
     pub fn finish(
         mut self,
         analysis: &mut Analysis,
         opts: &CorrelateOptions,
+        run: &manifest::RunInfo,
     ) -> Result<Finished, ReportError> {
         let correlator = std::mem::take(&mut self.correlator);
         let (correlation, raised) = correlator.finish(analysis, self.taxonomy, opts);
@@ -170,6 +175,11 @@ impl<'t> Outputs<'t> {
             self.taxonomy,
             &summary,
         )?);
+        let mut f = AtomicFile::create(&dir, MANIFEST_FILE)?;
+        let doc = manifest::document(analysis, &correlation, run);
+        f.write_all(&manifest::render(&doc))
+            .map_err(io_err(dir.join(MANIFEST_FILE)))?;
+        pending.push(f);
         // Everything is complete before anything is renamed into place.
         for f in pending {
             f.commit()?;

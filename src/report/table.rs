@@ -93,7 +93,12 @@ pub fn render(
             s,
             "{}",
             wrap(
-                &super::REPORT_FILES.join(", "),
+                &super::REPORT_FILES
+                    .iter()
+                    .chain([&super::MANIFEST_FILE])
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 &format!(
                     "\nReports written to {}: ",
                     terminal(&dir.display().to_string())

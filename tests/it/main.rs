@@ -9,6 +9,7 @@ mod eventlog_corpus;
 mod events_cli;
 mod fuzz_regressions;
 mod hostile;
+mod manifest;
 mod safety;
 mod snapshots_reports;
 mod util;
