@@ -3,16 +3,24 @@
 //! SHA-256 (the chain of custody: anyone can check later that the evidence is the evidence
 //! that was read).
 //!
-//! It holds no wall-clock time or timing, so two runs of one build over the same inputs with
-//! the same command line write the same bytes; only `command` changes with `--threads`.
+//! It is also what makes the reports one set: it is written after them and lists each
+//! with its size and SHA-256 (see [`super::atomic::commit_set`]), under a `run_id` derived
+//! from the digests of the inputs and reports. A report set is complete only when `run.json`
+//! lists it; files in `--out` whose digest it does not list belong to no complete run.
+//!
+//! It holds no wall-clock time of its own; across `--threads` only `command`, `run_id` and the
+//! digest of `summary.txt` (which, like the terminal, shows the time taken and the threads)
+//! change.
 
 use std::time::SystemTime;
 
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use crate::analysis::Analysis;
 use crate::correlate::Correlation;
-use crate::input::evidence::HashedSource;
+use crate::input::evidence::{hex, HashedSource};
+use crate::report::atomic::Committed;
 use crate::time::{self, UnixTime};
 
 /// Version of the layout of `run.json`; raised when a field changes meaning or goes.
@@ -41,12 +49,18 @@ impl RunInfo {
     }
 }
 
-/// The manifest document.
-pub fn document(analysis: &Analysis, correlation: &Correlation, run: &RunInfo) -> Value {
+/// The manifest document, listing `reports` (the files of the set, committed before it).
+pub fn document(
+    analysis: &Analysis,
+    correlation: &Correlation,
+    run: &RunInfo,
+    reports: &[Committed],
+) -> Value {
     let key = |k: Option<time::TimeKey>| k.as_ref().and_then(time::parse_key).map(time::format_utc);
     let (first, last) = correlation.span.unzip();
     json!({
         "manifest_version": MANIFEST_VERSION,
+        "run_id": run_id(&analysis.sources, reports),
         "fbscope": {
             "version": crate::version::VERSION,
             "commit": crate::version::COMMIT,
@@ -61,7 +75,34 @@ pub fn document(analysis: &Analysis, correlation: &Correlation, run: &RunInfo) -
             "until_utc": run.until.map(time::format_utc),
         },
         "inputs": analysis.sources.iter().map(input_entry).collect::<Vec<_>>(),
+        "reports": reports.iter().map(report_entry).collect::<Vec<_>>(),
     })
+}
+
+/// Names a run by what it read and wrote: the first 128 bits of the SHA-256 over every
+/// input's path and digest (NUL after each), a 0x01 byte, then every report's name and
+/// digest (NUL after each). Anyone can recompute it from the manifest; any change to any
+/// file of the set (summary.txt's timing included, so in practice every run) changes it.
+fn run_id(inputs: &[HashedSource], reports: &[Committed]) -> String {
+    let mut h = Sha256::new();
+    for i in inputs {
+        h.update(i.source.display.as_bytes());
+        h.update([0]);
+        h.update(i.sha256.as_deref().unwrap_or("-").as_bytes());
+        h.update([0]);
+    }
+    h.update([1]);
+    for r in reports {
+        h.update(r.name.as_bytes());
+        h.update([0]);
+        h.update(r.sha256.as_bytes());
+        h.update([0]);
+    }
+    hex(&h.finalize()[..16])
+}
+
+fn report_entry(r: &Committed) -> Value {
+    json!({ "file": r.name, "bytes": r.bytes, "sha256": r.sha256 })
 }
 
 fn input_entry(h: &HashedSource) -> Value {

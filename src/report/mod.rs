@@ -175,15 +175,11 @@ impl<'t> Outputs<'t> {
             self.taxonomy,
             &summary,
         )?);
-        let mut f = AtomicFile::create(&dir, MANIFEST_FILE)?;
-        let doc = manifest::document(analysis, &correlation, run);
-        f.write_all(&manifest::render(&doc))
-            .map_err(io_err(dir.join(MANIFEST_FILE)))?;
-        pending.push(f);
-        // Everything is complete before anything is renamed into place.
-        for f in pending {
-            f.commit()?;
-        }
+        // Everything is complete before anything is renamed into place; the manifest,
+        // naming each file with its digest, goes last.
+        atomic::commit_set(&dir, pending, |reports| {
+            manifest::render(&manifest::document(analysis, &correlation, run, reports))
+        })?;
         Ok(Finished {
             correlation,
             summary,

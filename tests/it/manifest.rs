@@ -97,13 +97,94 @@ fn run_json_hashes_every_input_file_and_an_archive_as_one() {
 }
 
 #[test]
-fn run_json_differs_across_thread_counts_only_in_the_command_line() {
+fn run_json_differs_across_thread_counts_only_in_the_command_line_and_timings() {
     let run = |threads: &str| {
         let out = tempfile::tempdir().unwrap();
         analyze_to(out.path(), &iis_samples(), &["--threads", threads]);
         let mut m = manifest(out.path());
-        m.as_object_mut().unwrap().remove("command");
+        // The command line names --threads; summary.txt (the terminal summary) says how long
+        // the run took on how many threads, and run_id digests every report, summary.txt too.
+        let doc = m.as_object_mut().unwrap();
+        doc.remove("command");
+        doc.remove("run_id");
+        let reports = doc["reports"].as_array_mut().unwrap();
+        reports.retain(|r| r["file"] != "summary.txt");
         m
     };
     assert_eq!(run("1"), run("4"));
+}
+
+#[test]
+fn run_json_lists_every_report_of_the_set_with_its_digest() {
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &iis_samples(), &[]);
+    let m = manifest(out.path());
+    let listed: Vec<(String, u64, String)> = m["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap().to_owned();
+            (s("file"), r["bytes"].as_u64().unwrap(), s("sha256"))
+        })
+        .collect();
+    let mut on_disk: Vec<String> = fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != "run.json")
+        .collect();
+    on_disk.sort();
+    let mut names: Vec<String> = listed.iter().map(|(n, _, _)| n.clone()).collect();
+    names.sort();
+    assert_eq!(
+        names, on_disk,
+        "run.json names every file written beside it"
+    );
+    for (name, bytes, sha) in &listed {
+        let path = out.path().join(name);
+        assert_eq!(*bytes, fs::metadata(&path).unwrap().len(), "{name}");
+        assert_eq!(*sha, sha256_hex(&path), "{name}");
+    }
+}
+
+#[test]
+fn run_id_is_the_digest_of_what_was_read_and_written() {
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &iis_samples(), &[]);
+    let m = manifest(out.path());
+    let mut set = Sha256::new();
+    for i in m["inputs"].as_array().unwrap() {
+        set.update(format!(
+            "{}\0{}\0",
+            i["path"].as_str().unwrap(),
+            i["sha256"].as_str().unwrap()
+        ));
+    }
+    set.update([1]);
+    for r in m["reports"].as_array().unwrap() {
+        set.update(format!(
+            "{}\0{}\0",
+            r["file"].as_str().unwrap(),
+            r["sha256"].as_str().unwrap()
+        ));
+    }
+    let digest: String = set.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(m["run_id"], digest);
+}
+
+#[test]
+fn a_second_run_into_the_same_folder_replaces_the_whole_set() {
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &iis_samples(), &[]);
+    let first = manifest(out.path());
+    analyze_to(out.path(), &iis_samples()[..1], &[]);
+    let second = manifest(out.path());
+    assert_ne!(first["run_id"], second["run_id"]);
+    for r in second["reports"].as_array().unwrap() {
+        let path = out.path().join(r["file"].as_str().unwrap());
+        assert_eq!(r["sha256"], sha256_hex(&path));
+    }
 }
