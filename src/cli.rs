@@ -25,7 +25,7 @@ pub const EXIT_ERROR: u8 = 2;
 const EXIT_CODES_HELP: &str = "Exit codes:\n  0  the run completed (with or without findings); explain: the text was classified\n  1  findings were found and --fail-on-findings was given; explain: nothing matched\n  2  usage error, or an input could not be read completely (named in the problems)";
 
 #[derive(Debug, Parser)]
-#[command(name = "fbscope", version, about = "Find, classify and explain Exchange federated free/busy failures in IIS, HTTPERR and event logs", after_help = EXIT_CODES_HELP)]
+#[command(name = "fbscope", version = crate::version::LONG, about = "Find, classify and explain Exchange federated free/busy failures in IIS, HTTPERR and event logs", after_help = EXIT_CODES_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -43,6 +43,18 @@ pub enum Command {
     Grammars {
         #[command(subcommand)]
         command: GrammarsCommand,
+    },
+    /// Print a shell completion script (bash: `fbscope completions bash >
+    /// /etc/bash_completion.d/fbscope`; PowerShell: `fbscope completions powershell >> $PROFILE`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout, or with --dir write fbscope.1 and a page per
+    /// command (fbscope-analyze.1, ...) there.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -292,7 +304,34 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Grammars {
             command: GrammarsCommand::Check { grammars, cases },
         } => grammars_check(grammars, cases),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { dir } => man(dir.as_deref()),
     }
+}
+
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(shell, &mut cmd, "fbscope", &mut out);
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
+fn man(dir: Option<&std::path::Path>) -> anyhow::Result<u8> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .and_then(|()| clap_mangen::generate_to(cmd, dir))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 fn load_grammar(dir: Option<&std::path::Path>) -> anyhow::Result<Grammar> {

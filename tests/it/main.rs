@@ -10,6 +10,7 @@ mod events_cli;
 mod fuzz_regressions;
 mod hostile;
 mod manifest;
+mod meta;
 mod safety;
 mod snapshots_reports;
 mod util;
