@@ -1,7 +1,7 @@
 //! Command-line flags (clap) and their translation into a validated [`Config`]; the commands
 //! themselves, mapped to exit codes.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -12,6 +12,7 @@ use crate::error::ConfigError;
 use crate::grammar::{check, Grammar};
 use crate::parse::eventlog::EventTz;
 use crate::pipeline;
+use crate::report::color::{self, ColorWhen};
 use crate::report::manifest::RunInfo;
 use crate::report::{json, Outputs, StdoutFormat};
 
@@ -164,6 +165,27 @@ pub struct AnalyzeArgs {
     /// Findings each incident keeps as examples for the reports.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub examples: usize,
+    /// Severity colours in the terminal summary: auto (only on a terminal, and not when
+    /// NO_COLOR is set to a non-empty value or TERM=dumb), always, never. Files never get them.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for ColorWhen {
+    fn from(c: ColorArg) -> Self {
+        match c {
+            ColorArg::Auto => ColorWhen::Auto,
+            ColorArg::Always => ColorWhen::Always,
+            ColorArg::Never => ColorWhen::Never,
+        }
+    }
 }
 
 /// Parses `90s`, `15m`, `2h`, `1d` or a bare number of minutes into seconds.
@@ -369,9 +391,13 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
     let mut analysis = pipeline::analyze(&config, &grammar, &mut outputs)?;
     let run = RunInfo::from_env(config.filter.since, config.filter.until);
     let finished = outputs.finish(&mut analysis, &correlate, &run)?;
+    let color = ColorWhen::from(args.color);
     let mut out = std::io::stdout().lock();
     match format {
-        StdoutFormat::Table => write!(out, "{}", finished.summary)?,
+        StdoutFormat::Table => {
+            let wanted = color.wanted_for(out.is_terminal());
+            color::write_summary(&mut out, &finished.summary, wanted)?;
+        }
         StdoutFormat::Json => {
             let doc = json::document(&analysis, &finished.correlation, &grammar.taxonomy);
             serde_json::to_writer_pretty(&mut out, &doc)?;
@@ -379,7 +405,9 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         }
         StdoutFormat::Csv => {
             if !args.quiet {
-                eprint!("{}", finished.summary);
+                let err = std::io::stderr().lock();
+                let wanted = color.wanted_for(err.is_terminal());
+                color::write_summary(err, &finished.summary, wanted)?;
             }
         }
     }

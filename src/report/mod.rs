@@ -4,6 +4,7 @@
 //! atomically; stdout gets the summary, JSON or findings CSV.
 
 pub mod atomic;
+pub mod color;
 pub mod correlation;
 pub mod csv;
 pub mod html;

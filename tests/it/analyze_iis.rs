@@ -528,3 +528,45 @@ fn an_over_long_line_is_rejected_with_its_whole_length_from_files_and_streams() 
         }
     }
 }
+
+#[test]
+fn severity_colours_only_when_asked_and_never_in_files() {
+    let run = |extra: &[&str]| {
+        let out = tempfile::tempdir().unwrap();
+        let (code, stdout) = analyze_to(out.path(), &iis_samples(), extra);
+        assert_eq!(code, 0);
+        let file = fs::read_to_string(out.path().join("summary.txt")).unwrap();
+        (stdout, file)
+    };
+    // The tests' stdout is a pipe: auto means no colour.
+    for extra in [&[][..], &["--color", "auto"], &["--color", "never"]] {
+        let (stdout, _) = run(extra);
+        assert!(!stdout.contains('\x1b'), "{extra:?}: {stdout}");
+    }
+    let (coloured, file) = run(&["--color", "always"]);
+    assert!(coloured.contains("\x1b[31m[error]\x1b[0m") || coloured.contains("[critical]\x1b[0m"));
+    assert!(!file.contains('\x1b'), "summary.txt stays plain");
+    let plain: String = coloured
+        .split('\x1b')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                &part[part.find('m').unwrap() + 1..]
+            }
+        })
+        .collect();
+    assert_eq!(plain, file, "colour adds styles, nothing else");
+    let csv = fbscope()
+        .arg("analyze")
+        .args(iis_samples())
+        .args(["--format", "csv", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(
+        !csv.stdout.contains(&0x1b),
+        "the findings CSV is never coloured"
+    );
+    assert!(csv.stderr.contains(&0x1b), "the summary on stderr is");
+}
