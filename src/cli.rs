@@ -79,7 +79,8 @@ pub struct ExplainArgs {
     #[arg(value_name = "TEXT")]
     pub text: Option<String>,
     /// Time zone of pasted local event times (Event Viewer General text, CSV): an IANA
-    /// name, UTC or an offset (+01:00). Without it they are read as UTC and explain says so.
+    /// name, a Windows zone name ("W. Europe Standard Time", with its daylight saving time),
+    /// UTC or an offset (+01:00). Without it they are read as UTC and explain says so.
     #[arg(long = "event-tz", value_name = "ZONE")]
     pub event_tz: Option<String>,
     /// Extra rule files (a file named like a shipped one replaces it).
@@ -138,7 +139,10 @@ pub struct AnalyzeArgs {
     #[arg(long, hide = true, value_name = "BYTES")]
     pub chunk_size: Option<usize>,
     /// Time zone of event exports with local times (Event Viewer CSV/TXT, General text):
-    /// an IANA name (Europe/Berlin), UTC or an offset (+01:00). PATH=ZONE sets it for the
+    /// an IANA name (Europe/Berlin), a Windows zone name as Get-TimeZone or tzutil /g print it
+    /// ("W. Europe Standard Time": mapped to its IANA zone by the Unicode CLDR table, so
+    /// daylight saving time applies per date), UTC or a fixed offset (+01:00, no DST).
+    /// PATH=ZONE sets it for the
     /// inputs under PATH or matching the glob PATH (repeatable). Without it, those times are
     /// read as UTC and the reports say so. EVTX and XML carry UTC already.
     #[arg(long = "event-tz", value_name = "[PATH=]ZONE")]

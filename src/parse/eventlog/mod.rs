@@ -20,6 +20,7 @@ pub mod text;
 pub mod time;
 mod transcript;
 mod viewer;
+mod windows_zones;
 mod xml;
 
 pub use time::{DateOrder, EventTz};
