@@ -337,8 +337,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 
 fn completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
     let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Into memory first: clap_complete panics on a write error (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "fbscope", &mut script);
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(shell, &mut cmd, "fbscope", &mut out);
+    out.write_all(&script)?;
     out.flush()?;
     Ok(EXIT_OK)
 }
@@ -395,6 +398,30 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
     let mut analysis = pipeline::analyze(&config, &grammar, &mut outputs)?;
     let run = RunInfo::from_env(config.filter.since, config.filter.until);
     let finished = outputs.finish(&mut analysis, &correlate, &run)?;
+    let printed = print_result(args, format, &analysis, &finished, &grammar);
+    // A reader that closed stdout (`| head`) wanted no more; the run itself completed (its
+    // reports are committed): it ends with the run's own code.
+    match printed {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
+    Ok(if analysis.any_input_failed() {
+        EXIT_ERROR
+    } else if args.fail_on_findings && analysis.totals.findings > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Prints what `--format` asks for on stdout (the summary goes to stderr with `csv`).
+fn print_result(
+    args: &AnalyzeArgs,
+    format: StdoutFormat,
+    analysis: &pipeline::Analysis,
+    finished: &crate::report::Finished,
+    grammar: &Grammar,
+) -> std::io::Result<()> {
     let color = ColorWhen::from(args.color);
     let mut out = std::io::stdout().lock();
     match format {
@@ -403,9 +430,10 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
             color::write_summary(&mut out, &finished.summary, wanted)?;
         }
         StdoutFormat::Json => {
-            let doc = json::document(&analysis, &finished.correlation, &grammar.taxonomy);
-            serde_json::to_writer_pretty(&mut out, &doc)?;
-            writeln!(out)?;
+            let doc = json::document(analysis, &finished.correlation, &grammar.taxonomy);
+            let mut text = serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?;
+            text.push(b'\n');
+            out.write_all(&text)?;
         }
         StdoutFormat::Csv => {
             if !args.quiet {
@@ -415,14 +443,7 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    out.flush()?;
-    Ok(if analysis.any_input_failed() {
-        EXIT_ERROR
-    } else if args.fail_on_findings && analysis.totals.findings > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    out.flush()
 }
 
 fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
@@ -477,27 +498,31 @@ fn decode_text(bytes: &[u8]) -> String {
 
 fn grammars_check(dir: Option<PathBuf>, cases_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let grammar = load_grammar(dir.as_deref())?;
+    let mut out = std::io::stdout().lock();
     let results = check::run(&grammar);
     let passed = results.iter().filter(|r| r.passed).count();
     for r in results.iter().filter(|r| !r.passed) {
         use crate::sanitize::terminal;
-        println!(
+        writeln!(
+            out,
             "FAIL {} ({}): {}\n     {}",
             terminal(&r.rule),
             terminal(&r.origin),
             terminal(&r.message),
             terminal(&r.input)
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "{}/{} examples passed ({} categories, {} web rules, {} event rules)",
         passed,
         results.len(),
         grammar.taxonomy.len(),
         grammar.iis_rules.len(),
         grammar.event_rules.len()
-    );
-    let cases_ok = check_cases(&grammar, cases_dir)?;
+    )?;
+    let cases_ok = check_cases(&mut out, &grammar, cases_dir)?;
+    out.flush()?;
     Ok(if passed == results.len() && cases_ok {
         EXIT_OK
     } else {
@@ -506,7 +531,11 @@ fn grammars_check(dir: Option<PathBuf>, cases_dir: Option<PathBuf>) -> anyhow::R
 }
 
 /// Runs the real-case corpus when given or found; prints `cases: N/M passed (F files)`.
-fn check_cases(grammar: &Grammar, dir: Option<PathBuf>) -> anyhow::Result<bool> {
+fn check_cases(
+    out: &mut dyn Write,
+    grammar: &Grammar,
+    dir: Option<PathBuf>,
+) -> anyhow::Result<bool> {
     use crate::grammar::cases;
     use crate::sanitize::terminal;
     let dir = match dir {
@@ -514,10 +543,11 @@ fn check_cases(grammar: &Grammar, dir: Option<PathBuf>) -> anyhow::Result<bool> 
         None => {
             let d = PathBuf::from(cases::DEFAULT_DIR);
             if !d.is_dir() {
-                println!(
+                writeln!(
+                    out,
                     "cases: none ({} not found; --cases DIR runs a corpus)",
                     d.display()
-                );
+                )?;
                 return Ok(true);
             }
             d
@@ -526,23 +556,25 @@ fn check_cases(grammar: &Grammar, dir: Option<PathBuf>) -> anyhow::Result<bool> 
     let files = cases::load_dir(&dir).map_err(|e| anyhow::anyhow!("case corpus: {e}"))?;
     let problems = cases::validate(grammar, &files);
     for p in &problems {
-        println!("BAD  {}", terminal(p));
+        writeln!(out, "BAD  {}", terminal(p))?;
     }
     let outcomes = cases::run(grammar, &files);
     let passed = outcomes.iter().filter(|o| o.passed).count();
     for o in outcomes.iter().filter(|o| !o.passed) {
-        println!(
+        writeln!(
+            out,
             "FAIL {}: expected {}, got {}",
             terminal(&o.name),
             o.expected,
             o.got
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "cases: {passed}/{} passed ({} files in {})",
         outcomes.len(),
         files.len(),
         dir.display()
-    );
+    )?;
     Ok(problems.is_empty() && passed == outcomes.len())
 }

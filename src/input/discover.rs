@@ -18,8 +18,8 @@ use super::origin::{ArcBytes, Container, Input, Origin};
 use super::stream::{is_stream_path, Stream};
 use super::tarball::{self, is_tar, TAR_HEADER_BYTES};
 use super::zipdir;
-use crate::error::InputError;
-use crate::problem::Problem;
+use crate::error::{InputError, MISSING};
+use crate::problem::{Problem, Severity};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZIP_MAGIC: [u8; 4] = *b"PK\x03\x04";
@@ -127,6 +127,9 @@ pub fn discover_excluding(
         input.site = site.unwrap_or_default();
     }
     if found.inputs.is_empty() {
+        if let Some(missing) = all_missing(&found.problems) {
+            return Err(InputError::Missing(missing));
+        }
         // The problems met say why (a refused archive, a path that does not exist): they
         // go with the error, which is all that is printed.
         let mut what = paths.join(" ");
@@ -138,6 +141,19 @@ pub fn discover_excluding(
         return Err(InputError::NothingFound(what));
     }
     Ok(found)
+}
+
+/// The paths, when every problem met is a path that does not exist: then that is the whole
+/// error, each path said once.
+fn all_missing(problems: &[Problem]) -> Option<Vec<String>> {
+    let missing = |p: &&Problem| p.severity == Severity::Failed && p.message == MISSING;
+    if problems.is_empty() || !problems.iter().all(|p| missing(&p)) {
+        return None;
+    }
+    let shown = problems
+        .iter()
+        .map(|p| crate::sanitize::name_text(&p.input).into_owned());
+    Some(shown.collect())
 }
 
 fn has_glob_chars(s: &str) -> bool {
@@ -155,12 +171,18 @@ fn expand(arg: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     if path.is_dir() {
         return walk(path, problems);
     }
-    if path.exists() {
-        return vec![path.to_owned()];
-    }
-    if !has_glob_chars(arg) {
-        problems.push(Problem::failed(arg, "no such file or directory"));
-        return Vec::new();
+    match path.try_exists() {
+        Ok(true) => return vec![path.to_owned()],
+        // Unknown (a folder on the way cannot be searched): the OS says why.
+        Err(e) if !has_glob_chars(arg) => {
+            problems.push(Problem::failed(arg, e.to_string()));
+            return Vec::new();
+        }
+        _ if !has_glob_chars(arg) => {
+            problems.push(Problem::failed(arg, MISSING));
+            return Vec::new();
+        }
+        _ => {}
     }
     match glob::glob(arg) {
         Ok(paths) => {

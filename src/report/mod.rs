@@ -215,9 +215,7 @@ impl<'t> Outputs<'t> {
                 .write_all(&header)
                 .map_err(|e| file_err(csv_file)(e))?;
         }
-        if let Some(out) = &mut self.stdout {
-            out.write_all(&header).map_err(stdout_err)?;
-        }
+        write_stdout(&mut self.stdout, &header).map_err(stdout_err)?;
         let index = correlation.index();
         let rows = std::mem::replace(&mut self.rows, SortedRows::new(None));
         let spill_err = |source| ReportError::Io {
@@ -238,15 +236,39 @@ impl<'t> Outputs<'t> {
                     .write_all(&json_line)
                     .map_err(|e| file_err(json_file)(e))?;
             }
-            if let Some(out) = &mut self.stdout {
-                out.write_all(&csv_line).map_err(stdout_err)?;
-            }
+            write_stdout(&mut self.stdout, &csv_line).map_err(stdout_err)?;
         }
         if let Some(out) = &mut self.stdout {
-            out.flush().map_err(stdout_err)?;
+            if let Err(e) = out.flush() {
+                closed_pipe_or(e, &mut self.stdout).map_err(stdout_err)?;
+            }
         }
         Ok(files.map(|(a, b)| vec![a, b]).unwrap_or_default())
     }
+}
+
+/// Writes to stdout while it is open. A reader that closed it (`| head`) wanted no more:
+/// stdout is dropped and the reports under `--out` are still written.
+fn write_stdout(stdout: &mut Option<Box<dyn Write + '_>>, bytes: &[u8]) -> std::io::Result<()> {
+    match stdout {
+        Some(out) => match out.write_all(bytes) {
+            Err(e) => closed_pipe_or(e, stdout),
+            ok => ok,
+        },
+        None => Ok(()),
+    }
+}
+
+/// `Ok` (and stdout closed) for a broken pipe, else the error.
+fn closed_pipe_or(
+    e: std::io::Error,
+    stdout: &mut Option<Box<dyn Write + '_>>,
+) -> std::io::Result<()> {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        return Err(e);
+    }
+    *stdout = None;
+    Ok(())
 }
 
 fn incident_of(index: &crate::correlate::IncidentIndex, row: &Row) -> Option<u32> {
