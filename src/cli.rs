@@ -173,6 +173,12 @@ pub struct AnalyzeArgs {
     /// NO_COLOR is set to a non-empty value or TERM=dumb), always, never. Files never get them.
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorArg,
+    /// Start the CSV files under --out with a UTF-8 byte order mark, so that Excel opening
+    /// one by double-click reads it as UTF-8 and keeps non-ASCII text (names, messages).
+    /// Off by default: a BOM becomes part of the first column's name for tools that do not
+    /// expect one. The CSV on stdout (--format csv) never gets one.
+    #[arg(long)]
+    pub csv_bom: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -394,7 +400,8 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         format,
         stdout,
         &correlate,
-    )?;
+    )?
+    .with_csv_bom(args.csv_bom);
     let mut analysis = pipeline::analyze(&config, &grammar, &mut outputs)?;
     let run = RunInfo::from_env(config.filter.since, config.filter.until);
     let finished = outputs.finish(&mut analysis, &correlate, &run)?;

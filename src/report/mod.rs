@@ -46,6 +46,21 @@ pub struct Outputs<'t> {
     rows: SortedRows,
     csv_rows: FindingRows,
     correlator: Correlator,
+    /// Start the CSV files under `--out` with a UTF-8 byte order mark (`--csv-bom`).
+    csv_bom: bool,
+}
+
+/// The UTF-8 byte order mark: how Excel, opening a CSV by double-click, knows it is UTF-8
+/// (without it, it reads the ANSI code page and garbles every non-ASCII character).
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Creates a CSV report file, starting it with [`UTF8_BOM`] when `bom`.
+fn create_csv(dir: &Path, name: &str, bom: bool) -> Result<AtomicFile, ReportError> {
+    let mut f = AtomicFile::create(dir, name)?;
+    if bom {
+        f.write_all(UTF8_BOM).map_err(io_err(dir.join(name)))?;
+    }
+    Ok(f)
 }
 
 /// What [`Outputs::finish`] leaves for the caller to print.
@@ -108,7 +123,15 @@ impl<'t> Outputs<'t> {
             rows: SortedRows::new(dir),
             csv_rows: FindingRows::default(),
             correlator: Correlator::new(correlate),
+            csv_bom: false,
         })
+    }
+
+    /// Starts the CSV files under `--out` (not the CSV on stdout) with a UTF-8 byte order
+    /// mark, for Excel.
+    pub fn with_csv_bom(mut self, bom: bool) -> Self {
+        self.csv_bom = bom;
+        self
     }
 
     fn push(&mut self, f: &Finding, file: &str) -> Result<(), ReportError> {
@@ -175,6 +198,7 @@ impl<'t> Outputs<'t> {
             &correlation,
             self.taxonomy,
             &summary,
+            self.csv_bom,
         )?);
         // Everything is complete before anything is renamed into place; the manifest,
         // naming each file with its digest, goes last.
@@ -195,7 +219,7 @@ impl<'t> Outputs<'t> {
     ) -> Result<Vec<AtomicFile>, ReportError> {
         let mut files = match dir {
             Some(d) => Some((
-                AtomicFile::create(d, "findings.csv")?,
+                create_csv(d, "findings.csv", self.csv_bom)?,
                 AtomicFile::create(d, "findings.jsonl")?,
             )),
             None => None,
@@ -301,17 +325,18 @@ fn write_reports(
     correlation: &Correlation,
     taxonomy: &Taxonomy,
     summary: &str,
+    bom: bool,
 ) -> Result<Vec<AtomicFile>, ReportError> {
     let mut files = Vec::new();
-    let f = AtomicFile::create(dir, "summary.csv")?;
+    let f = create_csv(dir, "summary.csv", bom)?;
     files.push(csv::write_summary(f, &analysis.aggregates, taxonomy).map_err(csv_err(dir))?);
-    let f = AtomicFile::create(dir, "inventory.csv")?;
+    let f = create_csv(dir, "inventory.csv", bom)?;
     files.push(csv::write_inventory(f, &analysis.inputs).map_err(csv_err(dir))?);
-    let f = AtomicFile::create(dir, "incidents.csv")?;
+    let f = create_csv(dir, "incidents.csv", bom)?;
     files.push(correlation::write_incidents(f, correlation, taxonomy).map_err(csv_err(dir))?);
-    let f = AtomicFile::create(dir, "timeline.csv")?;
+    let f = create_csv(dir, "timeline.csv", bom)?;
     files.push(correlation::write_timeline(f, correlation, taxonomy).map_err(csv_err(dir))?);
-    let f = AtomicFile::create(dir, "coverage.csv")?;
+    let f = create_csv(dir, "coverage.csv", bom)?;
     files.push(correlation::write_coverage(f, correlation).map_err(csv_err(dir))?);
     let f = AtomicFile::create(dir, "rejected.txt")?;
     files.push(

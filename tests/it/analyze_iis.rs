@@ -570,3 +570,42 @@ fn severity_colours_only_when_asked_and_never_in_files() {
     );
     assert!(csv.stderr.contains(&0x1b), "the summary on stderr is");
 }
+
+#[test]
+fn csv_bom_starts_every_csv_report_with_one_utf8_bom_and_changes_nothing_else() {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    const CSVS: [&str; 6] = [
+        "findings.csv",
+        "incidents.csv",
+        "timeline.csv",
+        "coverage.csv",
+        "summary.csv",
+        "inventory.csv",
+    ];
+    let samples = vec![root().join("samples").display().to_string()];
+    let (plain, marked) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    analyze_to(plain.path(), &samples, &[]);
+    let (code, _) = analyze_to(marked.path(), &samples, &["--csv-bom"]);
+    assert_eq!(code, 0);
+    for name in CSVS {
+        let without = fs::read(plain.path().join(name)).unwrap();
+        let with = fs::read(marked.path().join(name)).unwrap();
+        assert!(!without.starts_with(BOM), "{name}: no BOM by default");
+        assert_eq!(with.strip_prefix(BOM), Some(&without[..]), "{name}");
+    }
+    // Non-ASCII text (here the ellipsis of a shortened detail) is UTF-8 after the mark.
+    let findings = fs::read(marked.path().join("findings.csv")).unwrap();
+    assert!(String::from_utf8(findings).unwrap().contains('…'));
+    for name in ["findings.jsonl", "summary.txt", "report.html", "run.json"] {
+        let bytes = fs::read(marked.path().join(name)).unwrap();
+        assert!(!bytes.starts_with(BOM), "{name} is not a CSV");
+    }
+    let stdout = fbscope()
+        .arg("analyze")
+        .args(&samples)
+        .args(["--format", "csv", "--csv-bom", "--quiet"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(stdout.starts_with(b"\"time_utc\""), "no BOM into a pipe");
+}
