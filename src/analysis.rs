@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::aggregate::Aggregates;
 use crate::correlate::Traffic;
+use crate::input::evidence::HashedSource;
 use crate::input::Format;
 use crate::problem::{Problem, Severity};
 use crate::tally::{Rejection, Tally};
@@ -33,6 +34,8 @@ pub struct Analysis {
     /// Server → host names it answers on, from configuration exports in the bundle.
     pub config_hosts: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
     pub totals: Tally,
+    /// The files read, hashed (empty when no `--out` is written): the chain of custody.
+    pub sources: Vec<HashedSource>,
     pub elapsed: Duration,
     pub threads: usize,
 }

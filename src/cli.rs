@@ -1,7 +1,7 @@
 //! Command-line flags (clap) and their translation into a validated [`Config`]; the commands
 //! themselves, mapped to exit codes.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -12,6 +12,8 @@ use crate::error::ConfigError;
 use crate::grammar::{check, Grammar};
 use crate::parse::eventlog::EventTz;
 use crate::pipeline;
+use crate::report::color::{self, ColorWhen};
+use crate::report::manifest::RunInfo;
 use crate::report::{json, Outputs, StdoutFormat};
 
 /// Exit code: the run completed (with or without findings).
@@ -24,7 +26,7 @@ pub const EXIT_ERROR: u8 = 2;
 const EXIT_CODES_HELP: &str = "Exit codes:\n  0  the run completed (with or without findings); explain: the text was classified\n  1  findings were found and --fail-on-findings was given; explain: nothing matched\n  2  usage error, or an input could not be read completely (named in the problems)";
 
 #[derive(Debug, Parser)]
-#[command(name = "fbscope", version, about = "Find, classify and explain Exchange federated free/busy failures in IIS, HTTPERR and event logs", after_help = EXIT_CODES_HELP)]
+#[command(name = "fbscope", version = crate::version::LONG, about = "Find, classify and explain Exchange federated free/busy failures in IIS, HTTPERR and event logs", after_help = EXIT_CODES_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -42,6 +44,18 @@ pub enum Command {
     Grammars {
         #[command(subcommand)]
         command: GrammarsCommand,
+    },
+    /// Print a shell completion script (bash: `fbscope completions bash >
+    /// /etc/bash_completion.d/fbscope`; PowerShell: `fbscope completions powershell >> $PROFILE`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout, or with --dir write fbscope.1 and a page per
+    /// command (fbscope-analyze.1, ...) there.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -65,7 +79,8 @@ pub struct ExplainArgs {
     #[arg(value_name = "TEXT")]
     pub text: Option<String>,
     /// Time zone of pasted local event times (Event Viewer General text, CSV): an IANA
-    /// name, UTC or an offset (+01:00). Without it they are read as UTC and explain says so.
+    /// name, a Windows zone name ("W. Europe Standard Time", with its daylight saving time),
+    /// UTC or an offset (+01:00). Without it they are read as UTC and explain says so.
     #[arg(long = "event-tz", value_name = "ZONE")]
     pub event_tz: Option<String>,
     /// Extra rule files (a file named like a shipped one replaces it).
@@ -124,7 +139,10 @@ pub struct AnalyzeArgs {
     #[arg(long, hide = true, value_name = "BYTES")]
     pub chunk_size: Option<usize>,
     /// Time zone of event exports with local times (Event Viewer CSV/TXT, General text):
-    /// an IANA name (Europe/Berlin), UTC or an offset (+01:00). PATH=ZONE sets it for the
+    /// an IANA name (Europe/Berlin), a Windows zone name as Get-TimeZone or tzutil /g print it
+    /// ("W. Europe Standard Time": mapped to its IANA zone by the Unicode CLDR table, so
+    /// daylight saving time applies per date), UTC or a fixed offset (+01:00, no DST).
+    /// PATH=ZONE sets it for the
     /// inputs under PATH or matching the glob PATH (repeatable). Without it, those times are
     /// read as UTC and the reports say so. EVTX and XML carry UTC already.
     #[arg(long = "event-tz", value_name = "[PATH=]ZONE")]
@@ -151,6 +169,33 @@ pub struct AnalyzeArgs {
     /// Findings each incident keeps as examples for the reports.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub examples: usize,
+    /// Severity colours in the terminal summary: auto (only on a terminal, and not when
+    /// NO_COLOR is set to a non-empty value or TERM=dumb), always, never. Files never get them.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorArg,
+    /// Start the CSV files under --out with a UTF-8 byte order mark, so that Excel opening
+    /// one by double-click reads it as UTF-8 and keeps non-ASCII text (names, messages).
+    /// Off by default: a BOM becomes part of the first column's name for tools that do not
+    /// expect one. The CSV on stdout (--format csv) never gets one.
+    #[arg(long)]
+    pub csv_bom: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for ColorWhen {
+    fn from(c: ColorArg) -> Self {
+        match c {
+            ColorArg::Auto => ColorWhen::Auto,
+            ColorArg::Always => ColorWhen::Always,
+            ColorArg::Never => ColorWhen::Never,
+        }
+    }
 }
 
 /// Parses `90s`, `15m`, `2h`, `1d` or a bare number of minutes into seconds.
@@ -291,7 +336,37 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Grammars {
             command: GrammarsCommand::Check { grammars, cases },
         } => grammars_check(grammars, cases),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { dir } => man(dir.as_deref()),
     }
+}
+
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Into memory first: clap_complete panics on a write error (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "fbscope", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
+fn man(dir: Option<&std::path::Path>) -> anyhow::Result<u8> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .and_then(|()| clap_mangen::generate_to(cmd, dir))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 fn load_grammar(dir: Option<&std::path::Path>) -> anyhow::Result<Grammar> {
@@ -325,24 +400,18 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         format,
         stdout,
         &correlate,
-    )?;
+    )?
+    .with_csv_bom(args.csv_bom);
     let mut analysis = pipeline::analyze(&config, &grammar, &mut outputs)?;
-    let finished = outputs.finish(&mut analysis, &correlate)?;
-    let mut out = std::io::stdout().lock();
-    match format {
-        StdoutFormat::Table => write!(out, "{}", finished.summary)?,
-        StdoutFormat::Json => {
-            let doc = json::document(&analysis, &finished.correlation, &grammar.taxonomy);
-            serde_json::to_writer_pretty(&mut out, &doc)?;
-            writeln!(out)?;
-        }
-        StdoutFormat::Csv => {
-            if !args.quiet {
-                eprint!("{}", finished.summary);
-            }
-        }
+    let run = RunInfo::from_env(config.filter.since, config.filter.until);
+    let finished = outputs.finish(&mut analysis, &correlate, &run)?;
+    let printed = print_result(args, format, &analysis, &finished, &grammar);
+    // A reader that closed stdout (`| head`) wanted no more; the run itself completed (its
+    // reports are committed): it ends with the run's own code.
+    match printed {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
     }
-    out.flush()?;
     Ok(if analysis.any_input_failed() {
         EXIT_ERROR
     } else if args.fail_on_findings && analysis.totals.findings > 0 {
@@ -350,6 +419,38 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+/// Prints what `--format` asks for on stdout (the summary goes to stderr with `csv`).
+fn print_result(
+    args: &AnalyzeArgs,
+    format: StdoutFormat,
+    analysis: &pipeline::Analysis,
+    finished: &crate::report::Finished,
+    grammar: &Grammar,
+) -> std::io::Result<()> {
+    let color = ColorWhen::from(args.color);
+    let mut out = std::io::stdout().lock();
+    match format {
+        StdoutFormat::Table => {
+            let wanted = color.wanted_for(out.is_terminal());
+            color::write_summary(&mut out, &finished.summary, wanted)?;
+        }
+        StdoutFormat::Json => {
+            let doc = json::document(analysis, &finished.correlation, &grammar.taxonomy);
+            let mut text = serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?;
+            text.push(b'\n');
+            out.write_all(&text)?;
+        }
+        StdoutFormat::Csv => {
+            if !args.quiet {
+                let err = std::io::stderr().lock();
+                let wanted = color.wanted_for(err.is_terminal());
+                color::write_summary(err, &finished.summary, wanted)?;
+            }
+        }
+    }
+    out.flush()
 }
 
 fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
@@ -404,34 +505,39 @@ fn decode_text(bytes: &[u8]) -> String {
 
 fn grammars_check(dir: Option<PathBuf>, cases_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let grammar = load_grammar(dir.as_deref())?;
+    let mut out = std::io::stdout().lock();
     // Every regex, not only those the examples reach (`analyze` compiles them on first use).
     if let Err(errors) = grammar.compile_patterns() {
         for e in &errors {
-            println!("FAIL {}", crate::sanitize::terminal(&e.to_string()));
+            writeln!(out, "FAIL {}", crate::sanitize::terminal(&e.to_string()))?;
         }
+        out.flush()?;
         return Ok(EXIT_ERROR);
     }
     let results = check::run(&grammar);
     let passed = results.iter().filter(|r| r.passed).count();
     for r in results.iter().filter(|r| !r.passed) {
         use crate::sanitize::terminal;
-        println!(
+        writeln!(
+            out,
             "FAIL {} ({}): {}\n     {}",
             terminal(&r.rule),
             terminal(&r.origin),
             terminal(&r.message),
             terminal(&r.input)
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "{}/{} examples passed ({} categories, {} web rules, {} event rules)",
         passed,
         results.len(),
         grammar.taxonomy.len(),
         grammar.iis_rules.len(),
         grammar.event_rules.len()
-    );
-    let cases_ok = check_cases(&grammar, cases_dir)?;
+    )?;
+    let cases_ok = check_cases(&mut out, &grammar, cases_dir)?;
+    out.flush()?;
     Ok(if passed == results.len() && cases_ok {
         EXIT_OK
     } else {
@@ -440,7 +546,11 @@ fn grammars_check(dir: Option<PathBuf>, cases_dir: Option<PathBuf>) -> anyhow::R
 }
 
 /// Runs the real-case corpus when given or found; prints `cases: N/M passed (F files)`.
-fn check_cases(grammar: &Grammar, dir: Option<PathBuf>) -> anyhow::Result<bool> {
+fn check_cases(
+    out: &mut dyn Write,
+    grammar: &Grammar,
+    dir: Option<PathBuf>,
+) -> anyhow::Result<bool> {
     use crate::grammar::cases;
     use crate::sanitize::terminal;
     let dir = match dir {
@@ -448,10 +558,11 @@ fn check_cases(grammar: &Grammar, dir: Option<PathBuf>) -> anyhow::Result<bool> 
         None => {
             let d = PathBuf::from(cases::DEFAULT_DIR);
             if !d.is_dir() {
-                println!(
+                writeln!(
+                    out,
                     "cases: none ({} not found; --cases DIR runs a corpus)",
                     d.display()
-                );
+                )?;
                 return Ok(true);
             }
             d
@@ -460,23 +571,25 @@ fn check_cases(grammar: &Grammar, dir: Option<PathBuf>) -> anyhow::Result<bool> 
     let files = cases::load_dir(&dir).map_err(|e| anyhow::anyhow!("case corpus: {e}"))?;
     let problems = cases::validate(grammar, &files);
     for p in &problems {
-        println!("BAD  {}", terminal(p));
+        writeln!(out, "BAD  {}", terminal(p))?;
     }
     let outcomes = cases::run(grammar, &files);
     let passed = outcomes.iter().filter(|o| o.passed).count();
     for o in outcomes.iter().filter(|o| !o.passed) {
-        println!(
+        writeln!(
+            out,
             "FAIL {}: expected {}, got {}",
             terminal(&o.name),
             o.expected,
             o.got
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "cases: {passed}/{} passed ({} files in {})",
         outcomes.len(),
         files.len(),
         dir.display()
-    );
+    )?;
     Ok(problems.is_empty() && passed == outcomes.len())
 }

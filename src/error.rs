@@ -26,7 +26,13 @@ pub enum InputError {
     Glob { pattern: String, reason: String },
     #[error("no input files found in {0}")]
     NothingFound(String),
+    /// Every path named does not exist (each shown once, sanitized for one line).
+    #[error("{}", .0.iter().map(|p| format!("{p}: {MISSING}")).collect::<Vec<_>>().join("\n  "))]
+    Missing(Vec<String>),
 }
+
+/// What is said of a path named on the command line that does not exist.
+pub const MISSING: &str = "does not exist";
 
 /// Errors while loading and compiling grammar files.
 #[derive(Debug, thiserror::Error)]
@@ -96,4 +102,78 @@ pub enum RunError {
     Report(#[from] ReportError),
     #[error("cannot start {threads} worker threads: {reason}")]
     Threads { threads: usize, reason: String },
+}
+
+/// An error and its causes as one message: `error: cause: cause`, leaving out a cause whose
+/// text the message already holds (an error that quotes its source, as `{path}: {source}`
+/// does, would otherwise print the OS error twice).
+pub fn chain_message(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = c.source();
+    }
+    message
+}
+
+/// Is the error (or one of its causes) a write to a closed pipe: a reader such as `head`
+/// that stopped reading? That ends output quietly; it is not a failure of the run.
+pub fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_found() -> std::io::Error {
+        std::io::Error::from(std::io::ErrorKind::NotFound)
+    }
+
+    #[test]
+    fn a_cause_the_message_quotes_is_not_repeated() {
+        let e = ReportError::Io {
+            path: PathBuf::from("/out"),
+            source: not_found(),
+        };
+        let os = not_found().to_string();
+        assert_eq!(chain_message(&e), format!("cannot write to /out: {os}"));
+        let e = RunError::from(e);
+        assert_eq!(chain_message(&e), format!("cannot write to /out: {os}"));
+    }
+
+    #[test]
+    fn missing_paths_are_said_once_each() {
+        let one = InputError::Missing(vec!["a/b".into()]);
+        assert_eq!(one.to_string(), "a/b: does not exist");
+        let two = InputError::Missing(vec!["a".into(), "b".into()]);
+        assert_eq!(two.to_string(), "a: does not exist\n  b: does not exist");
+    }
+
+    #[test]
+    fn a_closed_pipe_is_found_among_the_causes() {
+        let pipe = ReportError::Io {
+            path: PathBuf::from("<stdout>"),
+            source: std::io::Error::from(std::io::ErrorKind::BrokenPipe),
+        };
+        assert!(is_broken_pipe(&RunError::from(pipe)));
+        assert!(!is_broken_pipe(&ReportError::Io {
+            path: PathBuf::new(),
+            source: not_found(),
+        }));
+    }
 }

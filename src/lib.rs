@@ -26,3 +26,4 @@ pub mod report;
 pub mod sanitize;
 pub mod tally;
 pub mod time;
+pub mod version;

@@ -23,8 +23,14 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(|| fbscope::cli::run(cli)) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(e)) => {
+            let error: &(dyn std::error::Error + 'static) = e.as_ref();
+            // A reader that closed stdout (`| head`) wanted no more: not an error.
+            if fbscope::error::is_broken_pipe(error) {
+                return ExitCode::from(fbscope::cli::EXIT_OK);
+            }
             // Errors quote paths and file contents: no escape sequence reaches the terminal.
-            let message = fbscope::sanitize::terminal_lines(&format!("{e:#}"));
+            let message = fbscope::error::chain_message(error);
+            let message = fbscope::sanitize::terminal_lines(&message);
             eprintln!("fbscope: error: {message}");
             ExitCode::from(fbscope::cli::EXIT_ERROR)
         }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use walkdir::WalkDir;
 
+use super::evidence::SourceFile;
 use super::limits::{
     MAX_ARCHIVE_DEPTH, MAX_EXPANDED_BYTES, MAX_EXPANSION_RATIO, MAX_NESTED_ARCHIVE_BYTES,
     MAX_NESTED_TOTAL_BYTES, RATIO_GRACE_BYTES,
@@ -17,8 +18,8 @@ use super::origin::{ArcBytes, Container, Input, Origin};
 use super::stream::{is_stream_path, Stream};
 use super::tarball::{self, is_tar, TAR_HEADER_BYTES};
 use super::zipdir;
-use crate::error::InputError;
-use crate::problem::Problem;
+use crate::error::{InputError, MISSING};
+use crate::problem::{Problem, Severity};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZIP_MAGIC: [u8; 4] = *b"PK\x03\x04";
@@ -28,6 +29,8 @@ const ZIP_MAGIC: [u8; 4] = *b"PK\x03\x04";
 pub struct Discovery {
     pub inputs: Vec<Input>,
     pub problems: Vec<Problem>,
+    /// The files (and streams) the arguments led to, in the order found: an archive is one.
+    pub sources: Vec<SourceFile>,
     /// Bytes of nested archives held in memory (see [`MAX_NESTED_TOTAL_BYTES`]).
     nested_in_memory: u64,
     /// The expansion budget of the top-level archive being opened (shared by the archives
@@ -86,6 +89,7 @@ pub fn discover_excluding(
     let mut out_skipped = 0usize;
     for arg in paths {
         if arg == STDIN_ARG {
+            found.sources.push(stream_source(STDIN_DISPLAY));
             add_stream(Stream::stdin(), STDIN_DISPLAY.to_owned(), &mut found);
             continue;
         }
@@ -116,12 +120,16 @@ pub fn discover_excluding(
         ));
     }
     found.inputs.sort_by(|a, b| a.display.cmp(&b.display));
+    found.sources.sort_by(|a, b| a.display.cmp(&b.display));
     for input in &mut found.inputs {
         let (server, site) = identity_from_path(&input.display);
         input.server = server.or(fallback_server).unwrap_or_default().to_owned();
         input.site = site.unwrap_or_default();
     }
     if found.inputs.is_empty() {
+        if let Some(missing) = all_missing(&found.problems) {
+            return Err(InputError::Missing(missing));
+        }
         // The problems met say why (a refused archive, a path that does not exist): they
         // go with the error, which is all that is printed.
         let mut what = paths.join(" ");
@@ -133,6 +141,19 @@ pub fn discover_excluding(
         return Err(InputError::NothingFound(what));
     }
     Ok(found)
+}
+
+/// The paths, when every problem met is a path that does not exist: then that is the whole
+/// error, each path said once.
+fn all_missing(problems: &[Problem]) -> Option<Vec<String>> {
+    let missing = |p: &&Problem| p.severity == Severity::Failed && p.message == MISSING;
+    if problems.is_empty() || !problems.iter().all(|p| missing(&p)) {
+        return None;
+    }
+    let shown = problems
+        .iter()
+        .map(|p| crate::sanitize::name_text(&p.input).into_owned());
+    Some(shown.collect())
 }
 
 fn has_glob_chars(s: &str) -> bool {
@@ -150,12 +171,18 @@ fn expand(arg: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     if path.is_dir() {
         return walk(path, problems);
     }
-    if path.exists() {
-        return vec![path.to_owned()];
-    }
-    if !has_glob_chars(arg) {
-        problems.push(Problem::failed(arg, "no such file or directory"));
-        return Vec::new();
+    match path.try_exists() {
+        Ok(true) => return vec![path.to_owned()],
+        // Unknown (a folder on the way cannot be searched): the OS says why.
+        Err(e) if !has_glob_chars(arg) => {
+            problems.push(Problem::failed(arg, e.to_string()));
+            return Vec::new();
+        }
+        _ if !has_glob_chars(arg) => {
+            problems.push(Problem::failed(arg, MISSING));
+            return Vec::new();
+        }
+        _ => {}
     }
     match glob::glob(arg) {
         Ok(paths) => {
@@ -259,6 +286,7 @@ fn display_path(path: &Path) -> String {
 fn add_file(path: &Path, found: &mut Discovery) {
     let display = display_path(path);
     if is_stream_path(path) {
+        found.sources.push(stream_source(&display));
         match Stream::open(path) {
             Ok(stream) => add_stream(stream, display, found),
             Err(e) => found.problems.push(Problem::failed(display, e.to_string())),
@@ -273,6 +301,12 @@ fn add_file(path: &Path, found: &mut Discovery) {
         Ok(v) => v,
         Err(e) => return found.problems.push(Problem::failed(display, e.to_string())),
     };
+    found.sources.push(SourceFile {
+        display: display.clone(),
+        path: Some(path.to_owned()),
+        size: Some(len),
+        modified,
+    });
     if magic == ZIP_MAGIC {
         match File::open(path) {
             Ok(f) => add_archive(f, Container::Disk(path.to_owned()), &display, 1, found),
@@ -285,6 +319,15 @@ fn add_file(path: &Path, found: &mut Discovery) {
         ..Input::file(display, path.to_owned(), false, len)
     };
     add_member(input, 1, found);
+}
+
+fn stream_source(display: &str) -> SourceFile {
+    SourceFile {
+        display: display.to_owned(),
+        path: None,
+        size: None,
+        modified: None,
+    }
 }
 
 /// Standard input or a pipe: read once, as a stream (a zip needs random access, so a zip

@@ -6,6 +6,7 @@
 pub mod chunk;
 pub mod decode;
 pub mod discover;
+pub mod evidence;
 pub mod limits;
 pub mod origin;
 pub mod sniff;

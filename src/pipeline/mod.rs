@@ -22,6 +22,7 @@ use crate::finding::Finding;
 use crate::grammar::Grammar;
 use crate::input::decode::{has_lone_cr_lines, TextDecoding};
 use crate::input::discover::discover_excluding;
+use crate::input::evidence::{HashedSource, SourceFile};
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::origin::Change;
 use crate::input::{Format, Input};
@@ -103,6 +104,7 @@ fn run(
         config.out_dir.as_deref(),
     )?;
     let mut inputs = discovery.inputs;
+    let sources = discovery.sources;
     let mut out = Collected {
         reports: Vec::new(),
         problems: discovery.problems,
@@ -128,6 +130,7 @@ fn run(
     take_read_notes(&inputs, &mut out.reports, &mut out.problems);
     report_changes(&inputs, &mut out.reports, &mut out.problems);
     finish_reports(&mut out.reports, &mut out.problems);
+    let sources = hash_sources(pool, config, sources);
     let mut totals = Tally::default();
     out.reports.iter().for_each(|r| totals.merge(&r.tally));
     let pruned = out
@@ -145,6 +148,7 @@ fn run(
         traffic: out.traffic,
         config_hosts,
         totals,
+        sources,
         elapsed: started.elapsed(),
         threads: config.threads,
     })
@@ -153,6 +157,19 @@ fn run(
 /// What the event readers and the sniffer take from the rules.
 fn vocabulary(grammar: &Grammar) -> &Vocabulary {
     &grammar.sources.vocabulary
+}
+
+/// Hashes the files read for `run.json`, in parallel, after the analysis (so reading logs
+/// never waits on it); in discovery order. Nothing is hashed when no `--out` is written.
+fn hash_sources(
+    pool: &rayon::ThreadPool,
+    config: &Config,
+    sources: Vec<SourceFile>,
+) -> Vec<HashedSource> {
+    if config.out_dir.is_none() {
+        return Vec::new();
+    }
+    pool.install(|| sources.into_par_iter().map(SourceFile::hash).collect())
 }
 
 /// A `--since`/`--until`/`--server` that leaves no free/busy request: said on screen, not

@@ -4,11 +4,13 @@
 //! atomically; stdout gets the summary, JSON or findings CSV.
 
 pub mod atomic;
+pub mod color;
 pub mod correlation;
 pub mod csv;
 pub mod html;
 pub mod json;
 pub mod jsonl;
+pub mod manifest;
 pub mod rejected;
 pub mod sorted;
 pub mod table;
@@ -44,6 +46,21 @@ pub struct Outputs<'t> {
     rows: SortedRows,
     csv_rows: FindingRows,
     correlator: Correlator,
+    /// Start the CSV files under `--out` with a UTF-8 byte order mark (`--csv-bom`).
+    csv_bom: bool,
+}
+
+/// The UTF-8 byte order mark: how Excel, opening a CSV by double-click, knows it is UTF-8
+/// (without it, it reads the ANSI code page and garbles every non-ASCII character).
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Creates a CSV report file, starting it with [`UTF8_BOM`] when `bom`.
+fn create_csv(dir: &Path, name: &str, bom: bool) -> Result<AtomicFile, ReportError> {
+    let mut f = AtomicFile::create(dir, name)?;
+    if bom {
+        f.write_all(UTF8_BOM).map_err(io_err(dir.join(name)))?;
+    }
+    Ok(f)
 }
 
 /// What [`Outputs::finish`] leaves for the caller to print.
@@ -67,7 +84,10 @@ fn io_err(path: PathBuf) -> impl Fn(std::io::Error) -> ReportError {
     }
 }
 
-/// The report files of `--out`, in the order the summary names them.
+/// The manifest of a run in `--out`, written after every report (see [`manifest`]).
+pub const MANIFEST_FILE: &str = "run.json";
+
+/// The report files of `--out`, in the order the summary names them (before the manifest).
 pub const REPORT_FILES: [&str; 10] = [
     "summary.txt",
     "report.html",
@@ -103,7 +123,15 @@ impl<'t> Outputs<'t> {
             rows: SortedRows::new(dir),
             csv_rows: FindingRows::default(),
             correlator: Correlator::new(correlate),
+            csv_bom: false,
         })
+    }
+
+    /// Starts the CSV files under `--out` (not the CSV on stdout) with a UTF-8 byte order
+    /// mark, for Excel.
+    pub fn with_csv_bom(mut self, bom: bool) -> Self {
+        self.csv_bom = bom;
+        self
     }
 
     fn push(&mut self, f: &Finding, file: &str) -> Result<(), ReportError> {
@@ -140,11 +168,12 @@ impl<'t> Outputs<'t> {
         })
     }
 
-    /// Correlates, then writes every report and commits them.
+    /// Correlates, then writes every report and commits them, the manifest last.
     pub fn finish(
         mut self,
         analysis: &mut Analysis,
         opts: &CorrelateOptions,
+        run: &manifest::RunInfo,
     ) -> Result<Finished, ReportError> {
         let correlator = std::mem::take(&mut self.correlator);
         let (correlation, raised) = correlator.finish(analysis, self.taxonomy, opts);
@@ -170,11 +199,13 @@ impl<'t> Outputs<'t> {
             &correlation,
             self.taxonomy,
             &summary,
+            self.csv_bom,
         )?);
-        // Everything is complete before anything is renamed into place.
-        for f in pending {
-            f.commit()?;
-        }
+        // Everything is complete before anything is renamed into place; the manifest,
+        // naming each file with its digest, goes last.
+        atomic::commit_set(&dir, pending, |reports| {
+            manifest::render(&manifest::document(analysis, &correlation, run, reports))
+        })?;
         Ok(Finished {
             correlation,
             summary,
@@ -189,7 +220,7 @@ impl<'t> Outputs<'t> {
     ) -> Result<Vec<AtomicFile>, ReportError> {
         let mut files = match dir {
             Some(d) => Some((
-                AtomicFile::create(d, "findings.csv")?,
+                create_csv(d, "findings.csv", self.csv_bom)?,
                 AtomicFile::create(d, "findings.jsonl")?,
             )),
             None => None,
@@ -209,9 +240,7 @@ impl<'t> Outputs<'t> {
                 .write_all(&header)
                 .map_err(|e| file_err(csv_file)(e))?;
         }
-        if let Some(out) = &mut self.stdout {
-            out.write_all(&header).map_err(stdout_err)?;
-        }
+        write_stdout(&mut self.stdout, &header).map_err(stdout_err)?;
         let index = correlation.index();
         let rows = std::mem::replace(&mut self.rows, SortedRows::new(None));
         let spill_err = |source| ReportError::Io {
@@ -232,15 +261,39 @@ impl<'t> Outputs<'t> {
                     .write_all(&json_line)
                     .map_err(|e| file_err(json_file)(e))?;
             }
-            if let Some(out) = &mut self.stdout {
-                out.write_all(&csv_line).map_err(stdout_err)?;
-            }
+            write_stdout(&mut self.stdout, &csv_line).map_err(stdout_err)?;
         }
         if let Some(out) = &mut self.stdout {
-            out.flush().map_err(stdout_err)?;
+            if let Err(e) = out.flush() {
+                closed_pipe_or(e, &mut self.stdout).map_err(stdout_err)?;
+            }
         }
         Ok(files.map(|(a, b)| vec![a, b]).unwrap_or_default())
     }
+}
+
+/// Writes to stdout while it is open. A reader that closed it (`| head`) wanted no more:
+/// stdout is dropped and the reports under `--out` are still written.
+fn write_stdout(stdout: &mut Option<Box<dyn Write + '_>>, bytes: &[u8]) -> std::io::Result<()> {
+    match stdout {
+        Some(out) => match out.write_all(bytes) {
+            Err(e) => closed_pipe_or(e, stdout),
+            ok => ok,
+        },
+        None => Ok(()),
+    }
+}
+
+/// `Ok` (and stdout closed) for a broken pipe, else the error.
+fn closed_pipe_or(
+    e: std::io::Error,
+    stdout: &mut Option<Box<dyn Write + '_>>,
+) -> std::io::Result<()> {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        return Err(e);
+    }
+    *stdout = None;
+    Ok(())
 }
 
 fn incident_of(index: &crate::correlate::IncidentIndex, row: &Row) -> Option<u32> {
@@ -273,17 +326,18 @@ fn write_reports(
     correlation: &Correlation,
     taxonomy: &Taxonomy,
     summary: &str,
+    bom: bool,
 ) -> Result<Vec<AtomicFile>, ReportError> {
     let mut files = Vec::new();
-    let f = AtomicFile::create(dir, "summary.csv")?;
+    let f = create_csv(dir, "summary.csv", bom)?;
     files.push(csv::write_summary(f, &analysis.aggregates, taxonomy).map_err(csv_err(dir))?);
-    let f = AtomicFile::create(dir, "inventory.csv")?;
+    let f = create_csv(dir, "inventory.csv", bom)?;
     files.push(csv::write_inventory(f, &analysis.inputs).map_err(csv_err(dir))?);
-    let f = AtomicFile::create(dir, "incidents.csv")?;
+    let f = create_csv(dir, "incidents.csv", bom)?;
     files.push(correlation::write_incidents(f, correlation, taxonomy).map_err(csv_err(dir))?);
-    let f = AtomicFile::create(dir, "timeline.csv")?;
+    let f = create_csv(dir, "timeline.csv", bom)?;
     files.push(correlation::write_timeline(f, correlation, taxonomy).map_err(csv_err(dir))?);
-    let f = AtomicFile::create(dir, "coverage.csv")?;
+    let f = create_csv(dir, "coverage.csv", bom)?;
     files.push(correlation::write_coverage(f, correlation).map_err(csv_err(dir))?);
     let f = AtomicFile::create(dir, "rejected.txt")?;
     files.push(

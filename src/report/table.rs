@@ -88,12 +88,20 @@ pub fn render(
     render_categories(&mut s, a, taxonomy);
     render_coverage(&mut s, c);
     render_problems(&mut s, a);
+    if let Some(note) = excel_note(a.totals.findings) {
+        let _ = write!(s, "{}", wrap(&note, "\nnote: ", 4, width()));
+    }
     if let Some(dir) = out_dir {
         let _ = write!(
             s,
             "{}",
             wrap(
-                &super::REPORT_FILES.join(", "),
+                &super::REPORT_FILES
+                    .iter()
+                    .chain([&super::MANIFEST_FILE])
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 &format!(
                     "\nReports written to {}: ",
                     terminal(&dir.display().to_string())
@@ -104,6 +112,25 @@ pub fn render(
         );
     }
     fit(&s, width())
+}
+
+/// Rows of an Excel worksheet, header included (Excel 2007 and later: "Excel specifications
+/// and limits", https://support.microsoft.com/office/excel-specifications-and-limits-1672b34d-7043-467e-8e27-269d656771c3).
+pub const EXCEL_MAX_ROWS: u64 = 1_048_576;
+
+/// Says so when findings.csv has more rows than Excel can open: Excel loads the first
+/// [`EXCEL_MAX_ROWS`] with only a warning, and a silently cut list of failures misleads.
+fn excel_note(findings: u64) -> Option<String> {
+    let rows = findings.saturating_add(1);
+    (rows > EXCEL_MAX_ROWS).then(|| {
+        format!(
+            "findings.csv has {rows} rows with its header, more than Excel's {EXCEL_MAX_ROWS}: \
+             Excel opens only the first {EXCEL_MAX_ROWS} and leaves {} finding(s) out. Read \
+             findings.jsonl or load findings.csv into a database (DuckDB, Power Query's data \
+             model), or narrow the run with --since/--until/--server.",
+            rows - EXCEL_MAX_ROWS
+        )
+    })
 }
 
 /// Wraps every line longer than `width` at word boundaries, continuing it indented four
@@ -420,5 +447,26 @@ fn render_problems(s: &mut String, a: &Analysis) {
             "  ... and {} more (see --format json)",
             a.problems.len() - PROBLEMS_SHOWN
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_past_excels_rows_are_said_in_the_summary() {
+        // 1,048,575 findings and the header fill a worksheet exactly.
+        assert_eq!(excel_note(EXCEL_MAX_ROWS - 1), None);
+        assert_eq!(excel_note(0), None);
+        let note = excel_note(EXCEL_MAX_ROWS + 9).unwrap();
+        assert!(
+            note.starts_with(
+                "findings.csv has 1048586 rows with its header, more than Excel's 1048576"
+            ),
+            "{note}"
+        );
+        assert!(note.contains("leaves 10 finding(s) out"), "{note}");
+        assert!(excel_note(u64::MAX).is_some());
     }
 }

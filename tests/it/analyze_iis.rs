@@ -249,7 +249,7 @@ fn fail_on_findings_exits_one_and_missing_input_exits_two() {
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(stderr.contains("no input files found"), "{stderr}");
+    assert_eq!(stderr, "fbscope: error: no/such/dir: does not exist\n");
     let empty = tempfile::tempdir().unwrap();
     fbscope().arg("analyze").arg(empty.path()).assert().code(2);
     fbscope()
@@ -529,4 +529,85 @@ fn an_over_long_line_is_rejected_with_its_whole_length_from_files_and_streams() 
             assert_eq!(row[c].parse::<u64>().unwrap(), 2 * single + extra, "{key}");
         }
     }
+}
+
+#[test]
+fn severity_colours_only_when_asked_and_never_in_files() {
+    let run = |extra: &[&str]| {
+        let out = tempfile::tempdir().unwrap();
+        let (code, stdout) = analyze_to(out.path(), &iis_samples(), extra);
+        assert_eq!(code, 0);
+        let file = fs::read_to_string(out.path().join("summary.txt")).unwrap();
+        (stdout, file)
+    };
+    // The tests' stdout is a pipe: auto means no colour.
+    for extra in [&[][..], &["--color", "auto"], &["--color", "never"]] {
+        let (stdout, _) = run(extra);
+        assert!(!stdout.contains('\x1b'), "{extra:?}: {stdout}");
+    }
+    let (coloured, file) = run(&["--color", "always"]);
+    assert!(coloured.contains("\x1b[31m[error]\x1b[0m") || coloured.contains("[critical]\x1b[0m"));
+    assert!(!file.contains('\x1b'), "summary.txt stays plain");
+    let plain: String = coloured
+        .split('\x1b')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                &part[part.find('m').unwrap() + 1..]
+            }
+        })
+        .collect();
+    assert_eq!(plain, file, "colour adds styles, nothing else");
+    let csv = fbscope()
+        .arg("analyze")
+        .args(iis_samples())
+        .args(["--format", "csv", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(
+        !csv.stdout.contains(&0x1b),
+        "the findings CSV is never coloured"
+    );
+    assert!(csv.stderr.contains(&0x1b), "the summary on stderr is");
+}
+
+#[test]
+fn csv_bom_starts_every_csv_report_with_one_utf8_bom_and_changes_nothing_else() {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    const CSVS: [&str; 6] = [
+        "findings.csv",
+        "incidents.csv",
+        "timeline.csv",
+        "coverage.csv",
+        "summary.csv",
+        "inventory.csv",
+    ];
+    let samples = vec![root().join("samples").display().to_string()];
+    let (plain, marked) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    analyze_to(plain.path(), &samples, &[]);
+    let (code, _) = analyze_to(marked.path(), &samples, &["--csv-bom"]);
+    assert_eq!(code, 0);
+    for name in CSVS {
+        let without = fs::read(plain.path().join(name)).unwrap();
+        let with = fs::read(marked.path().join(name)).unwrap();
+        assert!(!without.starts_with(BOM), "{name}: no BOM by default");
+        assert_eq!(with.strip_prefix(BOM), Some(&without[..]), "{name}");
+    }
+    // Non-ASCII text (here the ellipsis of a shortened detail) is UTF-8 after the mark.
+    let findings = fs::read(marked.path().join("findings.csv")).unwrap();
+    assert!(String::from_utf8(findings).unwrap().contains('…'));
+    for name in ["findings.jsonl", "summary.txt", "report.html", "run.json"] {
+        let bytes = fs::read(marked.path().join(name)).unwrap();
+        assert!(!bytes.starts_with(BOM), "{name} is not a CSV");
+    }
+    let stdout = fbscope()
+        .arg("analyze")
+        .args(&samples)
+        .args(["--format", "csv", "--csv-bom", "--quiet"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(stdout.starts_with(b"\"time_utc\""), "no BOM into a pipe");
 }

@@ -234,6 +234,7 @@ fn every_report_is_byte_identical_for_any_thread_count() {
             "inventory.csv",
             "report.html",
         ] {
+            // run.json names the command line (with --threads): manifest.rs compares the rest.
             let a = fs::read(base.path().join(name)).unwrap();
             let b = fs::read(other.path().join(name)).unwrap();
             assert!(a == b, "{name} differs with --threads {threads}");

@@ -251,6 +251,34 @@ fn a_zone_per_path_applies_to_the_inputs_under_it() {
 }
 
 #[test]
+fn a_windows_zone_name_reads_like_its_iana_zone() {
+    let (iana, windows) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    analyze_to(iana.path(), &samples(), &["--event-tz", "Europe/Berlin"]);
+    let ex01 = root().join("samples/FABRIKAM-EX01").display().to_string();
+    let (code, stdout) = analyze_to(
+        windows.path(),
+        &samples(),
+        &["--event-tz", &format!("{ex01}=W. Europe Standard Time")],
+    );
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("assumed UTC"), "{stdout}");
+    assert_eq!(
+        fs::read(iana.path().join("findings.csv")).unwrap(),
+        fs::read(windows.path().join("findings.csv")).unwrap()
+    );
+    let out = fbscope()
+        .args(["analyze", "samples", "--event-tz", "Atlantis Standard Time"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a Windows zone name (W. Europe Standard Time)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn bad_zones_and_date_orders_are_usage_errors() {
     for args in [
         &["--event-tz", "Mars/Olympus"][..],

@@ -10,6 +10,8 @@ mod events_cli;
 mod exchange_logs;
 mod fuzz_regressions;
 mod hostile;
+mod manifest;
+mod meta;
 mod safety;
 mod snapshots_reports;
 mod util;

@@ -59,6 +59,7 @@ fn temp_files_of_a_killed_run_are_removed_by_the_next_run() {
         ".findings.csv.4242.tmp",
         ".inventory.csv.4242.0123456789abcdef.tmp",
         ".report.html.4242.0123456789abcdef.tmp",
+        ".run.json.4242.0123456789abcdef.tmp",
         ".fbscope-write-test.4242",
     ] {
         fs::write(out.path().join(stale), "left by a killed run").unwrap();
@@ -82,6 +83,7 @@ fn temp_files_of_a_killed_run_are_removed_by_the_next_run() {
             "inventory.csv",
             "rejected.txt",
             "report.html",
+            "run.json",
             "summary.csv",
             "summary.txt",
             "timeline.csv"

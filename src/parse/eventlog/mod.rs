@@ -20,6 +20,7 @@ pub mod time;
 mod transcript;
 mod viewer;
 pub mod vocabulary;
+mod windows_zones;
 mod xml;
 
 pub use time::{DateOrder, EventTz};

@@ -27,7 +27,9 @@ pub enum EventTz {
 pub const ASSUMED_UTC_NOTE: &str = "event times assumed UTC: no --event-tz given";
 
 impl EventTz {
-    /// Parses `UTC`, `Z`, `+01:00`, `-0530`, `+01` or an IANA name such as `Europe/Berlin`.
+    /// Parses `UTC`, `Z`, `+01:00`, `-0530`, `+01`, an IANA name such as `Europe/Berlin`, or a
+    /// Windows zone name such as `W. Europe Standard Time` (read as its CLDR IANA zone, so
+    /// daylight saving time applies as on the machine that wrote the export).
     pub fn parse(s: &str) -> Result<EventTz, String> {
         let s = s.trim();
         if s.eq_ignore_ascii_case("utc") || s.eq_ignore_ascii_case("z") || s == "GMT" {
@@ -38,9 +40,14 @@ impl EventTz {
                 format!("bad UTC offset {s:?}: expected +HH:MM, -HHMM or +HH (e.g. +01:00)")
             });
         }
-        s.parse::<chrono_tz::Tz>().map(EventTz::Named).map_err(|_| {
-            format!("unknown time zone {s:?}: give an IANA name (Europe/Berlin), UTC, or an offset (+01:00)")
-        })
+        let windows = || super::windows_zones::iana_for(s).and_then(|z| z.parse().ok());
+        s.parse::<chrono_tz::Tz>()
+            .ok()
+            .or_else(windows)
+            .map(EventTz::Named)
+            .ok_or_else(|| {
+                format!("unknown time zone {s:?}: give an IANA name (Europe/Berlin), a Windows zone name (W. Europe Standard Time), UTC, or an offset (+01:00)")
+            })
     }
 
     /// Converts a local wall-clock time to UTC. Ambiguous times (the repeated hour when DST
@@ -171,6 +178,31 @@ mod tests {
         assert!(EventTz::parse("Mars/Olympus").is_err());
         assert!(EventTz::parse("+25:00").is_err());
         assert!(EventTz::parse("+1:0x").is_err());
+    }
+
+    #[test]
+    fn windows_zone_names_keep_daylight_saving_time() {
+        let west = EventTz::parse("W. Europe Standard Time").unwrap();
+        assert_eq!(west, EventTz::Named(chrono_tz::Europe::Berlin));
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        let utc = |s: &str| at(s).and_utc().timestamp();
+        // Winter: UTC+1; summer: UTC+2, which a table of fixed offsets would get wrong.
+        assert_eq!(
+            west.to_utc(at("2026-01-15 10:00:00")).0,
+            utc("2026-01-15 09:00:00")
+        );
+        assert_eq!(
+            west.to_utc(at("2026-07-15 10:00:00")).0,
+            utc("2026-07-15 08:00:00")
+        );
+        let pacific = EventTz::parse("pacific standard time").unwrap();
+        assert_eq!(pacific.to_string(), "America/Los_Angeles");
+        assert_eq!(
+            pacific.to_utc(at("2026-07-15 10:00:00")).0,
+            utc("2026-07-15 17:00:00")
+        );
+        let err = EventTz::parse("Atlantis Standard Time").unwrap_err();
+        assert!(err.contains("Windows zone name"), "{err}");
     }
 
     #[test]
