@@ -109,6 +109,8 @@ pub struct Config {
     pub event_time: EventTime,
     /// The `--out` folder: never read as input (its reports and temp files are not evidence).
     pub out_dir: Option<PathBuf>,
+    /// Hash every input for `run.json` (`--no-hash` turns it off).
+    pub hash_inputs: bool,
     /// What was changed from the flags as given (a `--threads` above the machine's
     /// parallelism), said on stderr before the run.
     pub notes: Vec<String>,
@@ -131,6 +133,7 @@ impl Config {
             chunk_bytes: CHUNK_BYTES,
             event_time: EventTime::default(),
             out_dir: None,
+            hash_inputs: true,
             notes: Vec::new(),
         }
     }

@@ -3,8 +3,8 @@
 //!
 //! An archive is one piece of evidence: its members are not hashed one by one, the archive
 //! file is. Streams (standard input, a pipe) are listed but cannot be hashed: they were read
-//! once. Hashing re-reads each file with one fixed buffer, after the analysis and in parallel
-//! (see `pipeline`), so the analysis itself never waits on it.
+//! once. Hashing re-reads each file with one fixed buffer, on a thread of its own beside the
+//! analysis (see `pipeline`), so the analysis never waits on it; `--no-hash` skips it.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -37,6 +37,14 @@ pub struct HashedSource {
 const HASH_BUFFER: usize = 256 << 10;
 
 impl SourceFile {
+    /// The file listed without a digest, saying why.
+    pub fn unhashed(self, why: &str) -> HashedSource {
+        HashedSource {
+            source: self,
+            sha256: Err(why.to_owned()),
+        }
+    }
+
     /// Hashes the file (a stream is not hashed: it cannot be read again).
     pub fn hash(self) -> HashedSource {
         let sha256 = match &self.path {

@@ -96,6 +96,28 @@ fn run_json_hashes_every_input_file_and_an_archive_as_one() {
     }
 }
 
+/// `--no-hash` keeps every input listed, by size and time, and says why there is no digest.
+#[test]
+fn no_hash_lists_inputs_without_digests_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, _) = bundle(dir.path());
+    let out = tempfile::tempdir().unwrap();
+    let (code, _) = analyze_to(
+        out.path(),
+        &[dir.path().display().to_string()],
+        &["--no-hash"],
+    );
+    assert_eq!(code, 0);
+    let m = manifest(out.path());
+    let inputs = m["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 2, "{inputs:?}");
+    assert_eq!(inputs[0]["size"], fs::metadata(&plain).unwrap().len());
+    for entry in inputs {
+        assert!(entry["sha256"].is_null(), "{entry}");
+        assert_eq!(entry["sha256_missing"], "not hashed: --no-hash");
+    }
+}
+
 #[test]
 fn run_json_differs_across_thread_counts_only_in_the_command_line_and_timings() {
     let run = |threads: &str| {
