@@ -14,7 +14,7 @@ use super::limits::{
     MAX_ARCHIVE_DEPTH, MAX_EXPANDED_BYTES, MAX_EXPANSION_RATIO, MAX_NESTED_ARCHIVE_BYTES,
     MAX_NESTED_TOTAL_BYTES, RATIO_GRACE_BYTES,
 };
-use super::origin::{ArcBytes, Container, Input, Origin};
+use super::origin::{ArcBytes, Codec, Container, Input, Origin};
 use super::stream::{is_stream_path, Stream};
 use super::tarball::{self, is_tar, TAR_HEADER_BYTES};
 use super::zipdir;
@@ -397,7 +397,7 @@ fn add_archive<R: Read + std::io::Seek>(
             container: container.clone(),
             data_start: member.data_start(),
             compressed_size: member.compressed_size(),
-            deflated: member.compression() == zip::CompressionMethod::Deflated,
+            codec: Codec::of_zip(member.compression()).unwrap_or(Codec::Stored),
             check: Some((member.crc32(), member.size())),
         };
         let input = Input {
@@ -429,10 +429,11 @@ fn readable<R: Read>(
             "zip member's data overlaps member {other}'s (the overlapping-entries zip bomb): not read"
         ));
     }
-    match member.compression() {
-        zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated => Ok(()),
-        other => Err(format!(
-            "zip compression {other:?} is not supported (use deflate)"
+    match Codec::of_zip(member.compression()) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "zip compression {:?} is not read (fbscope reads stored, deflate, deflate64, bzip2 and zstd members): extract the archive and pass the folder",
+            member.compression()
         )),
     }
 }

@@ -22,6 +22,43 @@ pub enum Container {
     Memory(Arc<Vec<u8>>),
 }
 
+/// How a zip member's bytes are compressed (the methods archivers write: deflate by
+/// Windows and most tools, deflate64 by Explorer for members over 2 GiB, bzip2 and zstd by
+/// 7-Zip and newer zip tools).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    Stored,
+    Deflate,
+    Deflate64,
+    Bzip2,
+    Zstd,
+}
+
+impl Codec {
+    /// The codec of a zip compression method, when fbscope reads it.
+    pub fn of_zip(method: zip::CompressionMethod) -> Option<Codec> {
+        match method {
+            zip::CompressionMethod::Stored => Some(Codec::Stored),
+            zip::CompressionMethod::Deflated => Some(Codec::Deflate),
+            zip::CompressionMethod::Deflate64 => Some(Codec::Deflate64),
+            zip::CompressionMethod::Bzip2 => Some(Codec::Bzip2),
+            zip::CompressionMethod::Zstd => Some(Codec::Zstd),
+            _ => None,
+        }
+    }
+
+    /// A reader of the decoded bytes of `stored`.
+    fn decoder(self, stored: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
+        Ok(match self {
+            Codec::Stored => Box::new(stored),
+            Codec::Deflate => Box::new(DeflateDecoder::new(stored)),
+            Codec::Deflate64 => Box::new(deflate64::Deflate64Decoder::new(stored)),
+            Codec::Bzip2 => Box::new(bzip2::read::BzDecoder::new(stored)),
+            Codec::Zstd => Box::new(zstd::stream::read::Decoder::new(stored)?),
+        })
+    }
+}
+
 /// The raw location of an input.
 #[derive(Debug, Clone)]
 pub enum Origin {
@@ -30,7 +67,7 @@ pub enum Origin {
         container: Container,
         data_start: u64,
         compressed_size: u64,
-        deflated: bool,
+        codec: Codec,
         /// CRC-32 and size from the zip's central directory, checked when the data ends.
         check: Option<(u32, u64)>,
     },
@@ -83,7 +120,7 @@ impl Input {
             container: Container::Memory(Arc::new(bytes)),
             data_start: 0,
             compressed_size: len,
-            deflated: false,
+            codec: Codec::Stored,
             check: None,
         };
         Input {
@@ -108,15 +145,11 @@ impl Input {
                 container,
                 data_start,
                 compressed_size,
-                deflated,
+                codec,
                 check,
             } => {
                 let stored = container.open_at(*data_start)?.take(*compressed_size);
-                let data: Box<dyn Read + Send> = if *deflated {
-                    Box::new(DeflateDecoder::new(stored))
-                } else {
-                    Box::new(stored)
-                };
+                let data = codec.decoder(stored)?;
                 Ok(match *check {
                     Some((crc, size)) => Box::new(CrcChecked::new(data, crc, size)),
                     None => data,
@@ -137,7 +170,8 @@ impl Input {
             raw = Box::new(CountedRaw(raw, count.clone()));
             raw_count = Some(count);
         }
-        let compressed = self.gzip || matches!(self.origin, Origin::Member { deflated: true, .. });
+        let compressed = self.gzip
+            || matches!(self.origin, Origin::Member { codec, .. } if codec != Codec::Stored);
         let decoded: Box<dyn Read + Send> = if self.gzip {
             Box::new(GzMembers::new(raw, self.notes.clone()))
         } else {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
-use super::origin::{Container, Input, Origin};
+use super::origin::{Codec, Container, Input, Origin};
 use crate::problem::Problem;
 
 /// Bytes needed to recognise a tar: its first header block.
@@ -96,7 +96,7 @@ pub fn entries<R: Read + Seek>(mut reader: R, container: &Container, display: &s
             container: container.clone(),
             data_start: start,
             compressed_size: size,
-            deflated: false,
+            codec: Codec::Stored,
             check: None,
         };
         out.inputs.push(Input {
