@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::classify::{Classifier, EventClassifier, EventVerdict, Verdict};
+use crate::grammar::pattern::Pattern;
 use crate::grammar::{CategoryId, Grammar};
 use crate::input::origin::Input;
 use crate::input::sniff::{self, Format};
@@ -225,10 +226,10 @@ fn in_memory(bytes: &[u8]) -> Input {
     Input::from_bytes(DISPLAY, bytes.to_vec())
 }
 
-/// Bare messages: several pasted one after the other (each Availability message starts a line
-/// with `Process <pid>:` or `Process Microsoft.Exchange...`) are explained one by one.
+/// Bare messages: several pasted one after the other (each starts a line as a
+/// `facts.message_start` pattern of sources.toml says) are explained one by one.
 fn explain_message(grammar: &Grammar, text: &str) -> Explanation {
-    let starts: Vec<usize> = message_starts(text);
+    let starts: Vec<usize> = message_starts(text, &grammar.sources.facts.message_start);
     if starts.len() < 2 {
         return explain_one_message(grammar, text);
     }
@@ -249,16 +250,16 @@ fn explain_message(grammar: &Grammar, text: &str) -> Explanation {
     all
 }
 
-/// Byte offsets of the lines that start an Availability message.
-fn message_starts(text: &str) -> Vec<usize> {
+/// Byte offsets of the lines that start a message: lines (less their indentation) that a
+/// pattern matches at their start.
+fn message_starts(text: &str, patterns: &[Pattern]) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let t = line.trim_start();
-        let rest = t.strip_prefix("Process ").unwrap_or("");
-        let pid = rest.split([':', '[']).next().unwrap_or("");
-        if (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
-            || rest.starts_with("Microsoft.Exchange.")
+        if patterns
+            .iter()
+            .any(|p| p.find(t).is_some_and(|m| m.start() == 0))
         {
             starts.push(at + (line.len() - t.len()));
         }

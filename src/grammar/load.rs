@@ -843,7 +843,7 @@ type FactList<'a> = (&'a str, &'a [Spanned<String>], &'a mut Vec<Pattern>, bool)
 /// Fact patterns are compiled as written (`(?i)` makes one case-insensitive); each but
 /// `stack_frame` needs a capture group, whose text is the value.
 fn compile_facts(out: &mut FactPatterns, raw: &RawFacts, errs: &mut Errors<'_>) {
-    let lists: [FactList<'_>; 7] = [
+    let lists: [FactList<'_>; 8] = [
         (
             "request_type",
             &raw.request_type,
@@ -874,6 +874,12 @@ fn compile_facts(out: &mut FactPatterns, raw: &RawFacts, errs: &mut Errors<'_>) 
             "stack_frame",
             &raw.stack_frame[..],
             &mut out.stack_frame,
+            false,
+        ),
+        (
+            "message_start",
+            &raw.message_start[..],
+            &mut out.message_start,
             false,
         ),
     ];

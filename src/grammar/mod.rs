@@ -93,6 +93,7 @@ impl Grammar {
             &f.origin_server,
             &f.http_status,
             &f.stack_frame,
+            &f.message_start,
         ];
         rules.chain(facts.into_iter().flatten())
     }

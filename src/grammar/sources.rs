@@ -51,6 +51,9 @@ pub struct FactPatterns {
     pub http_status: Vec<Pattern>,
     /// Where an exception's text ends: a stack frame or the end-of-inner-trace marker.
     pub stack_frame: Vec<Pattern>,
+    /// Where a pasted message starts (a line it matches at its start): several messages
+    /// pasted one after the other are explained one by one.
+    pub message_start: Vec<Pattern>,
     /// Values of `request_type` that are words of the message shape, not request types.
     pub not_request_types: Vec<String>,
 }
@@ -180,6 +183,8 @@ pub(super) struct RawFacts {
     pub http_status: Vec<Spanned<String>>,
     #[serde(default)]
     pub stack_frame: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub message_start: Vec<Spanned<String>>,
     #[serde(default)]
     pub not_request_types: Vec<String>,
     #[serde(default)]
