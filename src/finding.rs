@@ -7,7 +7,7 @@ use crate::time::UnixTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CategoryId(pub u16);
 
-/// Which link of the free/busy chain failed (domain.md §4).
+/// Which link of the free/busy chain failed (grammars/README.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
     Token,

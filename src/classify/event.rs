@@ -5,7 +5,7 @@
 //! `&#8212;>`), each segment ending before its stack trace. The rules of
 //! `grammars/events.toml` are then tried in three tiers — exception signatures segment by
 //! segment from the innermost outward, then HTTP statuses, then wrapper exceptions — and within
-//! one tier and segment the category listed first in the taxonomy wins (domain.md §4). One
+//! one tier and segment the category listed first in the taxonomy wins (grammars/README.md §4). One
 //! literal automaton selects the candidate rules; regexes run only on those.
 
 use crate::grammar::pattern::Pattern;
@@ -55,7 +55,7 @@ impl Evidence {
     }
 }
 
-/// Facts read from a message (domain.md §2 message shapes).
+/// Facts read from a message (grammars/README.md §2 message shapes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageFacts {
     /// `FederatedCrossForest`, `CrossSite`, ...
@@ -794,7 +794,7 @@ mod tests {
         assert_eq!(split_url("nonsense"), (String::new(), String::new()));
     }
 
-    /// domain.md §4: a socket reset nested inside a failed *send* is the TLS handshake
+    /// grammars/README.md §4: a socket reset nested inside a failed *send* is the TLS handshake
     /// failing; the same reset inside a receive from a partner is a reset.
     #[test]
     fn a_cause_overrides_the_symptom_nested_inside_it() {

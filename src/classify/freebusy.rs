@@ -1,4 +1,4 @@
-//! What counts as free/busy traffic in a web log (domain.md §3): the classes of request
+//! What counts as free/busy traffic in a web log (grammars/README.md §3): the classes of request
 //! paths, and the scan that finds candidate lines.
 //!
 //! The WSSecurity stems are free/busy whoever calls them; `/EWS/Exchange.asmx` and the

@@ -195,7 +195,7 @@ mod tests {
         assert!(failed.is_empty(), "{failed:#?}");
     }
 
-    /// domain.md §4: every taxonomy id with an event signature has a rule with an example.
+    /// grammars/README.md §4: every taxonomy id with an event signature has a rule with an example.
     #[test]
     fn every_event_category_has_a_rule_with_examples() {
         let grammar = Grammar::embedded().expect("shipped grammars load");

@@ -12,7 +12,7 @@ use crate::finding::Phase;
 
 use super::taxonomy::CategoryId;
 
-/// Where in a message a rule's signature counts (domain.md §4: "classify on the innermost
+/// Where in a message a rule's signature counts (grammars/README.md §4: "classify on the innermost
 /// exception first, then the HTTP status, then the wrapper").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Tier {

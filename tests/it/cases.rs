@@ -39,7 +39,7 @@ fn every_case_gets_its_sources_diagnosis() {
     );
 }
 
-/// domain.md's seed evidence (§3 IIS lines, §4 signatures inside a 4002) keeps its id.
+/// grammars/README.md's seed evidence (§3 IIS lines, §4 signatures inside a 4002) keeps its id.
 #[test]
 fn the_domain_notes_seed_texts_keep_their_ids() {
     let grammar = Grammar::embedded().expect("shipped grammars load");

@@ -62,7 +62,7 @@ const KNOWN: [(&str, Field); 24] = [
 
 const FIELD_COUNT: usize = Field::TimeTaken as usize + 1;
 
-/// Exchange's default IIS `#Fields` (domain.md §3), assumed for data before any `#Fields`.
+/// Exchange's default IIS `#Fields` (grammars/README.md §3), assumed for data before any `#Fields`.
 pub const EXCHANGE_DEFAULT_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
 
 /// HTTP.sys's HTTPERR `#Fields`.
