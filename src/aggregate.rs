@@ -134,6 +134,7 @@ mod tests {
             partner_domain: String::new(),
             time_taken_ms: None,
             cafe_req_id: None,
+            record_id: None,
         }
     }
 

@@ -159,6 +159,8 @@ pub struct Finding {
     /// `RequestId`. One request seen in both logs has the same id (the join of
     /// [`crate::pipeline`]'s HttpProxy pass).
     pub cafe_req_id: Option<u128>,
+    /// The event's record number (EVTX/XML `EventRecordID`, the data row of a CSV export).
+    pub record_id: Option<u64>,
 }
 
 impl Finding {

@@ -141,4 +141,7 @@ pub struct EventRecord {
     pub message: String,
     /// Insertion strings (`EventData/Data`), when the format has them.
     pub data: Vec<String>,
+    /// The record's own number: `EventRecordID` of EVTX and XML exports, the data row (1 =
+    /// the first under the header) of Event Viewer and PowerShell CSV/TXT exports.
+    pub record_id: Option<u64>,
 }

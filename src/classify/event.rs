@@ -439,6 +439,7 @@ impl<'g> EventClassifier<'g> {
             partner_domain,
             time_taken_ms: None,
             cafe_req_id: None,
+            record_id: rec.record_id,
         }
     }
 

@@ -110,6 +110,7 @@ impl ProxyFindings<'_> {
             time_taken_ms: row
                 .get(ProxyField::TotalRequestTime)
                 .and_then(crate::record::parse_num),
+            record_id: None,
             cafe_req_id: row
                 .get(ProxyField::RequestId)
                 .and_then(crate::parse::exchange::parse_guid),

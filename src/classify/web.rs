@@ -147,6 +147,7 @@ impl WebSink<'_> {
             target_host,
             partner_domain: String::new(),
             time_taken_ms: rec.get(Field::TimeTaken).and_then(crate::record::parse_num),
+            record_id: None,
             cafe_req_id: rec.get(Field::UriQuery).and_then(|q| {
                 let traffic = &self.classifier.grammar().traffic;
                 traffic.httpproxy.request_id_in_query(q)

@@ -289,6 +289,7 @@ fn raised_finding(
         partner_domain: String::new(),
         time_taken_ms: None,
         cafe_req_id: None,
+        record_id: None,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::grammar::Taxonomy;
 use crate::sanitize::csv_cell;
 use crate::time::{self, format_opt};
 
-pub const FINDINGS_COLUMNS: [&str; 31] = [
+pub const FINDINGS_COLUMNS: [&str; 32] = [
     "time_utc",
     "server",
     "site",
@@ -44,6 +44,7 @@ pub const FINDINGS_COLUMNS: [&str; 31] = [
     "time_taken_ms",
     "incident",
     "cafe_req_id",
+    "record_id",
 ];
 
 pub const SUMMARY_COLUMNS: [&str; 10] = [
@@ -198,6 +199,7 @@ pub fn with_incident(
     row: &[u8],
     incident: Option<u32>,
     request_id: Option<u128>,
+    record_id: Option<u64>,
     out: &mut Vec<u8>,
 ) {
     out.clear();
@@ -209,6 +211,10 @@ pub fn with_incident(
     out.extend_from_slice(b"\",\"");
     if let Some(id) = request_id {
         out.extend_from_slice(crate::parse::exchange::format_guid(id).as_bytes());
+    }
+    out.extend_from_slice(b"\",\"");
+    if let Some(id) = record_id {
+        out.extend_from_slice(id.to_string().as_bytes());
     }
     out.extend_from_slice(b"\"\n");
 }

@@ -96,6 +96,7 @@ pub fn with_incident(
     row: &[u8],
     incident: Option<u32>,
     request_id: Option<u128>,
+    record_id: Option<u64>,
     out: &mut Vec<u8>,
 ) {
     out.clear();
@@ -107,8 +108,12 @@ pub fn with_incident(
     match request_id {
         Some(id) => {
             let guid = crate::parse::exchange::format_guid(id);
-            out.extend_from_slice(format!(",\"cafe_req_id\":\"{guid}\"}}\n").as_bytes());
+            out.extend_from_slice(format!(",\"cafe_req_id\":\"{guid}\"").as_bytes());
         }
-        None => out.extend_from_slice(b",\"cafe_req_id\":null}\n"),
+        None => out.extend_from_slice(b",\"cafe_req_id\":null"),
+    }
+    match record_id {
+        Some(id) => out.extend_from_slice(format!(",\"record_id\":{id}}}\n").as_bytes()),
+        None => out.extend_from_slice(b",\"record_id\":null}\n"),
     }
 }

@@ -159,6 +159,7 @@ impl<'t> Outputs<'t> {
             csv: csv.into_boxed_slice(),
             json: json.into_boxed_slice(),
             request_id: f.cafe_req_id,
+            record_id: f.record_id,
         };
         // The spill folder is named only when a run could not be written (not per finding).
         let dir = &self.dir;
@@ -251,12 +252,24 @@ impl<'t> Outputs<'t> {
         for row in rows.finish().map_err(spill_err)? {
             let row = row.map_err(spill_err)?;
             let incident = incident_of(&index, &row);
-            csv::with_incident(&row.csv, incident, row.request_id, &mut csv_line);
+            csv::with_incident(
+                &row.csv,
+                incident,
+                row.request_id,
+                row.record_id,
+                &mut csv_line,
+            );
             if let Some((csv_file, json_file)) = &mut files {
                 csv_file
                     .write_all(&csv_line)
                     .map_err(|e| file_err(csv_file)(e))?;
-                jsonl::with_incident(&row.json, incident, row.request_id, &mut json_line);
+                jsonl::with_incident(
+                    &row.json,
+                    incident,
+                    row.request_id,
+                    row.record_id,
+                    &mut json_line,
+                );
                 json_file
                     .write_all(&json_line)
                     .map_err(|e| file_err(json_file)(e))?;

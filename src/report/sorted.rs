@@ -44,6 +44,8 @@ pub struct Row {
     pub json: Box<[u8]>,
     /// The finding's front-end request id: the cell after the incident (`cafe_req_id`).
     pub request_id: Option<u128>,
+    /// The event's record number (`record_id`).
+    pub record_id: Option<u64>,
 }
 
 impl Row {
@@ -212,6 +214,13 @@ fn write_row(w: &mut impl Write, row: &Row) -> io::Result<()> {
     match row.request_id {
         Some(id) => {
             w.write_all(&[1])?;
+            w.write_all(&id.to_le_bytes())?;
+        }
+        None => w.write_all(&[0])?,
+    }
+    match row.record_id {
+        Some(id) => {
+            w.write_all(&[1])?;
             w.write_all(&id.to_le_bytes())
         }
         None => w.write_all(&[0]),
@@ -252,6 +261,11 @@ fn read_row(r: &mut BufReader<File>) -> io::Result<Option<Row>> {
         0 => None,
         _ => Some(u128::from_le_bytes(read_array(r)?)),
     };
+    let [has_record] = read_array(r)?;
+    let record_id = match has_record {
+        0 => None,
+        _ => Some(u64::from_le_bytes(read_array(r)?)),
+    };
     Ok(Some(Row {
         key: SortKey {
             time: i64::from_le_bytes(time),
@@ -264,6 +278,7 @@ fn read_row(r: &mut BufReader<File>) -> io::Result<Option<Row>> {
         csv,
         json,
         request_id,
+        record_id,
     }))
 }
 
@@ -287,6 +302,7 @@ mod tests {
             csv: format!("{time},{server},{position}").into_bytes().into(),
             json: b"{}".to_vec().into(),
             request_id: (position % 2 == 0).then_some(u128::from(position) << 64 | 7),
+            record_id: (position % 3 == 0).then_some(position * 10),
         }
     }
 

@@ -149,6 +149,45 @@ fn both_sides_of_a_failure_are_visible() {
     assert_eq!(find("2026-03-02T11:52:18Z", "iis")[cat], "connection-reset");
 }
 
+/// `record_id` is the event's own number: the XML export's `EventRecordID`, the data row of
+/// an Event Viewer CSV (the first row under the header is 1); IIS findings have none.
+#[test]
+fn event_findings_carry_their_record_id() {
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &samples(), &["--event-tz", "+01:00"]);
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let h = &rows[0];
+    let xml =
+        std::fs::read_to_string(root().join("samples/FABRIKAM-EX02/Application.xml")).unwrap();
+    let ids: Vec<&str> = xml
+        .split("<EventRecordID>")
+        .skip(1)
+        .filter_map(|s| s.split('<').next())
+        .collect();
+    let from = |suffix: &str| {
+        rows[1..]
+            .iter()
+            .filter(|r| r[col(h, "file")].ends_with(suffix))
+            .map(|r| r[col(h, "record_id")].clone())
+            .collect::<Vec<String>>()
+    };
+    let xml_ids = from("Application.xml");
+    assert!(!xml_ids.is_empty());
+    assert!(
+        xml_ids.iter().all(|id| ids.contains(&id.as_str())),
+        "{xml_ids:?} not in {ids:?}"
+    );
+    let csv_rows = from("Application.csv");
+    assert!(!csv_rows.is_empty());
+    assert!(
+        csv_rows
+            .iter()
+            .all(|r| r.parse::<u64>().is_ok_and(|n| n >= 1)),
+        "{csv_rows:?}"
+    );
+    assert!(from("u_ex260302.log").iter().all(String::is_empty));
+}
+
 #[test]
 fn event_findings_carry_the_request_facts() {
     let out = tempfile::tempdir().unwrap();
@@ -174,8 +213,8 @@ fn event_findings_carry_the_request_facts() {
     );
     assert_eq!(
         &h[30..],
-        ["cafe_req_id"],
-        "the HttpProxy release's column is appended after those"
+        ["cafe_req_id", "record_id"],
+        "the HttpProxy release's column, then record_id, are appended after those"
     );
     let r = rows
         .iter()

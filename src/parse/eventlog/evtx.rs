@@ -121,7 +121,7 @@ fn read_all<T: Read + std::io::Seek>(mut parser: EvtxParser<T>, sink: &mut Sink,
 
 fn take(json: &[u8], record_id: u64, position: u64, sink: &mut Sink) {
     match rendered::extract_for(json, sink.wants_text()) {
-        Ok(fields) => sink.event(record(fields, position)),
+        Ok(fields) => sink.event(record(fields, position, record_id)),
         Err(e) => sink.reject(
             position,
             format!("record {record_id}: unreadable rendering: {e}"),
@@ -143,7 +143,7 @@ fn error_text(e: &evtx::err::EvtxError) -> String {
 }
 
 /// Builds the event from the fields read out of the rendering.
-fn record(f: rendered::Extracted<'_>, position: u64) -> EventRecord {
+fn record(f: rendered::Extracted<'_>, position: u64, record_id: u64) -> EventRecord {
     EventRecord {
         position,
         time: f.system_time.as_deref().and_then(known_time),
@@ -154,6 +154,7 @@ fn record(f: rendered::Extracted<'_>, position: u64) -> EventRecord {
         provider: f.provider,
         event_id: f.event_id,
         data: f.data,
+        record_id: Some(record_id),
     }
 }
 
@@ -201,8 +202,12 @@ mod tests {
             };
             for rec in parser.records_json_bytes().flatten() {
                 let doc: Doc<'_> = serde_json::from_slice(&rec.data).unwrap();
-                let fast = super::record(rendered::extract(&rec.data).unwrap(), 1);
-                let reference = doc.into_record(1);
+                let id = rec.event_record_id;
+                let fast = super::record(rendered::extract(&rec.data).unwrap(), 1, id);
+                let reference = EventRecord {
+                    record_id: Some(id),
+                    ..doc.into_record(1)
+                };
                 assert_eq!(fast, reference, "{}", path.display());
                 let light = rendered::extract_for(&rec.data, &|_| false).unwrap();
                 let untexted = EventRecord {
@@ -210,7 +215,7 @@ mod tests {
                     data: Vec::new(),
                     ..reference
                 };
-                assert_eq!(super::record(light, 1), untexted, "{}", path.display());
+                assert_eq!(super::record(light, 1, id), untexted, "{}", path.display());
                 compared += 1;
             }
         }
@@ -360,6 +365,7 @@ mod reference {
                 provider,
                 event_id,
                 data,
+                record_id: None,
             }
         }
     }

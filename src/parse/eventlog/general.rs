@@ -172,6 +172,7 @@ impl Block {
             computer: self.computer,
             message: self.description.unwrap_or_default().trim().to_string(),
             data: Vec::new(),
+            record_id: None,
         })
     }
 }

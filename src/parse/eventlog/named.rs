@@ -14,6 +14,8 @@ const PROVIDER: &[&str] = &["ProviderName", "Source"];
 const COMPUTER: &[&str] = &["MachineName"];
 const TIME: &[&str] = &["TimeCreated", "TimeGenerated", "TimeWritten"];
 const LEVEL: &[&str] = &["LevelDisplayName", "EntryType", "Level"];
+/// `Get-WinEvent`'s record number, `Get-EventLog`'s entry index.
+const RECORD: &[&str] = &["RecordId", "Index"];
 
 /// Properties holding insertion strings (`Get-EventLog`'s `ReplacementStrings`, the
 /// `Properties` list of `Get-WinEvent`, each entry's `Value`).
@@ -29,6 +31,7 @@ pub fn is_wanted(name: &str) -> bool {
         COMPUTER,
         TIME,
         LEVEL,
+        RECORD,
         LISTS,
     ]
     .iter()
@@ -80,6 +83,7 @@ pub fn build(
         computer: first(COMPUTER).unwrap_or_default().trim().to_string(),
         message: first(MESSAGE).unwrap_or_default(),
         data,
+        record_id: first(RECORD).and_then(|r| r.trim().parse().ok()),
     })
 }
 

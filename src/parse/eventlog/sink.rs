@@ -90,6 +90,11 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// Data units so far, read or rejected: the next one's ordinal is this plus one.
+    pub fn data_units(&self) -> u64 {
+        self.out.tally.records + self.out.tally.rejected
+    }
+
     /// Records seen so far (for tests and progress).
     pub fn records(&self) -> u64 {
         self.out.tally.records

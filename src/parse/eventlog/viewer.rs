@@ -114,8 +114,11 @@ fn take_row<R: BufRead>(
         };
         return sink.reject(line, reason, rows.raw());
     }
+    let row = sink.data_units() + 1;
     match build(rows, line, delim, clock) {
-        Ok(ev) => {
+        Ok(mut ev) => {
+            // An Event Viewer export carries no record number: its data row stands in.
+            ev.record_id = Some(row);
             if rows.tolerated() || rows.len() > 6 {
                 sink.tolerated();
             }
@@ -156,6 +159,7 @@ fn build<R: BufRead>(
         computer: String::new(),
         message: message(rows, delim),
         data: Vec::new(),
+        record_id: None,
     })
 }
 

@@ -42,6 +42,7 @@ struct Fields {
     provider: String,
     source_name: String,
     event_id: Option<u32>,
+    record_id: Option<u64>,
     level: Option<String>,
     rendered_level: Option<String>,
     time: Option<i64>,
@@ -54,6 +55,7 @@ struct Fields {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Slot {
     EventId,
+    RecordId,
     Level,
     Computer,
     Data,
@@ -69,6 +71,7 @@ fn slot(path: &[Vec<u8>]) -> Slot {
     let name = |i: usize| path.get(i).map(Vec::as_slice);
     match (path.len(), name(1), name(2)) {
         (3, Some(b"System"), Some(b"EventID")) => Slot::EventId,
+        (3, Some(b"System"), Some(b"EventRecordID")) => Slot::RecordId,
         (3, Some(b"System"), Some(b"Level")) => Slot::Level,
         (3, Some(b"System"), Some(b"Computer")) => Slot::Computer,
         (3, Some(b"EventData"), Some(b"Data")) => Slot::Data,
@@ -148,6 +151,7 @@ fn attr<'a>(e: &'a BytesStart, name: &[u8]) -> Option<Cow<'a, str>> {
 fn end(path: &[Vec<u8>], f: &mut Fields, text: &str) {
     match slot(path) {
         Slot::EventId => f.event_id = text.trim().parse().ok(),
+        Slot::RecordId => f.record_id = text.trim().parse().ok(),
         Slot::Level => f.level = Some(text.trim().to_string()),
         Slot::Computer => f.computer = text.trim().to_string(),
         Slot::Data => f.data.push(text.to_string()),
@@ -180,6 +184,7 @@ impl Fields {
             computer: self.computer,
             message,
             data: self.data,
+            record_id: self.record_id,
         }
     }
 }
