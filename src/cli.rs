@@ -443,10 +443,7 @@ fn print_result(
             color::write_summary(&mut out, &finished.summary, wanted)?;
         }
         StdoutFormat::Json => {
-            let doc = json::document(analysis, &finished.correlation, &grammar.taxonomy);
-            let mut text = serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?;
-            text.push(b'\n');
-            out.write_all(&text)?;
+            json::write_document(&mut out, analysis, &finished.correlation, &grammar.taxonomy)?;
         }
         StdoutFormat::Csv => {
             if !args.quiet {

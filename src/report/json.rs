@@ -55,8 +55,73 @@ fn inventory_entry(r: &InputReport) -> Value {
     v
 }
 
-/// Builds the whole document.
+/// The document as a value (tests; the binary streams it with [`write_document`]).
 pub fn document(analysis: &Analysis, correlation: &Correlation, taxonomy: &Taxonomy) -> Value {
+    serde_json::to_value(streamed(analysis, correlation, taxonomy)).unwrap_or(Value::Null)
+}
+
+/// Writes the document, pretty-printed and newline-terminated. The inventory (one entry per
+/// input: 100,000 of them in a big bundle) is serialized entry by entry as it is written,
+/// never held as one tree: built as a `Value`, it cost about 6 KB per input.
+pub fn write_document(
+    out: &mut impl std::io::Write,
+    analysis: &Analysis,
+    correlation: &Correlation,
+    taxonomy: &Taxonomy,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut w, &streamed(analysis, correlation, taxonomy))?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+/// Everything but the inventory, as a value, and the inventory to stream.
+struct Streamed<'a> {
+    rest: serde_json::Map<String, Value>,
+    inventory: &'a [InputReport],
+}
+
+const INVENTORY: &str = "inventory";
+
+impl serde::Serialize for Streamed<'_> {
+    /// The keys in the map's own order; the `inventory` placeholder is replaced by the
+    /// streamed entries, so the output is the same as serializing the whole tree.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.rest.len()))?;
+        for (k, v) in &self.rest {
+            if k == INVENTORY {
+                map.serialize_entry(k, &Inventory(self.inventory))?;
+            } else {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct Inventory<'a>(&'a [InputReport]);
+
+impl serde::Serialize for Inventory<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for r in self.0 {
+            let mut entry = inventory_entry(r);
+            defang_strings(&mut entry);
+            seq.serialize_element(&entry)?;
+        }
+        seq.end()
+    }
+}
+
+/// Builds the document but its inventory.
+fn streamed<'a>(
+    analysis: &'a Analysis,
+    correlation: &Correlation,
+    taxonomy: &Taxonomy,
+) -> Streamed<'a> {
     let mut totals = counts(&analysis.totals);
     if let Value::Object(m) = &mut totals {
         m.insert("inputs".into(), json!(analysis.inputs.len()));
@@ -115,7 +180,8 @@ pub fn document(analysis: &Analysis, correlation: &Correlation, taxonomy: &Taxon
         "tool": format!("fbscope {}", env!("CARGO_PKG_VERSION")),
         "totals": totals,
         "categories": categories,
-        "inventory": analysis.inputs.iter().map(inventory_entry).collect::<Vec<_>>(),
+        // A placeholder: the entries are streamed in its place (`Streamed`).
+        "inventory": Value::Null,
         "problems": problems,
         "incidents": incidents(analysis, correlation, taxonomy),
         "links": correlation.links().iter().map(|(a, b, basis)| json!({"incidents": [a, b], "basis": basis})).collect::<Vec<_>>(),
@@ -128,7 +194,14 @@ pub fn document(analysis: &Analysis, correlation: &Correlation, taxonomy: &Taxon
         "timeline": timeline(correlation, taxonomy),
     });
     defang_strings(&mut doc);
-    doc
+    let rest = match doc {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    Streamed {
+        rest,
+        inventory: &analysis.inputs,
+    }
 }
 
 /// The display name of a finding's input (the correlator's own findings have none).
