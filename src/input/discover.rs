@@ -397,7 +397,7 @@ fn add_archive<R: Read + std::io::Seek>(
             container: container.clone(),
             data_start: member.data_start(),
             compressed_size: member.compressed_size(),
-            codec: Codec::of_zip(member.compression()).unwrap_or(Codec::Stored),
+            codec: Codec::of_zip(member.compression(), member.size()).unwrap_or(Codec::Stored),
             check: Some((member.crc32(), member.size())),
         };
         let input = Input {
@@ -429,10 +429,10 @@ fn readable<R: Read>(
             "zip member's data overlaps member {other}'s (the overlapping-entries zip bomb): not read"
         ));
     }
-    match Codec::of_zip(member.compression()) {
+    match Codec::of_zip(member.compression(), member.size()) {
         Some(_) => Ok(()),
         None => Err(format!(
-            "zip compression {:?} is not read (fbscope reads stored, deflate, deflate64, bzip2 and zstd members): extract the archive and pass the folder",
+            "zip compression {:?} is not read (fbscope reads stored, deflate, deflate64, bzip2, zstd and LZMA members): extract the archive and pass the folder",
             member.compression()
         )),
     }

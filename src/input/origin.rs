@@ -4,7 +4,7 @@
 //! the archive (or from memory for a nested archive), so names like `../../x` are only labels.
 
 use std::fs::File;
-use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -32,11 +32,20 @@ pub enum Codec {
     Deflate64,
     Bzip2,
     Zstd,
+    /// LZMA, with the member's uncompressed size (a zip's LZMA data need not end with an
+    /// end marker).
+    Lzma(u64),
 }
 
 impl Codec {
     /// The codec of a zip compression method, when fbscope reads it.
-    pub fn of_zip(method: zip::CompressionMethod) -> Option<Codec> {
+    pub fn of_zip(method: zip::CompressionMethod, size: u64) -> Option<Codec> {
+        // Method 14 (the zip crate names it only with its own LZMA feature, which fbscope
+        // does not need: it decodes the member range itself).
+        #[allow(deprecated)]
+        if method == zip::CompressionMethod::from_u16(14) {
+            return Some(Codec::Lzma(size));
+        }
         match method {
             zip::CompressionMethod::Stored => Some(Codec::Stored),
             zip::CompressionMethod::Deflated => Some(Codec::Deflate),
@@ -55,7 +64,84 @@ impl Codec {
             Codec::Deflate64 => Box::new(deflate64::Deflate64Decoder::new(stored)),
             Codec::Bzip2 => Box::new(bzip2::read::BzDecoder::new(stored)),
             Codec::Zstd => Box::new(zstd::stream::read::Decoder::new(stored)?),
+            Codec::Lzma(size) => Box::new(LzmaReader::new(stored, size)?),
         })
+    }
+}
+
+/// A zip member's LZMA data as a reader: lzma-rs decodes by being written to, so compressed
+/// bytes are pushed in a block at a time and the decoded ones taken from its output buffer.
+struct LzmaReader<R> {
+    input: R,
+    stream: Option<lzma_rs::decompress::Stream<Vec<u8>>>,
+    decoded: Vec<u8>,
+    at: usize,
+    block: Vec<u8>,
+}
+
+/// Decoded bytes the LZMA decoder may hold before they are read: its dictionary, at most.
+const LZMA_MEMLIMIT: usize = 256 << 20;
+
+impl<R: Read> LzmaReader<R> {
+    /// Skips the zip's LZMA header prefix (version, 2 bytes; properties size, 2 bytes); the
+    /// 5 bytes of properties that follow are the decoder's header.
+    fn new(mut input: R, size: u64) -> io::Result<Self> {
+        let mut prefix = [0u8; 4];
+        input.read_exact(&mut prefix)?;
+        if u16::from_le_bytes([prefix[2], prefix[3]]) != 5 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "zip LZMA member: properties are not 5 bytes",
+            ));
+        }
+        let options = lzma_rs::decompress::Options {
+            unpacked_size: lzma_rs::decompress::UnpackedSize::UseProvided(Some(size)),
+            memlimit: Some(LZMA_MEMLIMIT),
+            allow_incomplete: false,
+        };
+        Ok(LzmaReader {
+            input,
+            stream: Some(lzma_rs::decompress::Stream::new_with_options(
+                &options,
+                Vec::new(),
+            )),
+            decoded: Vec::new(),
+            at: 0,
+            block: vec![0; 64 << 10],
+        })
+    }
+}
+
+impl<R: Read> Read for LzmaReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.at < self.decoded.len() {
+                let n = buf.len().min(self.decoded.len() - self.at);
+                buf[..n].copy_from_slice(&self.decoded[self.at..self.at + n]);
+                self.at += n;
+                return Ok(n);
+            }
+            let Some(stream) = self.stream.as_mut() else {
+                return Ok(0);
+            };
+            self.decoded.clear();
+            self.at = 0;
+            if let Some(out) = stream.get_output_mut() {
+                std::mem::swap(out, &mut self.decoded);
+            }
+            if !self.decoded.is_empty() {
+                continue;
+            }
+            let n = self.input.read(&mut self.block)?;
+            if n == 0 {
+                let stream = self.stream.take().expect("checked above");
+                self.decoded = stream
+                    .finish()
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{e:?}")))?;
+                continue;
+            }
+            stream.write_all(&self.block[..n])?;
+        }
     }
 }
 

@@ -476,6 +476,67 @@ fn bzip2_and_zstd_zip_members_are_read() {
     }
 }
 
+/// CRC-32 (IEEE), as zip headers hold it.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A zip with one LZMA member (method 14), which the zip crate cannot write: the member is
+/// written stored with the zip LZMA payload (version, properties size, then lzma-rs's
+/// header-less stream without an end marker) and its headers patched to method 14 with
+/// the CRC and size of the text.
+fn lzma_zip(name: &str, text: &[u8]) -> Vec<u8> {
+    let mut packed = Vec::new();
+    let options = lzma_rs::compress::Options {
+        unpacked_size: lzma_rs::compress::UnpackedSize::SkipWritingToHeader,
+    };
+    lzma_rs::lzma_compress_with_options(&mut std::io::Cursor::new(text), &mut packed, &options)
+        .unwrap();
+    let mut payload = vec![9, 20, 5, 0];
+    payload.extend_from_slice(&packed);
+    let mut z = zip_of(&[(name, &payload)], zip::CompressionMethod::Stored);
+    let central = z.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    for (method_at, crc_at, size_at) in [(8, 14, 22), (central + 10, central + 16, central + 24)] {
+        z[method_at..method_at + 2].copy_from_slice(&14u16.to_le_bytes());
+        z[crc_at..crc_at + 4].copy_from_slice(&crc32(text).to_le_bytes());
+        z[size_at..size_at + 4].copy_from_slice(&(text.len() as u32).to_le_bytes());
+    }
+    z
+}
+
+/// LZMA zip members (7-Zip's "LZMA" method for zip) are read; a member the codec cannot
+/// decode is a failed input, not a silent skip.
+#[test]
+fn lzma_zip_members_are_read_and_a_broken_one_fails() {
+    let z = lzma_zip("EXCH01/W3SVC1/u_ex260302.log", ONE_FINDING_LOG.as_bytes());
+    let (code, doc) = bundle(&z);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["totals"]["findings"], 2, "{doc:#}");
+    // Larger than the reader's 64 KiB input blocks: pushed in and taken out in pieces.
+    let line = "2026-03-02 09:00:01 /EWS/Exchange.asmx/WSSecurity ASProxy/CrossForest 401\n";
+    let big = format!("{ONE_FINDING_LOG}{}", line.repeat(10_000));
+    let (code, doc) = bundle(&lzma_zip("EXCH01/W3SVC1/u_ex260302.log", big.as_bytes()));
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["totals"]["findings"], 10_002, "{doc:#}");
+    let mut broken = z.clone();
+    let at = broken.windows(4).position(|w| w == [9, 20, 5, 0]).unwrap();
+    broken[at + 2] = 4;
+    let (code, doc) = bundle(&broken);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(failed_with(&doc, "u_ex260302.log", "LZMA"), "{doc:#}");
+}
+
 #[test]
 fn a_stored_zip_member_with_a_wrong_crc_is_a_failed_input() {
     let mut z = zip_of(
