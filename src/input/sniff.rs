@@ -101,7 +101,7 @@ pub fn sniff(head: &[u8]) -> Format {
         if starts_with_ci(line, b"#software: microsoft http api") {
             return Format::HttpErr;
         }
-        if starts_with_ci(line, b"#software: microsoft exchange") || is_csv_fields(line) {
+        if crate::parse::exchange::is_exchange_directive(line) {
             return Format::Unsupported(
                 "Exchange CSV log (HttpProxy, message tracking, protocol log): not a W3C log"
                     .into(),
@@ -120,13 +120,6 @@ pub fn sniff(head: &[u8]) -> Format {
 
 fn starts_with_ci(line: &[u8], prefix: &[u8]) -> bool {
     line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix)
-}
-
-/// Exchange's own logs use a W3C-like header with comma-separated `#Fields`.
-fn is_csv_fields(line: &[u8]) -> bool {
-    starts_with_ci(line, b"#fields:")
-        && line.contains(&b',')
-        && !line[8..].trim_ascii().contains(&b' ')
 }
 
 /// A headerless W3C line: `YYYY-MM-DD HH:MM:SS` followed by several space-separated values.

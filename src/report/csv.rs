@@ -192,9 +192,10 @@ impl FindingRows {
     }
 }
 
-/// Completes a row of [`FindingRows::row`] with its incident cell (empty when the finding
-/// belongs to none: it has no time) and its front-end request id (`cafe_req_id`, appended
-/// after the incident as columns only ever are).
+/// Completes a row of [`FindingRows::row`] with the cells known only at the merge, appended
+/// as columns only ever are: its incident (empty when the finding belongs to none: it has no
+/// time), its front-end request id (`cafe_req_id`) and its event's record number
+/// (`record_id`). Numbers are written straight into `out`: this runs once per finding.
 pub fn with_incident(
     row: &[u8],
     incident: Option<u32>,
@@ -206,7 +207,7 @@ pub fn with_incident(
     out.extend_from_slice(row);
     out.extend_from_slice(b",\"");
     if let Some(id) = incident {
-        out.extend_from_slice(id.to_string().as_bytes());
+        let _ = write!(out, "{id}");
     }
     out.extend_from_slice(b"\",\"");
     if let Some(id) = request_id {
@@ -214,7 +215,7 @@ pub fn with_incident(
     }
     out.extend_from_slice(b"\",\"");
     if let Some(id) = record_id {
-        out.extend_from_slice(id.to_string().as_bytes());
+        let _ = write!(out, "{id}");
     }
     out.extend_from_slice(b"\"\n");
 }

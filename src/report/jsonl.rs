@@ -91,7 +91,8 @@ pub fn row(f: &Finding, file: &str, taxonomy: &Taxonomy) -> Vec<u8> {
     bytes
 }
 
-/// Completes a [`row`] with `"incident"`, `"cafe_req_id"` and the line end.
+/// Completes a [`row`] with `"incident"`, `"cafe_req_id"`, `"record_id"` (the values known
+/// only at the merge) and the line end, written straight into `out` (once per finding).
 pub fn with_incident(
     row: &[u8],
     incident: Option<u32>,
@@ -101,19 +102,21 @@ pub fn with_incident(
 ) {
     out.clear();
     out.extend_from_slice(row);
-    match incident {
-        Some(id) => out.extend_from_slice(format!(",\"incident\":{id}").as_bytes()),
-        None => out.extend_from_slice(b",\"incident\":null"),
-    }
-    match request_id {
-        Some(id) => {
-            let guid = crate::parse::exchange::format_guid(id);
-            out.extend_from_slice(format!(",\"cafe_req_id\":\"{guid}\"").as_bytes());
-        }
-        None => out.extend_from_slice(b",\"cafe_req_id\":null"),
-    }
-    match record_id {
-        Some(id) => out.extend_from_slice(format!(",\"record_id\":{id}}}\n").as_bytes()),
-        None => out.extend_from_slice(b",\"record_id\":null}\n"),
-    }
+    use std::io::Write;
+    let _ = match incident {
+        Some(id) => write!(out, ",\"incident\":{id}"),
+        None => out.write_all(b",\"incident\":null"),
+    };
+    let _ = match request_id {
+        Some(id) => write!(
+            out,
+            ",\"cafe_req_id\":\"{}\"",
+            crate::parse::exchange::format_guid(id)
+        ),
+        None => out.write_all(b",\"cafe_req_id\":null"),
+    };
+    let _ = match record_id {
+        Some(id) => writeln!(out, ",\"record_id\":{id}}}"),
+        None => out.write_all(b",\"record_id\":null}\n"),
+    };
 }

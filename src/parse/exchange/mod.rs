@@ -56,8 +56,7 @@ pub fn sniff(head: &[u8]) -> Option<ExchangeLog> {
             }
             return row_shape(line);
         }
-        exchange_header |=
-            starts_with_ci(line, b"#software: microsoft exchange") || is_csv_fields(line);
+        exchange_header |= is_exchange_directive(line);
         httpproxy |= starts_with_ci(line, b"#log-type: httpproxy")
             || starts_with_ci(line, b"#fields: datetime,requestid,");
     }
@@ -116,6 +115,12 @@ pub fn format_guid(id: u128) -> String {
 
 fn starts_with_ci(line: &[u8], prefix: &[u8]) -> bool {
     line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// A directive only Exchange's own CSV logs write: their `#Software`, or `#Fields` with
+/// commas (the W3C sniffer uses it too, to leave such a log to this reader).
+pub fn is_exchange_directive(line: &[u8]) -> bool {
+    starts_with_ci(line, b"#software: microsoft exchange") || is_csv_fields(line)
 }
 
 /// Exchange's logs write `#Fields:` comma-separated, W3C space-separated.
