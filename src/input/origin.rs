@@ -40,18 +40,17 @@ pub enum Codec {
 impl Codec {
     /// The codec of a zip compression method, when fbscope reads it.
     pub fn of_zip(method: zip::CompressionMethod, size: u64) -> Option<Codec> {
-        // Method 14 (the zip crate names it only with its own LZMA feature, which fbscope
-        // does not need: it decodes the member range itself).
-        #[allow(deprecated)]
-        if method == zip::CompressionMethod::from_u16(14) {
-            return Some(Codec::Lzma(size));
-        }
+        // The zip crate names the methods it has no codec feature for only as constants of
+        // its `Unsupported` variant; fbscope decodes the member range itself.
+        use zip::CompressionMethod as M;
         match method {
-            zip::CompressionMethod::Stored => Some(Codec::Stored),
-            zip::CompressionMethod::Deflated => Some(Codec::Deflate),
-            zip::CompressionMethod::Deflate64 => Some(Codec::Deflate64),
-            zip::CompressionMethod::Bzip2 => Some(Codec::Bzip2),
-            zip::CompressionMethod::Zstd => Some(Codec::Zstd),
+            M::Stored => Some(Codec::Stored),
+            M::Deflated => Some(Codec::Deflate),
+            M::DEFLATE64 => Some(Codec::Deflate64),
+            M::BZIP2 => Some(Codec::Bzip2),
+            M::ZSTD => Some(Codec::Zstd),
+            // LZMA's member data need not end with an end marker: the size bounds it.
+            M::LZMA => Some(Codec::Lzma(size)),
             _ => None,
         }
     }
@@ -63,9 +62,87 @@ impl Codec {
             Codec::Deflate => Box::new(DeflateDecoder::new(stored)),
             Codec::Deflate64 => Box::new(deflate64::Deflate64Decoder::new(stored)),
             Codec::Bzip2 => Box::new(bzip2::read::BzDecoder::new(stored)),
-            Codec::Zstd => Box::new(zstd::stream::read::Decoder::new(stored)?),
+            Codec::Zstd => Box::new(ZstdReader::new(stored)),
             Codec::Lzma(size) => Box::new(LzmaReader::new(stored, size)?),
         })
+    }
+}
+
+/// A zip member's zstd data as a reader: every frame in turn (a zstd stream may hold several,
+/// and skippable frames between them), until the member's bytes end. Windows are capped at
+/// ruzstd's default, 128 MiB, as the reference decoder caps them.
+struct ZstdReader<R> {
+    source: io::BufReader<R>,
+    frame: ruzstd::decoding::FrameDecoder,
+    in_frame: bool,
+}
+
+impl<R: Read> ZstdReader<R> {
+    fn new(stored: R) -> Self {
+        ZstdReader {
+            source: io::BufReader::new(stored),
+            frame: ruzstd::decoding::FrameDecoder::new(),
+            in_frame: false,
+        }
+    }
+
+    /// Starts the next frame; false at the end of the member.
+    fn next_frame(&mut self) -> io::Result<bool> {
+        use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
+        loop {
+            if io::BufRead::fill_buf(&mut self.source)?.is_empty() {
+                return Ok(false);
+            }
+            match self.frame.reset(&mut self.source) {
+                Ok(()) => return Ok(true),
+                Err(FrameDecoderError::ReadFrameHeaderError(ReadFrameHeaderError::SkipFrame {
+                    length,
+                    ..
+                })) => {
+                    let skipped = io::copy(
+                        &mut (&mut self.source).take(u64::from(length)),
+                        &mut io::sink(),
+                    )?;
+                    if skipped < u64::from(length) {
+                        return Err(invalid_zstd("skippable frame cut short"));
+                    }
+                }
+                Err(e) => return Err(invalid_zstd(e)),
+            }
+        }
+    }
+}
+
+fn invalid_zstd(e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}"))
+}
+
+impl<R: Read> Read for ZstdReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if !self.in_frame {
+                if !self.next_frame()? {
+                    return Ok(0);
+                }
+                self.in_frame = true;
+            }
+            if self.frame.can_collect() > 0 {
+                return self.frame.read(buf);
+            }
+            if self.frame.is_finished() {
+                self.in_frame = false;
+                continue;
+            }
+            self.frame
+                .decode_blocks(
+                    &mut self.source,
+                    ruzstd::decoding::BlockDecodingStrategy::UptoBlocks(1),
+                )
+                .map_err(invalid_zstd)?;
+        }
     }
 }
 

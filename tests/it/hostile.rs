@@ -366,15 +366,18 @@ fn an_unwritable_out_dir_fails_before_reading() {
 #[cfg(unix)]
 #[test]
 fn an_interrupted_run_leaves_no_partial_or_temp_file() {
-    // A big input that takes a while: the 64 MiB gzip bombs, many times over.
+    // Many findings, so that writing the reports takes a while: the interrupt lands while
+    // the first report's temporary file exists (report files are created only once the
+    // analysis is done).
     let input = tempfile::tempdir().unwrap();
-    for i in 0..40 {
-        fs::copy(
-            root().join("tests/fixtures/hostile/bomb.log.gz"),
-            input.path().join(format!("b{i}.log.gz")),
-        )
-        .unwrap();
-    }
+    let dir = input.path().join("EXCH01/W3SVC1");
+    fs::create_dir_all(&dir).unwrap();
+    let line = "2026-03-02 09:00:00 /EWS/Exchange.asmx/WSSecurity ASProxy/CrossForest 401\n";
+    let log = format!(
+        "#Fields: date time cs-uri-stem cs(User-Agent) sc-status\n{}",
+        line.repeat(30_000)
+    );
+    fs::write(dir.join("u_ex260302.log"), log).unwrap();
     let out = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("fbscope");
     let mut child = std::process::Command::new(bin)
@@ -387,12 +390,12 @@ fn an_interrupted_run_leaves_no_partial_or_temp_file() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the temporary findings file exists, then interrupt.
+    // Wait until the first temporary report file exists, then interrupt.
     let started = std::time::Instant::now();
-    while fs::read_dir(out.path()).unwrap().count() == 0 && started.elapsed().as_secs() < 20 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    while fs::read_dir(out.path()).unwrap().count() == 0 && started.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    let writing = fs::read_dir(out.path()).unwrap().count() > 0;
     let killed = std::process::Command::new("kill")
         .arg("-INT")
         .arg(child.id().to_string())
@@ -400,6 +403,7 @@ fn an_interrupted_run_leaves_no_partial_or_temp_file() {
         .unwrap();
     assert!(killed.success());
     let status = child.wait().unwrap();
+    assert!(writing, "the reports were never being written");
     assert_eq!(status.code(), Some(130), "interrupted, not finished");
     let left: Vec<_> = fs::read_dir(out.path())
         .unwrap()

@@ -459,21 +459,49 @@ fn two_zip_members_with_one_name_are_not_read_as_one() {
     );
 }
 
-/// Zip members compressed with bzip2 or zstd (what 7-Zip and newer archivers write) are
-/// read like deflated ones; before the zip crate's codecs were enabled, each was a failed
-/// input ("unsupported compression method"). Deflate64 and LZMA are enabled too, for reading
-/// only (the crate cannot write them, so no test builds one).
+/// Zip members compressed with bzip2, zstd (what 7-Zip and newer archivers write) or deflate64 are
+/// read like deflated ones; before the codecs were read, each was a failed input
+/// ("unsupported compression method"). The members are written by hand (`method_zip`), so
+/// the zip crate needs no codec of its own.
 #[test]
 fn bzip2_and_zstd_zip_members_are_read() {
-    for method in [zip::CompressionMethod::Bzip2, zip::CompressionMethod::Zstd] {
-        let z = zip_of(
-            &[("EXCH01/W3SVC1/u_ex260302.log", ONE_FINDING_LOG.as_bytes())],
-            method,
-        );
+    let text = ONE_FINDING_LOG.as_bytes();
+    let mut bzip2 = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    std::io::Write::write_all(&mut bzip2, text).unwrap();
+    let bzip2 = bzip2.finish().unwrap();
+    let zstd = ruzstd::encoding::compress_to_vec(text, ruzstd::encoding::CompressionLevel::Fastest);
+    // Two zstd frames with a skippable frame between them: one member's bytes.
+    let (head, tail) = text.split_at(text.len() / 2);
+    let mut frames =
+        ruzstd::encoding::compress_to_vec(head, ruzstd::encoding::CompressionLevel::Fastest);
+    frames.extend_from_slice(&0x184D_2A50u32.to_le_bytes());
+    frames.extend_from_slice(&3u32.to_le_bytes());
+    frames.extend_from_slice(b"pad");
+    frames.extend(ruzstd::encoding::compress_to_vec(
+        tail,
+        ruzstd::encoding::CompressionLevel::Fastest,
+    ));
+    // Deflate64 (what Explorer writes for large members): one stored block reads the same in
+    // deflate and deflate64.
+    let len = text.len() as u16;
+    let mut deflate64 = vec![1];
+    deflate64.extend(len.to_le_bytes().into_iter().chain((!len).to_le_bytes()));
+    deflate64.extend_from_slice(text);
+    for (method, payload) in [(12, bzip2), (93, zstd), (93, frames), (9, deflate64)] {
+        let z = method_zip("EXCH01/W3SVC1/u_ex260302.log", method, &payload, text);
         let (code, doc) = bundle(&z);
-        assert_eq!(code, 0, "{method:?}: {doc:#}");
-        assert_eq!(doc["totals"]["findings"], 2, "{method:?}: {doc:#}");
+        assert_eq!(code, 0, "method {method}: {doc:#}");
+        assert_eq!(doc["totals"]["findings"], 2, "method {method}: {doc:#}");
     }
+    let cut = method_zip(
+        "EXCH01/W3SVC1/u_ex260302.log",
+        93,
+        &[0x28, 0xB5, 0x2F, 0xFD, 0],
+        text,
+    );
+    let (code, doc) = bundle(&cut);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(failed_with(&doc, "u_ex260302.log", "zstd"), "{doc:#}");
 }
 
 /// CRC-32 (IEEE), as zip headers hold it.
@@ -492,10 +520,22 @@ fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
-/// A zip with one LZMA member (method 14), which the zip crate cannot write: the member is
-/// written stored with the zip LZMA payload (version, properties size, then lzma-rs's
-/// header-less stream without an end marker) and its headers patched to method 14 with
-/// the CRC and size of the text.
+/// A zip with one member of compression `method` holding `payload`, the compressed `text`:
+/// written stored, then its headers patched to the method and to the CRC and size of the
+/// text (the zip crate writes no other method without its codec features).
+fn method_zip(name: &str, method: u16, payload: &[u8], text: &[u8]) -> Vec<u8> {
+    let mut z = zip_of(&[(name, payload)], zip::CompressionMethod::Stored);
+    let central = z.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    for (method_at, crc_at, size_at) in [(8, 14, 22), (central + 10, central + 16, central + 24)] {
+        z[method_at..method_at + 2].copy_from_slice(&method.to_le_bytes());
+        z[crc_at..crc_at + 4].copy_from_slice(&crc32(text).to_le_bytes());
+        z[size_at..size_at + 4].copy_from_slice(&(text.len() as u32).to_le_bytes());
+    }
+    z
+}
+
+/// A zip with one LZMA member (method 14): the zip LZMA payload is the version, the
+/// properties size, then lzma-rs's header-less stream without an end marker.
 fn lzma_zip(name: &str, text: &[u8]) -> Vec<u8> {
     let mut packed = Vec::new();
     let options = lzma_rs::compress::Options {
@@ -505,14 +545,7 @@ fn lzma_zip(name: &str, text: &[u8]) -> Vec<u8> {
         .unwrap();
     let mut payload = vec![9, 20, 5, 0];
     payload.extend_from_slice(&packed);
-    let mut z = zip_of(&[(name, &payload)], zip::CompressionMethod::Stored);
-    let central = z.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
-    for (method_at, crc_at, size_at) in [(8, 14, 22), (central + 10, central + 16, central + 24)] {
-        z[method_at..method_at + 2].copy_from_slice(&14u16.to_le_bytes());
-        z[crc_at..crc_at + 4].copy_from_slice(&crc32(text).to_le_bytes());
-        z[size_at..size_at + 4].copy_from_slice(&(text.len() as u32).to_le_bytes());
-    }
-    z
+    method_zip(name, 14, &payload, text)
 }
 
 /// LZMA zip members (7-Zip's "LZMA" method for zip) are read; a member the codec cannot

@@ -205,12 +205,19 @@ pub(crate) mod testing {
         Ok((events, out))
     }
 
-    /// The shipped rules' vocabulary (the parsers' tests read real shipped templates).
+    /// The shipped rules' vocabulary (the parsers' tests read real shipped templates). Loaded
+    /// once: the property tests ask for it thousands of times, and loading the grammars in
+    /// an unoptimized test build takes tens of milliseconds.
     pub fn vocabulary() -> Vocabulary {
-        crate::grammar::Grammar::embedded()
-            .expect("shipped grammar")
-            .sources
-            .vocabulary
+        static SHIPPED: std::sync::OnceLock<Vocabulary> = std::sync::OnceLock::new();
+        SHIPPED
+            .get_or_init(|| {
+                crate::grammar::Grammar::embedded()
+                    .expect("shipped grammar")
+                    .sources
+                    .vocabulary
+            })
+            .clone()
     }
 
     /// UTF-16LE with a BOM.
