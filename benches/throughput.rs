@@ -45,6 +45,7 @@ fn bench_scan(c: &mut Criterion) {
     let finder = CandidateFinder::new();
     let filter = Filter::default();
     let buf = chunk(16 << 20);
+    let server = fbscope::host::HostId::resolve("EXCH01");
     let mut group = c.benchmark_group("w3c");
     group.throughput(Throughput::Bytes(buf.len() as u64));
     group.sample_size(20);
@@ -56,7 +57,8 @@ fn bench_scan(c: &mut Criterion) {
                 classifier: &classifier,
                 filter: &filter,
                 input: 0,
-                server: "EXCH01",
+                server: &server,
+                names: Default::default(),
                 site: "W3SVC1",
                 httperr: false,
                 findings: Vec::new(),

@@ -2,8 +2,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::finding::CategoryId;
 use crate::finding::Finding;
-use crate::grammar::CategoryId;
+use crate::host::HostId;
 use crate::time::UnixTime;
 
 /// Distinct targets tracked per category; further ones are counted as "other".
@@ -20,7 +21,7 @@ pub struct CategoryTally {
     pub event_findings: u64,
     pub first: Option<UnixTime>,
     pub last: Option<UnixTime>,
-    pub servers: BTreeSet<String>,
+    pub servers: BTreeSet<HostId>,
     targets: HashMap<String, u64>,
     other_targets: u64,
 }
@@ -37,7 +38,7 @@ impl CategoryTally {
             self.first = Some(self.first.map_or(t, |x| x.min(t)));
             self.last = Some(self.last.map_or(t, |x| x.max(t)));
         }
-        if !f.server.is_empty() && !self.servers.contains(&f.server) {
+        if !f.server.is_unknown() && !self.servers.contains(&f.server) {
             self.servers.insert(f.server.clone());
         }
         if f.target.is_empty() {

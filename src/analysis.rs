@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::aggregate::Aggregates;
 use crate::correlate::Traffic;
+use crate::host::HostId;
 use crate::input::evidence::HashedSource;
 use crate::input::Format;
 use crate::problem::{Problem, Severity};
@@ -15,7 +16,7 @@ use crate::tally::{Rejection, Tally};
 pub struct InputReport {
     pub display: String,
     pub format: Format,
-    pub server: String,
+    pub server: HostId,
     pub site: String,
     pub tally: Tally,
     pub rejections: Vec<Rejection>,
@@ -32,7 +33,7 @@ pub struct Analysis {
     /// Free/busy requests per responder server and minute, failed or not.
     pub traffic: Traffic,
     /// Server → host names it answers on, from configuration exports in the bundle.
-    pub config_hosts: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    pub config_hosts: std::collections::BTreeMap<HostId, std::collections::BTreeSet<String>>,
     pub totals: Tally,
     /// The files read, hashed (empty when no `--out` is written): the chain of custody.
     pub sources: Vec<HashedSource>,

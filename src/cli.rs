@@ -10,6 +10,7 @@ use crate::config::{Config, EventTime, Filter};
 use crate::correlate::{timeline, CorrelateOptions};
 use crate::error::ConfigError;
 use crate::grammar::{check, Grammar};
+use crate::host::HostId;
 use crate::parse::eventlog::EventTz;
 use crate::pipeline;
 use crate::report::color::{self, ColorWhen};
@@ -237,7 +238,7 @@ impl AnalyzeArgs {
         for pair in &self.host_map {
             match pair.split_once('=') {
                 Some((h, s)) if !h.trim().is_empty() && !s.trim().is_empty() => {
-                    host_map.push((h.trim().to_ascii_lowercase(), s.trim().to_ascii_uppercase()))
+                    host_map.push((h.trim().to_ascii_lowercase(), HostId::resolve(s)))
                 }
                 _ => return Err(ConfigError::BadHostMap(pair.clone())),
             }
@@ -275,7 +276,7 @@ impl AnalyzeArgs {
         config.filter = Filter {
             since: time("since", &self.since)?,
             until: time("until", &self.until)?,
-            servers: self.servers.clone(),
+            servers: self.servers.iter().map(|s| HostId::resolve(s)).collect(),
         };
         if let (Some(s), Some(u)) = (config.filter.since, config.filter.until) {
             if s > u {

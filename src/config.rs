@@ -12,20 +12,18 @@ pub struct Filter {
     pub since: Option<UnixTime>,
     pub until: Option<UnixTime>,
     /// Lower-cased server names; empty means all.
-    pub servers: Vec<String>,
+    pub servers: Vec<crate::host::HostId>,
 }
 
 impl Filter {
     /// Does a request at `time` on `server` pass? A request without a readable time is left
     /// out of a time window (it cannot be placed in it) and counted as such by the caller.
-    pub fn admits(&self, time: Option<UnixTime>, server: &str) -> bool {
+    pub fn admits(&self, time: Option<UnixTime>, server: &crate::host::HostId) -> bool {
         let in_window = match time {
             Some(t) => self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u),
             None => !self.has_window(),
         };
-        in_window
-            && (self.servers.is_empty()
-                || self.servers.iter().any(|s| s.eq_ignore_ascii_case(server)))
+        in_window && (self.servers.is_empty() || self.servers.contains(server))
     }
 
     pub fn has_window(&self) -> bool {

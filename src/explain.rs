@@ -19,8 +19,9 @@ use crate::input::sniff::{self, Format};
 use crate::parse::eventlog::{self, EventFormat, EventParseOptions};
 use crate::parse::w3c::header::HeaderState;
 use crate::parse::w3c::layout::{Field, FieldLayout, HTTPERR_DEFAULT_FIELDS};
+use crate::parse::w3c::record::W3cRecord;
 use crate::parse::w3c::split::split;
-use crate::record::{EventRecord, W3cRecord};
+use crate::record::EventRecord;
 use crate::sanitize::terminal;
 
 /// Display name of the explained text in messages.

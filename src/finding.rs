@@ -1,5 +1,6 @@
 //! A classified failure: one row of `findings.csv`.
 
+use crate::host::HostId;
 use crate::time::UnixTime;
 
 /// A taxonomy id, as the index of its category in the loaded taxonomy (a lower index has
@@ -118,7 +119,7 @@ impl TimeBasis {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub time: Option<UnixTime>,
-    pub server: String,
+    pub server: HostId,
     pub site: String,
     pub source: SourceKind,
     /// Index of the input in the inventory.

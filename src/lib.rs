@@ -16,6 +16,7 @@ pub mod error;
 pub mod explain;
 pub mod finding;
 pub mod grammar;
+pub mod host;
 pub mod input;
 pub mod panics;
 pub mod parse;

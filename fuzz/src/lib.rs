@@ -62,11 +62,13 @@ pub fn initial_httperr() -> HeaderState {
 pub fn scan(buf: &[u8], header: HeaderState, httperr: bool) -> (ScanOutput, Vec<Finding>) {
     let web = web();
     let classifier = Classifier::new(&web.grammar);
+    let server = fbscope::host::HostId::resolve("EXCH01");
     let mut sink = WebSink {
         classifier: &classifier,
         filter: &web.filter,
         input: 0,
-        server: "EXCH01",
+        server: &server,
+        names: Default::default(),
         site: "W3SVC1",
         httperr,
         findings: Vec::new(),

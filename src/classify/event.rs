@@ -15,6 +15,7 @@ use crate::grammar::sources::FactPatterns;
 use crate::grammar::{
     CategoryId, EventFacts, EventRule, Grammar, LiteralHit, Provider, Role, Tier,
 };
+use crate::host::HostId;
 use crate::record::EventRecord;
 
 /// How much of a matched segment `explain` and the detail column show.
@@ -387,13 +388,9 @@ impl<'g> EventClassifier<'g> {
         rec: &EventRecord,
         verdict: EventVerdict,
         input: usize,
-        fallback_server: &str,
+        server: HostId,
         time_basis: TimeBasis,
     ) -> Finding {
-        let server = match server_name(&rec.computer) {
-            "" => fallback_server.to_owned(),
-            name => name.to_owned(),
-        };
         let detail = self.detail(rec, &verdict);
         let facts = verdict.facts;
         let (host, path) = split_url(&facts.target_url);
@@ -405,7 +402,7 @@ impl<'g> EventClassifier<'g> {
         let target = if !host.is_empty() {
             host.clone()
         } else if verdict.side == Side::Responder {
-            server.clone()
+            server.to_string()
         } else {
             partner_domain.clone()
         };
@@ -461,17 +458,6 @@ impl<'g> EventClassifier<'g> {
                 verdict.innermost
             ),
         }
-    }
-}
-
-/// The server an event names, as IIS logs name theirs (`s-computername`): the host part of
-/// the `Computer` FQDN, so that `FABRIKAM-EX01.fabrikam.com` and a folder `FABRIKAM-EX01`
-/// count as one server.
-pub fn server_name(computer: &str) -> &str {
-    let name = computer.trim();
-    match name.split_once('.') {
-        Some((host, _)) if !host.is_empty() && !host.bytes().all(|b| b.is_ascii_digit()) => host,
-        _ => name,
     }
 }
 
@@ -619,7 +605,13 @@ mod tests {
         let c = EventClassifier::new(&g);
         let rec = event(Some(4002), TLS_4002);
         let v = c.classify(&rec).unwrap();
-        let f = c.finding(&rec, v, 3, "fallback", TimeBasis::LogUtc);
+        let f = c.finding(
+            &rec,
+            v,
+            3,
+            HostId::resolve(&rec.computer),
+            TimeBasis::LogUtc,
+        );
         assert_eq!(f.request_type, "FederatedCrossForest");
         assert_eq!(f.caller_auth, "WSSecurity");
         assert_eq!(
@@ -632,7 +624,6 @@ mod tests {
         assert_eq!(f.origin_server, "FABRIKAM-EX01.fabrikam.com");
         assert_eq!(f.http_status, Some(401));
         assert_eq!(f.server, "FABRIKAM-EX01");
-        assert_eq!(server_name(" 10.0.1.5 "), "10.0.1.5");
         assert_eq!(f.event_id, Some(4002));
         assert_eq!(f.source, SourceKind::EventLog);
         assert!(f.detail.contains("rule tls-trust"), "{}", f.detail);
@@ -659,7 +650,7 @@ mod tests {
         let v = c.classify(&rec).unwrap();
         assert_eq!(id_of(&g, &v), "dns-resolution");
         assert_eq!(v.phase, Phase::Autodiscover);
-        let f = c.finding(&rec, v, 0, "", TimeBasis::LogUtc);
+        let f = c.finding(&rec, v, 0, HostId::unknown(), TimeBasis::LogUtc);
         assert_eq!(f.target, "contoso.com");
         assert_eq!(f.mailbox, "jsmith@contoso.com");
         let wrapper_only = msg.replace("The remote name could not be resolved", "Something new");

@@ -15,7 +15,7 @@ use crate::finding::Phase;
 use crate::grammar::{CategoryId, Grammar, IisRule, RequestFacts};
 use crate::parse::exchange::{ProxyField, ProxyRow};
 use crate::parse::w3c::layout::Field;
-use crate::record::W3cRecord;
+use crate::parse::w3c::record::W3cRecord;
 
 /// What a web-log record is, as far as free/busy goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 
 use crate::config::Filter;
 use crate::finding::{Finding, Side, SourceKind, TimeBasis};
+use crate::host::{HostCache, HostId};
 use crate::parse::exchange::{ProxyField, ProxyRow, ProxySink};
-use crate::sanitize::lossy;
 use crate::tally::Tally;
 
 use super::{Classifier, Verdict};
@@ -24,25 +24,30 @@ pub struct ProxyFindings<'a> {
     pub filter: &'a Filter,
     pub input: usize,
     /// The input's server (from its path), for rows without `ServerHostName`.
-    pub server: &'a str,
+    pub server: &'a HostId,
+    /// Resolves `ServerHostName` values.
+    pub names: HostCache,
     pub findings: Vec<Finding>,
     /// The first row's `ServerHostName`: the inventory's server.
-    pub first_server: Option<String>,
+    pub first_server: Option<HostId>,
 }
 
 impl ProxySink for ProxyFindings<'_> {
     fn row(&mut self, line: u64, row: &ProxyRow<'_>, tally: &mut Tally) {
         if self.first_server.is_none() {
-            self.first_server = row.get(ProxyField::ServerHostName).map(|s| lossy(s).into());
+            self.first_server = row
+                .get(ProxyField::ServerHostName)
+                .map(HostId::resolve_bytes);
         }
         let verdict = self.classifier.classify_proxy(row);
         if verdict == Verdict::NotFreeBusy {
             return;
         }
         let time = row.time();
-        let server = row
-            .get(ProxyField::ServerHostName)
-            .map_or_else(|| self.server.into(), lossy);
+        let server = match row.get(ProxyField::ServerHostName) {
+            Some(name) => self.names.resolve(name).clone(),
+            None => self.server.clone(),
+        };
         if !self.filter.admits(time, &server) {
             tally.filtered += 1;
             tally.filtered_undated += u64::from(time.is_none());
@@ -57,7 +62,7 @@ impl ProxySink for ProxyFindings<'_> {
         {
             tally.findings += 1;
             let rule_id = rule.map(|i| self.classifier.grammar().iis_rules[i].id.as_str());
-            let mut f = self.finding(line, row, time, server.into_owned(), rule_id);
+            let mut f = self.finding(line, row, time, server, rule_id);
             f.category = category;
             f.phase = phase;
             self.findings.push(f);
@@ -71,7 +76,7 @@ impl ProxyFindings<'_> {
         line: u64,
         row: &ProxyRow<'_>,
         time: Option<i64>,
-        server: String,
+        server: HostId,
         rule_id: Option<&str>,
     ) -> Finding {
         let target_server = row.text(ProxyField::TargetServer);
@@ -92,7 +97,7 @@ impl ProxyFindings<'_> {
             client_ip: row.text(ProxyField::ClientIpAddress),
             user_agent: row.text(ProxyField::UserAgent),
             target: if target_server.is_empty() {
-                server.clone()
+                server.to_string()
             } else {
                 target_server
             },
@@ -109,7 +114,7 @@ impl ProxyFindings<'_> {
             partner_domain: String::new(),
             time_taken_ms: row
                 .get(ProxyField::TotalRequestTime)
-                .and_then(crate::record::parse_num),
+                .and_then(crate::parse::parse_num),
             record_id: None,
             cafe_req_id: row
                 .get(ProxyField::RequestId)

@@ -2,9 +2,10 @@
 
 use crate::config::Filter;
 use crate::finding::{Finding, Side, SourceKind, TimeBasis};
+use crate::host::{HostCache, HostId};
 use crate::parse::w3c::layout::Field;
+use crate::parse::w3c::record::W3cRecord;
 use crate::parse::w3c::scan::RecordSink;
-use crate::record::W3cRecord;
 use crate::sanitize::lossy;
 use crate::tally::Tally;
 
@@ -16,7 +17,10 @@ pub struct WebSink<'a> {
     pub classifier: &'a Classifier<'a>,
     pub filter: &'a Filter,
     pub input: usize,
-    pub server: &'a str,
+    /// The input's server, for lines without `s-computername`.
+    pub server: &'a HostId,
+    /// Resolves `s-computername` values.
+    pub names: HostCache,
     pub site: &'a str,
     pub httperr: bool,
     pub findings: Vec<Finding>,
@@ -31,16 +35,17 @@ impl RecordSink for WebSink<'_> {
             return;
         }
         let time = rec.time();
-        let server = rec
-            .get(Field::ComputerName)
-            .map_or_else(|| self.server.into(), lossy);
+        let server = match rec.get(Field::ComputerName) {
+            Some(name) => self.names.resolve(name).clone(),
+            None => self.server.clone(),
+        };
         if !self.filter.admits(time, &server) {
             tally.filtered += 1;
             tally.filtered_undated += u64::from(time.is_none());
             return;
         }
         tally.freebusy_requests += 1;
-        self.count_traffic(rec, time, server.as_bytes(), verdict != Verdict::Succeeded);
+        self.count_traffic(rec, time, &server, verdict != Verdict::Succeeded);
         if let Verdict::Failed {
             category,
             phase,
@@ -53,7 +58,7 @@ impl RecordSink for WebSink<'_> {
                 phase,
                 rule_id: rule.map(|i| self.classifier.grammar().iis_rules[i].id.as_str()),
             };
-            let finding = self.finding(line, rec, time, server.into_owned(), failure);
+            let finding = self.finding(line, rec, time, server, failure);
             self.findings.push(finding);
         }
     }
@@ -76,7 +81,7 @@ impl WebSink<'_> {
         &mut self,
         rec: &W3cRecord<'_>,
         time: Option<i64>,
-        server: &[u8],
+        server: &HostId,
         failed: bool,
     ) {
         let traffic = &self.classifier.grammar().traffic;
@@ -93,7 +98,7 @@ impl WebSink<'_> {
         line: u64,
         rec: &W3cRecord<'_>,
         time: Option<i64>,
-        server: String,
+        server: HostId,
         failure: Failure<'_>,
     ) -> Finding {
         let Failure {
@@ -106,7 +111,7 @@ impl WebSink<'_> {
             .map_or_else(|| self.site.to_owned(), |s| lossy(s).into_owned());
         let target_host = text(rec.get(Field::Host));
         let target = if target_host.is_empty() {
-            server.clone()
+            server.to_string()
         } else {
             target_host.clone()
         };
@@ -146,7 +151,7 @@ impl WebSink<'_> {
             },
             target_host,
             partner_domain: String::new(),
-            time_taken_ms: rec.get(Field::TimeTaken).and_then(crate::record::parse_num),
+            time_taken_ms: rec.get(Field::TimeTaken).and_then(crate::parse::parse_num),
             record_id: None,
             cafe_req_id: rec.get(Field::UriQuery).and_then(|q| {
                 let traffic = &self.classifier.grammar().traffic;

@@ -2,6 +2,7 @@
 //! between them. A gap is not "no failures": the report draws it and the absence rules only
 //! conclude where the responder's logs cover the window.
 
+use crate::host::HostId;
 use std::collections::BTreeMap;
 
 use crate::analysis::InputReport;
@@ -30,14 +31,14 @@ pub struct Span {
 /// gap longer than the tolerance given to [`Coverage::build`].
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
-    pub spans: BTreeMap<(String, &'static str), Vec<Span>>,
+    pub spans: BTreeMap<(HostId, &'static str), Vec<Span>>,
 }
 
 impl Coverage {
     /// Joins the inputs' first..last times; spans closer than `tolerance` seconds merge (a
     /// daily IIS log ends at 23:59:59 and the next begins at 00:00:00).
     pub fn build(inputs: &[InputReport], tolerance: i64) -> Self {
-        let mut raw: BTreeMap<(String, &'static str), Vec<Span>> = BTreeMap::new();
+        let mut raw: BTreeMap<(HostId, &'static str), Vec<Span>> = BTreeMap::new();
         for r in inputs {
             let Some(source) = source_of(&r.format) else {
                 continue;
@@ -46,7 +47,7 @@ impl Coverage {
             let (Some(start), Some(end)) = (key(&r.tally.first), key(&r.tally.last)) else {
                 continue;
             };
-            raw.entry((r.server.to_ascii_uppercase(), source))
+            raw.entry((r.server.clone(), source))
                 .or_default()
                 .push(Span {
                     start,
@@ -64,13 +65,13 @@ impl Coverage {
     /// Does `server`'s `source` logging cover the whole window?
     pub fn covers(
         &self,
-        server: &str,
+        server: &HostId,
         source: &'static str,
         start: UnixTime,
         end: UnixTime,
     ) -> bool {
         self.spans
-            .get(&(server.to_ascii_uppercase(), source))
+            .get(&(server.clone(), source))
             .is_some_and(|v| v.iter().any(|s| s.start <= start && end <= s.end))
     }
 }

@@ -7,6 +7,7 @@
 //! `server-name` (H's first label is the server's name). Where no rule applies but the windows
 //! overlap, nothing is linked: a suggestion names the `--host-map` that would link them.
 
+use crate::host::HostId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::coverage::Coverage;
@@ -42,11 +43,11 @@ impl Basis {
 
 /// Which servers serve a host, by the rules above.
 pub struct HostRules<'a> {
-    /// (host lower-cased, server upper-cased) from `--host-map`.
-    pub host_map: &'a [(String, String)],
+    /// (host lower-cased, server) from `--host-map`.
+    pub host_map: &'a [(String, HostId)],
     pub traffic: &'a Traffic,
     /// Server → hosts, from configuration exports in the bundle.
-    pub config_hosts: &'a BTreeMap<String, BTreeSet<String>>,
+    pub config_hosts: &'a BTreeMap<HostId, BTreeSet<String>>,
 }
 
 /// Does a host a server answers on serve the target? The same name, or a name under the
@@ -57,42 +58,34 @@ fn serves(known: &str, target: &str) -> bool {
 
 impl HostRules<'_> {
     /// The strongest rule tying `host` to `server`, if any.
-    pub fn basis(&self, host: &str, server: &str) -> Option<Basis> {
-        let (host, server) = (host.to_ascii_lowercase(), server.to_ascii_uppercase());
-        if self
-            .host_map
-            .iter()
-            .any(|(h, s)| *h == host && *s == server)
-        {
+    pub fn basis(&self, host: &str, server: &HostId) -> Option<Basis> {
+        let host = host.to_ascii_lowercase();
+        if self.host_map.iter().any(|(h, s)| *h == host && s == server) {
             return Some(Basis::HostMap);
         }
         let known = |hs: Option<&BTreeSet<String>>| {
             hs.is_some_and(|hs| hs.iter().any(|k| serves(k, &host)))
         };
-        if known(self.traffic.hosts.get(&server)) {
+        if known(self.traffic.hosts.get(server)) {
             return Some(Basis::CsHost);
         }
-        let label = host.split('.').next().unwrap_or_default();
-        if !label.is_empty() && label.eq_ignore_ascii_case(&server) {
+        if !server.is_unknown() && server.is_named_by(host.as_bytes()) {
             return Some(Basis::ServerName);
         }
-        known(self.config_hosts.get(&server)).then_some(Basis::ConfigExport)
+        known(self.config_hosts.get(server)).then_some(Basis::ConfigExport)
     }
 
     /// Does `--host-map` name this server (then its hosts are known)?
-    pub fn is_mapped(&self, server: &str) -> bool {
-        self.host_map
-            .iter()
-            .any(|(_, s)| s.eq_ignore_ascii_case(server))
-            || self.config_hosts.contains_key(&server.to_ascii_uppercase())
+    pub fn is_mapped(&self, server: &HostId) -> bool {
+        self.host_map.iter().any(|(_, s)| s == server) || self.config_hosts.contains_key(server)
     }
 
     /// Every responder server that serves one of `hosts`, with the rule.
     pub fn servers_for(
         &self,
         hosts: &BTreeSet<String>,
-        servers: &BTreeSet<String>,
-    ) -> Vec<(String, Basis)> {
+        servers: &BTreeSet<HostId>,
+    ) -> Vec<(HostId, Basis)> {
         let mut out = Vec::new();
         for server in servers {
             if let Some(b) = hosts.iter().filter_map(|h| self.basis(h, server)).min() {
@@ -165,9 +158,9 @@ pub fn link(
     rules: &HostRules<'_>,
     skew: i64,
 ) -> Vec<Suggestion> {
-    let mut by_server: BTreeMap<&str, Vec<&Incident>> = BTreeMap::new();
+    let mut by_server: BTreeMap<&HostId, Vec<&Incident>> = BTreeMap::new();
     for p in incidents.iter().filter(|i| i.key.side == Side::Responder) {
-        by_server.entry(p.key.server.as_str()).or_default().push(p);
+        by_server.entry(&p.key.server).or_default().push(p);
     }
     let mut pairs: Vec<(u32, u32, Basis)> = Vec::new();
     let mut suggested: BTreeMap<(String, String), Vec<(u32, u32)>> = BTreeMap::new();
@@ -188,7 +181,7 @@ pub fn link(
             match (basis, req.targets.iter().find(|h| h.contains('.'))) {
                 (Some(b), _) => pairs.extend(ids.iter().map(|p| (req.id, *p, b))),
                 (None, Some(host)) => suggested
-                    .entry((host.clone(), (*server).to_owned()))
+                    .entry((host.clone(), server.to_string()))
                     .or_default()
                     .extend(ids.iter().map(|p| (req.id, *p))),
                 (None, None) => {}
@@ -261,13 +254,8 @@ pub fn judge_absence(
     coverage: &Coverage,
     skew: i64,
 ) -> Vec<(u32, Absence)> {
-    let servers: BTreeSet<String> = rules
-        .traffic
-        .servers()
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    let mut covered: BTreeSet<String> = coverage
+    let servers: BTreeSet<HostId> = rules.traffic.servers().into_iter().cloned().collect();
+    let mut covered: BTreeSet<HostId> = coverage
         .spans
         .keys()
         .filter(|(_, s)| *s == "iis")

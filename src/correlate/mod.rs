@@ -17,6 +17,7 @@ pub mod traffic;
 use crate::analysis::Analysis;
 use crate::finding::{Finding, Phase, Side, SourceKind, TimeBasis};
 use crate::grammar::Taxonomy;
+use crate::host::HostId;
 use crate::time::{format_utc, UnixTime};
 
 pub use coverage::Coverage;
@@ -38,7 +39,7 @@ pub struct CorrelateOptions {
     /// Timeline bucket width in seconds; `None` picks one from the span.
     pub bucket: Option<i64>,
     /// `--host-map H=SERVER` (host lower-cased, server upper-cased).
-    pub host_map: Vec<(String, String)>,
+    pub host_map: Vec<(String, HostId)>,
     /// Findings each incident keeps as examples (`--examples`).
     pub examples: usize,
 }

@@ -4,6 +4,7 @@
 //! minutes however many millions of lines failed), and the fold is order-independent, so the
 //! result is the same for any input order or `--threads`.
 
+use crate::host::HostId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::finding::{Finding, Side, SourceKind, TimeBasis};
@@ -20,12 +21,12 @@ const DETAIL_CHARS: usize = 400;
 const EXAMPLES_PER_CELL: usize = 4;
 
 /// The series a finding belongs to. Front and back end sites of one server are one
-/// responder: the server name is upper-cased and the site left out.
+/// responder: the site is left out.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SeriesKey {
     pub category: CategoryId,
     pub side: Side,
-    pub server: String,
+    pub server: HostId,
 }
 
 impl SeriesKey {
@@ -33,7 +34,7 @@ impl SeriesKey {
         SeriesKey {
             category: f.category,
             side: f.side,
-            server: f.server.to_ascii_uppercase(),
+            server: f.server.clone(),
         }
     }
 }

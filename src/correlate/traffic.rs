@@ -14,6 +14,7 @@ use std::net::IpAddr;
 use ahash::AHashMap as HashMap;
 
 use crate::classify::freebusy::StemClass;
+use crate::host::HostId;
 use crate::time::UnixTime;
 
 /// Distinct client addresses kept per run; requests from further ones are counted under
@@ -69,10 +70,10 @@ impl std::fmt::Display for Client {
     }
 }
 
-/// Who asked which responder for what (the server upper-cased).
+/// Who asked which responder for what.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClientKey {
-    pub server: String,
+    pub server: HostId,
     pub client: Client,
     pub stem: &'static str,
 }
@@ -108,8 +109,8 @@ fn stem_name(byte: u8) -> &'static str {
 /// One chunk's counts.
 #[derive(Debug, Default)]
 pub struct TrafficChunk {
-    /// Server names of the chunk, upper-cased (usually one).
-    servers: Vec<String>,
+    /// Servers of the chunk (usually one).
+    servers: Vec<HostId>,
     counts: HashMap<ChunkKey, Count>,
     /// (server index, host bytes) → host name, allocated once per chunk.
     hosts: HashMap<(u32, Vec<u8>), String>,
@@ -117,14 +118,10 @@ pub struct TrafficChunk {
 }
 
 impl TrafficChunk {
-    fn server_index(&mut self, server: &[u8]) -> u32 {
-        let found = self
-            .servers
-            .iter()
-            .position(|s| s.as_bytes().eq_ignore_ascii_case(server));
+    fn server_index(&mut self, server: &HostId) -> u32 {
+        let found = self.servers.iter().position(|s| s == server);
         let at = found.unwrap_or_else(|| {
-            self.servers
-                .push(String::from_utf8_lossy(server).to_ascii_uppercase());
+            self.servers.push(server.clone());
             self.servers.len() - 1
         });
         at as u32
@@ -134,7 +131,7 @@ impl TrafficChunk {
     /// and are not counted here; the inventory counts them).
     pub fn count(
         &mut self,
-        server: &[u8],
+        server: &HostId,
         client_ip: &[u8],
         stem: Option<StemClass>,
         time: Option<UnixTime>,
@@ -153,7 +150,7 @@ impl TrafficChunk {
     }
 
     /// Remembers a `cs-host` the server answered for.
-    pub fn host(&mut self, server: &[u8], host: &[u8]) {
+    pub fn host(&mut self, server: &HostId, host: &[u8]) {
         if host.is_empty() || host == b"-" {
             return;
         }
@@ -174,15 +171,15 @@ impl TrafficChunk {
 /// Every responder's traffic.
 #[derive(Debug, Clone, Default)]
 pub struct Traffic {
-    servers: Vec<String>,
-    server_ids: HashMap<String, u32>,
+    servers: Vec<HostId>,
+    server_ids: HashMap<HostId, u32>,
     clients: ahash::AHashSet<Client>,
     /// (server id, client, stem, minute) → counts.
     by_client: HashMap<ChunkKey, Count>,
-    /// (server upper-cased, minute) → counts.
-    pub by_server: BTreeMap<(String, i64), Count>,
-    /// server upper-cased → `cs-host` values seen in its free/busy lines.
-    pub hosts: BTreeMap<String, BTreeSet<String>>,
+    /// (server, minute) → counts.
+    pub by_server: BTreeMap<(HostId, i64), Count>,
+    /// server → `cs-host` values seen in its free/busy lines.
+    pub hosts: BTreeMap<HostId, BTreeSet<String>>,
 }
 
 impl Traffic {
@@ -211,13 +208,13 @@ impl Traffic {
         }
     }
 
-    fn server_id(&mut self, server: &str) -> u32 {
+    fn server_id(&mut self, server: &HostId) -> u32 {
         if let Some(&id) = self.server_ids.get(server) {
             return id;
         }
         let id = self.servers.len() as u32;
-        self.servers.push(server.to_owned());
-        self.server_ids.insert(server.to_owned(), id);
+        self.servers.push(server.clone());
+        self.server_ids.insert(server.clone(), id);
         id
     }
 
@@ -249,10 +246,9 @@ impl Traffic {
     }
 
     /// Requests `server` logged from `start` to `end` (whole minutes touching the window).
-    pub fn requests_between(&self, server: &str, start: UnixTime, end: UnixTime) -> Count {
-        let server = server.to_ascii_uppercase();
+    pub fn requests_between(&self, server: &HostId, start: UnixTime, end: UnixTime) -> Count {
         let lo = (server.clone(), start.div_euclid(60) * 60);
-        let hi = (server, end.div_euclid(60) * 60);
+        let hi = (server.clone(), end.div_euclid(60) * 60);
         let mut total = Count::default();
         for (_, c) in self.by_server.range(lo..=hi) {
             total.add(*c);
@@ -261,8 +257,8 @@ impl Traffic {
     }
 
     /// Servers that logged any free/busy traffic.
-    pub fn servers(&self) -> BTreeSet<&str> {
-        self.by_server.keys().map(|(s, _)| s.as_str()).collect()
+    pub fn servers(&self) -> BTreeSet<&HostId> {
+        self.by_server.keys().map(|(s, _)| s).collect()
     }
 }
 
@@ -274,14 +270,14 @@ mod tests {
     fn counts_fold_per_server_and_minute_whatever_the_chunking() {
         let mut a = TrafficChunk::default();
         a.count(
-            b"EXCH01",
+            &HostId::resolve("EXCH01"),
             b"40.92.17.44",
             Some(StemClass::EwsWsSecurity),
             Some(120),
             false,
         );
         a.count(
-            b"EXCH01",
+            &HostId::resolve("EXCH01"),
             b"40.92.17.44",
             Some(StemClass::EwsWsSecurity),
             Some(150),
@@ -289,22 +285,23 @@ mod tests {
         );
         let mut b = TrafficChunk::default();
         b.count(
-            b"exch01",
+            &HostId::resolve("exch01"),
             b"40.92.17.45",
             Some(StemClass::EwsWsSecurity),
             Some(170),
             true,
         );
-        b.count(b"EXCH01", b"40.92.17.45", Some(StemClass::Ews), None, true);
-        b.host(b"EXCH01", b"Mail.Contoso.com:443");
-        b.host(b"EXCH01", b"Mail.Contoso.com:443");
+        let exch01 = HostId::resolve("EXCH01");
+        b.count(&exch01, b"40.92.17.45", Some(StemClass::Ews), None, true);
+        b.host(&exch01, b"Mail.Contoso.com:443");
+        b.host(&exch01, b"Mail.Contoso.com:443");
         let mut t = Traffic::default();
         t.merge(a);
         t.merge(b);
-        let c = t.requests_between("EXCH01", 100, 179);
+        let c = t.requests_between(&exch01, 100, 179);
         assert_eq!((c.requests, c.failed), (3, 2));
-        assert_eq!(t.requests_between("EXCH01", 200, 500).requests, 0);
-        assert!(t.hosts["EXCH01"].contains("mail.contoso.com"));
+        assert_eq!(t.requests_between(&exch01, 200, 500).requests, 0);
+        assert!(t.hosts[&exch01].contains("mail.contoso.com"));
         let clients: Vec<String> = t
             .by_client()
             .keys()

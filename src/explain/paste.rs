@@ -11,8 +11,8 @@ use regex::Regex;
 
 use crate::parse::w3c::header::HeaderState;
 use crate::parse::w3c::layout::{FieldLayout, EXCHANGE_DEFAULT_FIELDS};
+use crate::parse::w3c::record::W3cRecord;
 use crate::parse::w3c::split::split;
-use crate::record::W3cRecord;
 
 /// The Exchange default layout with columns a paste is seen to lose, most likely first.
 /// Each is tried only when the line's value count fits it, and kept only when the method,

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use crate::classify::{Classifier, EventClassifier, Verdict};
 use crate::parse::w3c::header::HeaderState;
 use crate::parse::w3c::layout::FieldLayout;
+use crate::parse::w3c::record::W3cRecord;
 use crate::parse::w3c::split::split;
-use crate::record::{EventRecord, W3cRecord};
+use crate::record::EventRecord;
 
 use super::{EventRule, Grammar, IisRule};
 

@@ -2,6 +2,8 @@
 //! opening zip archives (also nested ones) into their members.
 
 use std::collections::HashMap;
+
+use crate::host::HostId;
 use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -123,7 +125,7 @@ pub fn discover_excluding(
     found.sources.sort_by(|a, b| a.display.cmp(&b.display));
     for input in &mut found.inputs {
         let (server, site) = identity_from_path(&input.display);
-        input.server = server.or(fallback_server).unwrap_or_default().to_owned();
+        input.server = HostId::resolve(server.or(fallback_server).unwrap_or_default());
         input.site = site.unwrap_or_default();
     }
     if found.inputs.is_empty() {
@@ -629,6 +631,34 @@ fn log_dir(part: &str) -> Option<LogDir<'_>> {
         .then_some(LogDir::Events)
 }
 
+/// The server of an event export whose records do not name it (Event Viewer CSV/TXT have no
+/// Computer column): `<SERVER>_Application.xml` as ExchangeLogCollector names its exports, or
+/// the folder it sits in when that looks like a host name (starts with a letter, has a digit
+/// or a '-': `FABRIKAM-EX01/Application.csv`, not `logs/` or `2026-03-02/`).
+pub fn server_from_event_file(display: &str) -> HostId {
+    let mut parts = display.rsplit(['/', '\\', '!']).filter(|p| !p.is_empty());
+    let file = parts.next().unwrap_or_default();
+    if let Some((server, _)) = file.split_once('_') {
+        if looks_like_host(server) {
+            return HostId::resolve(server);
+        }
+    }
+    HostId::resolve(
+        parts
+            .next()
+            .filter(|dir| looks_like_host(dir))
+            .unwrap_or_default(),
+    )
+}
+
+fn looks_like_host(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.contains(|c: char| c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
 /// The server named before the log folder at `i`: the folder above it (past an
 /// `inetpub/logs/LogFiles` chain and a drive share, and past log folders of an outer
 /// layer), or the collector zip's `<SERVER>-<Md>.zip` name.
@@ -718,6 +748,17 @@ mod tests {
             "a multi-byte character across the prefix's end"
         );
         assert_eq!(identity_from_path("ééé/x"), (None, None));
+    }
+
+    #[test]
+    fn event_exports_name_their_server_by_file_or_folder() {
+        let s = server_from_event_file;
+        assert_eq!(s("samples/FABRIKAM-EX01/Application.csv"), "FABRIKAM-EX01");
+        assert_eq!(s("bundle.zip!EXCH01_Application.xml"), "EXCH01");
+        assert_eq!(s(r"C:\logs\ex02.contoso.com\app.evtx"), "EX02");
+        assert_eq!(s("samples/Application.csv"), "");
+        assert_eq!(s("2026-03-02/Application.csv"), "");
+        assert_eq!(s("Application.csv"), "");
     }
 
     #[test]

@@ -248,7 +248,8 @@ pub struct Input {
     pub gzip: bool,
     /// Bytes as stored (compressed size for archives), for progress and ratio limits.
     pub stored_size: u64,
-    pub server: String,
+    /// The server the path names (or `--server-name`); unknown when neither does.
+    pub server: crate::host::HostId,
     pub site: String,
     /// How the decoded bytes become text for the W3C reader (set by format detection).
     pub text: TextDecoding,
@@ -267,7 +268,7 @@ impl Input {
             origin: Origin::File(path),
             gzip,
             stored_size,
-            server: String::new(),
+            server: Default::default(),
             site: String::new(),
             text: TextDecoding::default(),
             notes: ReadNotes::default(),

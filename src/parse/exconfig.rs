@@ -6,6 +6,7 @@
 //! Format-List output is `Name : value` lines in blocks separated by blank lines; a long value
 //! wraps onto indented continuation lines (ignored here: URLs in these exports fit one line).
 
+use crate::host::HostId;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Property names whose values are the URLs a server answers on.
@@ -45,8 +46,8 @@ fn property(line: &str) -> Option<(String, &str)> {
 /// What one export says, and how its lines were read.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ConfigExport {
-    /// Server (upper-cased) → host names (lower-cased) it answers on.
-    pub hosts: BTreeMap<String, BTreeSet<String>>,
+    /// Server → host names (lower-cased) it answers on.
+    pub hosts: BTreeMap<HostId, BTreeSet<String>>,
     pub lines: u64,
     pub properties: u64,
     pub blank: u64,
@@ -78,7 +79,7 @@ pub fn parse(text: &str) -> ConfigExport {
 }
 
 /// The server of a block (`Server`, else the part of `Identity` before `\`) and its URL hosts.
-fn flush(block: &mut Vec<(String, String)>, hosts: &mut BTreeMap<String, BTreeSet<String>>) {
+fn flush(block: &mut Vec<(String, String)>, hosts: &mut BTreeMap<HostId, BTreeSet<String>>) {
     let get = |n: &str| block.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     let server = get("server").filter(|s| !s.is_empty()).or_else(|| {
         get("identity")
@@ -93,7 +94,7 @@ fn flush(block: &mut Vec<(String, String)>, hosts: &mut BTreeMap<String, BTreeSe
                 .flatten()
             {
                 hosts
-                    .entry(server.trim().to_ascii_uppercase())
+                    .entry(HostId::resolve(server))
                     .or_default()
                     .insert(host);
             }
@@ -119,11 +120,15 @@ mod tests {
         assert!(sniff(EXPORT.as_bytes()));
         let e = parse(EXPORT);
         assert_eq!(
-            e.hosts["EXCH02"].iter().collect::<Vec<_>>(),
+            e.hosts[&HostId::resolve("EXCH02")]
+                .iter()
+                .collect::<Vec<_>>(),
             ["mail.contoso.com"]
         );
         assert_eq!(
-            e.hosts["EXCH03"].iter().collect::<Vec<_>>(),
+            e.hosts[&HostId::resolve("EXCH03")]
+                .iter()
+                .collect::<Vec<_>>(),
             ["exch03.contoso.local"]
         );
         assert_eq!(e.lines, e.properties + e.blank + e.other);

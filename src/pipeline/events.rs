@@ -4,11 +4,12 @@
 use std::sync::mpsc;
 
 use super::{Collected, Context, FindingSink, InputReport};
-use crate::classify::event::server_name;
 use crate::classify::EventClassifier;
 use crate::config::Config;
 use crate::error::ReportError;
 use crate::finding::{Finding, TimeBasis};
+use crate::host::{HostCache, HostId};
+use crate::input::discover::server_from_event_file;
 use crate::input::{Format, Input};
 use crate::parse::eventlog::{self, EventFormat, EventOutput, EventTz, Stopped};
 use crate::problem::Problem;
@@ -91,7 +92,7 @@ struct EventResult {
     stopped: Option<String>,
     /// The input's server for the inventory: the first `Computer` of its events, else the
     /// one its path names.
-    server: String,
+    server: HostId,
     freebusy: u64,
     filtered: u64,
     filtered_undated: u64,
@@ -108,8 +109,8 @@ impl EventPass<'_> {
     ) -> Result<EventResult, String> {
         let input = &self.inputs[index];
         let opts = self.config.event_time.options_for(&input.display);
-        let fallback_server = if input.server.is_empty() {
-            server_from_event_path(&input.display)
+        let fallback_server = if input.server.is_unknown() {
+            server_from_event_file(&input.display)
         } else {
             input.server.clone()
         };
@@ -122,7 +123,8 @@ impl EventPass<'_> {
         };
         let (mut freebusy, mut filtered, mut filtered_undated) = (0, 0, 0);
         let mut merge_gone = false;
-        let mut first_computer = String::new();
+        let mut first_computer = HostId::unknown();
+        let mut computers = HostCache::default();
         let reads_text = |provider: &str| self.classifier.reads_text(provider);
         let parsed = eventlog::parse_for(
             format,
@@ -131,17 +133,19 @@ impl EventPass<'_> {
             self.vocabulary,
             &reads_text,
             &mut |rec| {
-                if first_computer.is_empty() {
-                    first_computer = server_name(&rec.computer).to_owned();
+                let computer = computers.resolve(rec.computer.as_bytes());
+                if first_computer.is_unknown() {
+                    first_computer = computer.clone();
                 }
                 let counted = self.classifier.is_freebusy_event(&rec);
                 let verdict = self.classifier.classify(&rec);
                 if !counted && verdict.is_none() {
                     return;
                 }
-                let server = match server_name(&rec.computer) {
-                    "" => fallback_server.as_str(),
-                    c => c,
+                let server = if computer.is_unknown() {
+                    &fallback_server
+                } else {
+                    computer
                 };
                 if !self.config.filter.admits(rec.time, server) {
                     filtered += 1;
@@ -150,9 +154,8 @@ impl EventPass<'_> {
                 }
                 freebusy += u64::from(counted);
                 if let (Some(v), false) = (verdict, merge_gone) {
-                    let finding =
-                        self.classifier
-                            .finding(&rec, v, index, &fallback_server, time_basis);
+                    let server = server.clone();
+                    let finding = self.classifier.finding(&rec, v, index, server, time_basis);
                     merge_gone = findings.send(finding).is_err();
                 }
             },
@@ -164,7 +167,7 @@ impl EventPass<'_> {
         Ok(EventResult {
             output,
             stopped,
-            server: if first_computer.is_empty() {
+            server: if first_computer.is_unknown() {
                 fallback_server
             } else {
                 first_computer
@@ -174,33 +177,6 @@ impl EventPass<'_> {
             filtered_undated,
         })
     }
-}
-
-/// The server of an event export whose records do not name it (Event Viewer CSV/TXT have no
-/// Computer column): `<SERVER>_Application.xml` as ExchangeLogCollector names its exports, or
-/// the folder it sits in when that looks like a host name (starts with a letter, has a digit
-/// or a '-': `FABRIKAM-EX01/Application.csv`, not `logs/` or `2026-03-02/`).
-fn server_from_event_path(display: &str) -> String {
-    let mut parts = display.rsplit(['/', '\\', '!']).filter(|p| !p.is_empty());
-    let file = parts.next().unwrap_or_default();
-    if let Some((server, _)) = file.split_once('_') {
-        if looks_like_host(server) {
-            return server.to_owned();
-        }
-    }
-    parts
-        .next()
-        .filter(|dir| looks_like_host(dir))
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn looks_like_host(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.contains(|c: char| c.is_ascii_digit() || c == '-')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
 }
 
 /// Files one event input's counts and notes (its `findings` went to the sink already).
@@ -241,20 +217,4 @@ fn merge_event_input(
     report.rejections = result.output.rejections;
     report.rejections.truncate(REJECTED_KEPT_PER_INPUT);
     report.notes.extend(result.output.notes);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn event_exports_name_their_server_by_file_or_folder() {
-        let s = server_from_event_path;
-        assert_eq!(s("samples/FABRIKAM-EX01/Application.csv"), "FABRIKAM-EX01");
-        assert_eq!(s("bundle.zip!EXCH01_Application.xml"), "EXCH01");
-        assert_eq!(s(r"C:\logs\ex02.contoso.com\app.evtx"), "ex02.contoso.com");
-        assert_eq!(s("samples/Application.csv"), "");
-        assert_eq!(s("2026-03-02/Application.csv"), "");
-        assert_eq!(s("Application.csv"), "");
-    }
 }

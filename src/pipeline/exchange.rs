@@ -8,6 +8,7 @@
 //! IIS line in its detail. One failure seen twice stays two findings, but says so; both carry
 //! the id in the `cafe_req_id` column.
 
+use crate::host::HostId;
 use std::collections::BTreeMap;
 use std::io::BufReader;
 
@@ -86,7 +87,7 @@ pub(super) fn exchange_pass(
 struct Read {
     output: ExchangeOutput,
     findings: Vec<Finding>,
-    server: Option<String>,
+    server: Option<HostId>,
 }
 
 /// Reads one input whole. Its findings are kept until the merge: an HttpProxy log rolls over
@@ -105,6 +106,7 @@ fn read_input(
         filter: &ctx.config.filter,
         input: index,
         server: &input.server,
+        names: Default::default(),
         findings: Vec::new(),
         first_server: None,
     };

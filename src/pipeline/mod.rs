@@ -20,6 +20,7 @@ use crate::correlate::Traffic;
 use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
 use crate::grammar::Grammar;
+use crate::host::HostId;
 use crate::input::decode::{has_lone_cr_lines, TextDecoding};
 use crate::input::discover::discover_excluding;
 use crate::input::evidence::{HashedSource, SourceFile};
@@ -462,7 +463,7 @@ fn httpproxy_name_span(display: &str) -> Option<(i64, i64)> {
 }
 
 /// Server → the host names it answers on.
-type HostsByServer = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
+type HostsByServer = std::collections::BTreeMap<HostId, std::collections::BTreeSet<String>>;
 
 /// Largest configuration export read (Format-List output of a few cmdlets, not a log).
 const MAX_CONFIG_BYTES: u64 = 8 << 20;

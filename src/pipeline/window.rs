@@ -348,6 +348,7 @@ fn scan_unit(
         filter: &config.filter,
         input: u.input,
         server: &input.server,
+        names: Default::default(),
         site: &input.site,
         httperr: report.format == Format::HttpErr,
         findings: Vec::new(),

@@ -56,7 +56,7 @@ pub fn write_incidents<W: Write>(out: W, c: &Correlation, taxonomy: &Taxonomy) -
             inc.id.to_string(),
             cat.id.clone(),
             inc.key.side.as_str().to_owned(),
-            inc.key.server.clone(),
+            inc.key.server.to_string(),
             format_utc(inc.start),
             format_utc(inc.end),
             inc.findings.to_string(),
@@ -100,7 +100,7 @@ pub fn write_coverage<W: Write>(out: W, c: &Correlation) -> csv::Result<W> {
         for s in spans {
             if let Some(end) = previous_end {
                 let gap = [
-                    server.clone(),
+                    server.to_string(),
                     source.to_string(),
                     "gap".into(),
                     format_utc(end),
@@ -110,7 +110,7 @@ pub fn write_coverage<W: Write>(out: W, c: &Correlation) -> csv::Result<W> {
                 write_row(&mut w, &gap)?;
             }
             let span = [
-                server.clone(),
+                server.to_string(),
                 source.to_string(),
                 "data".into(),
                 format_utc(s.start),

@@ -9,6 +9,7 @@ use crate::aggregate::{Aggregates, TOP_TARGETS};
 use crate::analysis::InputReport;
 use crate::finding::Finding;
 use crate::grammar::Taxonomy;
+use crate::host::HostId;
 use crate::sanitize::csv_cell;
 use crate::time::{self, format_opt};
 
@@ -239,7 +240,12 @@ pub fn write_summary<W: Write>(
             tally.event_findings.to_string(),
             format_opt(tally.first),
             format_opt(tally.last),
-            tally.servers.iter().cloned().collect::<Vec<_>>().join(";"),
+            tally
+                .servers
+                .iter()
+                .map(HostId::as_str)
+                .collect::<Vec<_>>()
+                .join(";"),
             targets.join(";"),
             cat.remediation.clone(),
         ];
@@ -259,7 +265,7 @@ pub fn write_inventory<W: Write>(out: W, inputs: &[InputReport]) -> csv::Result<
         let cells = [
             r.display.clone(),
             r.format.name().to_owned(),
-            r.server.clone(),
+            r.server.to_string(),
             r.site.clone(),
             key(t.first),
             key(t.last),

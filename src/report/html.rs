@@ -18,6 +18,7 @@ use crate::correlate::severity_rank;
 use crate::correlate::{Correlation, Incident};
 use crate::finding::Side;
 use crate::grammar::Taxonomy;
+use crate::host::HostId;
 use crate::sanitize;
 use crate::time::{format_opt, format_utc, UnixTime};
 
@@ -419,7 +420,7 @@ fn categories(s: &mut String, a: &Analysis, taxonomy: &Taxonomy) {
     });
     for (id, t) in cats {
         let cat = taxonomy.get(*id);
-        let servers: Vec<&str> = t.servers.iter().map(String::as_str).collect();
+        let servers: Vec<&str> = t.servers.iter().map(HostId::as_str).collect();
         let _ = writeln!(
             s,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{} .. {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

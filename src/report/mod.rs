@@ -24,6 +24,7 @@ use crate::correlate::{CorrelateOptions, Correlation, Correlator, SeriesKey};
 use crate::error::ReportError;
 use crate::finding::{Finding, Side};
 use crate::grammar::{CategoryId, Taxonomy};
+use crate::host::HostId;
 use crate::pipeline::FindingSink;
 
 use self::csv::FindingRows;
@@ -320,7 +321,7 @@ fn incident_of(index: &crate::correlate::IncidentIndex, row: &Row) -> Option<u32
         } else {
             Side::Responder
         },
-        server: row.key.server.to_string(),
+        server: HostId::resolve(&row.key.server),
     };
     index.find(&key, row.key.time)
 }

@@ -301,8 +301,10 @@ mod tests {
             },
             csv: format!("{time},{server},{position}").into_bytes().into(),
             json: b"{}".to_vec().into(),
-            request_id: (position % 2 == 0).then_some(u128::from(position) << 64 | 7),
-            record_id: (position % 3 == 0).then_some(position * 10),
+            request_id: position
+                .is_multiple_of(2)
+                .then_some(u128::from(position) << 64 | 7),
+            record_id: position.is_multiple_of(3).then_some(position * 10),
         }
     }
 

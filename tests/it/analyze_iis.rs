@@ -611,3 +611,63 @@ fn csv_bom_starts_every_csv_report_with_one_utf8_bom_and_changes_nothing_else() 
         .stdout;
     assert!(stdout.starts_with(b"\"time_utc\""), "no BOM into a pipe");
 }
+
+/// One server spelled three ways — its folder (`exch01`), its IIS `s-computername`
+/// (`EXCH01`) and its events' `Computer` (`Exch01.contoso.com`) — is one server everywhere:
+/// in findings.csv, in the category table, in coverage, and for `--server` given as an
+/// FQDN. Before `host::HostId` the findings named `exch01`, `EXCH01` and `Exch01` and
+/// `--server exch01.contoso.com` matched nothing.
+#[test]
+fn one_server_spelled_three_ways_is_one_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = dir.path().join("exch01/W3SVC1");
+    std::fs::create_dir_all(&web).unwrap();
+    std::fs::write(
+        web.join("u_ex260302.log"),
+        "#Fields: date time s-computername cs-uri-stem cs(User-Agent) sc-status\n\
+         2026-03-02 09:00:00 EXCH01 /EWS/Exchange.asmx/WSSecurity ASProxy/CrossForest 401\n",
+    )
+    .unwrap();
+    std::fs::write(
+        web.join("u_ex260303.log"),
+        "#Fields: date time cs-uri-stem cs(User-Agent) sc-status\n\
+         2026-03-03 09:00:00 /EWS/Exchange.asmx/WSSecurity ASProxy/CrossForest 401\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("exch01/Application.xml"),
+        "<Events><Event><System><Provider Name='MSExchange Availability'/><EventID>4002</EventID>\
+         <TimeCreated SystemTime='2026-03-02T09:00:05.000Z'/><Computer>Exch01.contoso.com</Computer>\
+         </System><EventData><Data>Process 1: ProxyWebRequest CrossForest from S-1 to \
+         https://mail.fabrikam.com/EWS/Exchange.asmx/WSSecurity failed. Caller SIDs: WSSecurity. \
+         The exception returned is System.Net.WebException: The remote server returned an error: \
+         (401) Unauthorized.</Data></EventData></Event></Events>",
+    )
+    .unwrap();
+    let input = [dir.path().to_string_lossy().into_owned()];
+    let out = tempfile::tempdir().unwrap();
+    let (code, _) = analyze_to(out.path(), &input, &[]);
+    assert_eq!(code, 0);
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let server = col(&rows[0], "server");
+    let servers: std::collections::BTreeSet<&str> =
+        rows[1..].iter().map(|r| r[server].as_str()).collect();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(servers, ["EXCH01"].into(), "{rows:?}");
+    let coverage = std::fs::read_to_string(out.path().join("coverage.csv")).unwrap();
+    assert!(!coverage.contains("exch01"), "{coverage}");
+    let doc: serde_json::Value = serde_json::from_slice(
+        &fbscope()
+            .arg("analyze")
+            .args(&input)
+            .args(["--format", "json", "--server", "exch01.contoso.com"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(doc["totals"]["findings"], 3, "{doc:#}");
+    for c in doc["categories"].as_array().unwrap() {
+        assert_eq!(c["servers"], serde_json::json!(["EXCH01"]), "{c:#}");
+    }
+}

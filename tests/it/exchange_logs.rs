@@ -56,7 +56,8 @@ fn corpus_exchange_logs_are_read_with_every_line_accounted() {
     assert_eq!(proxy["format"], "exchange-httpproxy");
     assert_eq!(
         (proxy["records"].as_u64(), proxy["server"].as_str()),
-        (Some(1), Some("Host123"))
+        (Some(1), Some("HOST123")),
+        "one spelling per server (host::HostId), as IIS writes s-computername"
     );
     let notes = proxy["notes"].to_string();
     assert!(

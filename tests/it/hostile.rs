@@ -181,7 +181,7 @@ fn no_output_carries_a_formula_markup_into_html_or_an_escape_sequence() {
         "terminal output: {screen:?}"
     );
     assert!(
-        screen.contains("EVIL[2J]0;pwned"),
+        screen.contains("EVIL[2J]0;PWNED"),
         "the hostile server name is shown, defanged"
     );
     for f in ["findings.csv", "summary.csv", "inventory.csv"] {

@@ -116,7 +116,7 @@ impl<'a> ProxyRow<'a> {
     }
 
     pub fn status(&self) -> Option<u16> {
-        crate::record::parse_num(self.get(ProxyField::HttpStatus)?)
+        crate::parse::parse_num(self.get(ProxyField::HttpStatus)?)
     }
 }
 

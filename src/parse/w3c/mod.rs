@@ -2,5 +2,6 @@
 
 pub mod header;
 pub mod layout;
+pub mod record;
 pub mod scan;
 pub mod split;

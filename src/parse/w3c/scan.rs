@@ -6,8 +6,8 @@
 //! position. Only candidates are split into fields and handed to the [`RecordSink`].
 
 use super::header::{trim_cr, HeaderState};
+use super::record::W3cRecord;
 use super::split::{self, Span};
-use crate::record::W3cRecord;
 use crate::tally::{Rejection, Tally, REJECTED_KEPT_PER_INPUT};
 use crate::time;
 
