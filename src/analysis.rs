@@ -21,7 +21,72 @@ pub struct InputReport {
     pub tally: Tally,
     pub rejections: Vec<Rejection>,
     pub failed: bool,
-    pub notes: Vec<String>,
+    pub notes: Vec<InputNote>,
+}
+
+/// What the inventory says about an input beyond its counts. The notes the reports act on
+/// are variants, so that no report recognises a note by its wording; the rest is text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputNote {
+    /// No `#Fields` before this line: read with Exchange's default field set.
+    AssumedFields {
+        line: u64,
+    },
+    /// From this line on, times are the server's `date-local`/`time-local`, read as UTC.
+    LocalTimes {
+        line: u64,
+    },
+    /// Event times without a zone, read as UTC because no `--event-tz` was given.
+    AssumedUtc,
+    /// Why the input was not read (its format says the kind).
+    Skipped(String),
+    Text(String),
+}
+
+impl InputNote {
+    /// The notes as one cell of the inventory.
+    pub fn joined(notes: &[InputNote]) -> String {
+        let texts: Vec<String> = notes.iter().map(InputNote::to_string).collect();
+        texts.join("; ")
+    }
+
+    /// Notes repeated in the problems list (they change how every later line is read).
+    pub fn is_problem(&self) -> bool {
+        matches!(
+            self,
+            InputNote::AssumedFields { .. } | InputNote::LocalTimes { .. }
+        )
+    }
+}
+
+impl std::fmt::Display for InputNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputNote::AssumedFields { line } => write!(
+                f,
+                "no #Fields before line {line}: Exchange default field set assumed"
+            ),
+            InputNote::LocalTimes { line } => write!(
+                f,
+                "local times from line {line}: server-local date-local/time-local read as UTC"
+            ),
+            InputNote::AssumedUtc => f.write_str("event times assumed UTC: no --event-tz given"),
+            InputNote::Skipped(why) => write!(f, "skipped: {why}"),
+            InputNote::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+impl From<String> for InputNote {
+    fn from(text: String) -> Self {
+        InputNote::Text(text)
+    }
+}
+
+impl serde::Serialize for InputNote {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The result of a run (findings themselves went to the caller's sink as they came).

@@ -498,6 +498,6 @@ pub fn sniff_head(data: &[u8]) {
 
 fn check_reason(format: &Format) {
     if let Format::Unsupported(reason) = format {
-        assert!(!reason.is_empty(), "a skipped input needs a reason");
+        assert!(!reason.reason.is_empty(), "a skipped input needs a reason");
     }
 }

@@ -30,6 +30,9 @@ pub struct Incident {
     pub related: Vec<(u32, &'static str)>,
     /// What the correlator concluded about the other side (absence, suggestions).
     pub notes: Vec<String>,
+    /// The responders' logs cover its window and hold no free/busy request: something
+    /// upstream answered ([`super::link::Absence::Missing`]).
+    pub upstream_answered: bool,
     /// The earliest findings, at most the series' `examples`.
     pub examples: Vec<Example>,
     /// (first, last) finding time of each minute with findings, in order: how close two
@@ -68,6 +71,7 @@ impl Incident {
             uncertain: BTreeSet::new(),
             related: Vec::new(),
             notes: Vec::new(),
+            upstream_answered: false,
             minutes: Vec::new(),
             examples: Vec::new(),
         }

@@ -324,6 +324,7 @@ pub fn judge_absence(
             ));
         } else if seen == 0 && all_covered && cat.other_side == OtherSide::Answered {
             let host = inc.targets.iter().next().cloned().unwrap_or_default();
+            inc.upstream_answered = true;
             inc.notes.push(format!(
                 "the IIS logs of {names} cover the window but hold no free/busy request: something upstream (a reverse proxy, a firewall) answered"
             ));

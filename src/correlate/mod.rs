@@ -311,7 +311,7 @@ fn link_raised(incidents: &mut [Incident], taxonomy: &Taxonomy, skew: i64) {
                 && other.key.server == raised.key.server
                 && other.by_source[3] == 0
                 && other.overlaps(raised, skew)
-                && other.notes.iter().any(|n| n.contains("something upstream"))
+                && other.upstream_answered
             {
                 pairs.push((a, b));
             }

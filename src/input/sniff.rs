@@ -21,7 +21,66 @@ pub enum Format {
     /// One of Exchange's own CSV logs (HttpProxy, message tracking, SMTP, IMAP/POP...).
     ExchangeCsv(ExchangeLog),
     /// Not something fbscope reads; the reason is shown in the inventory.
-    Unsupported(String),
+    Unsupported(Skip),
+}
+
+/// Why an input is not read, and whether that leaves evidence unread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub kind: SkipKind,
+    /// The sentence the inventory and the notes show.
+    pub reason: String,
+}
+
+/// What a skip means for the verdict (grammars/README.md: which skips are harmless).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipKind {
+    /// Not a log: empty, binary, a README or a picture. Harmless.
+    NotALog,
+    /// A log fbscope recognises but has no reader for: evidence left unread, named in the
+    /// headline.
+    NoReader,
+    /// Left out by `--since`/`--until`: its name dates it outside the window.
+    Pruned,
+    /// Its first bytes could not be read, so its format is unknown: a failed input (the
+    /// problem says why).
+    Unreadable,
+}
+
+impl Skip {
+    pub fn not_a_log(reason: impl Into<String>) -> Format {
+        Format::Unsupported(Skip {
+            kind: SkipKind::NotALog,
+            reason: reason.into(),
+        })
+    }
+
+    pub fn no_reader(reason: impl Into<String>) -> Format {
+        Format::Unsupported(Skip {
+            kind: SkipKind::NoReader,
+            reason: reason.into(),
+        })
+    }
+
+    pub fn unreadable(reason: impl Into<String>) -> Format {
+        Format::Unsupported(Skip {
+            kind: SkipKind::Unreadable,
+            reason: reason.into(),
+        })
+    }
+
+    pub fn pruned(reason: impl Into<String>) -> Format {
+        Format::Unsupported(Skip {
+            kind: SkipKind::Pruned,
+            reason: reason.into(),
+        })
+    }
+}
+
+impl std::fmt::Display for Skip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
 }
 
 impl Format {
@@ -48,8 +107,8 @@ const SNIFF_LINES: usize = 32;
 /// between event-log formats).
 pub fn sniff_input(head: &[u8], display: &str, vocabulary: &Vocabulary) -> Format {
     if is_legacy_evt(head) {
-        return Format::Unsupported(
-            "legacy .Evt event log (Windows XP/2003): not read; export it from Event Viewer as .evtx, CSV or XML".into(),
+        return Skip::no_reader(
+            "legacy .Evt event log (Windows XP/2003): not read; export it from Event Viewer as .evtx, CSV or XML",
         );
     }
     match eventlog::sniff(head, display, vocabulary) {
@@ -71,13 +130,13 @@ fn is_legacy_evt(head: &[u8]) -> bool {
 pub fn sniff(head: &[u8]) -> Format {
     let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
     if head.is_empty() {
-        return Format::Unsupported("empty".into());
+        return Skip::not_a_log("empty");
     }
     if head.starts_with(b"ElfFile\0") {
-        return Format::Unsupported("EVTX event log: not read by this version".into());
+        return Skip::no_reader("EVTX event log: not read by this version");
     }
     if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
-        return Format::Unsupported("UTF-16 text: not a W3C log".into());
+        return Skip::not_a_log("UTF-16 text: not a W3C log");
     }
     let lines = head
         .split(|&b| b == b'\n')
@@ -89,22 +148,21 @@ pub fn sniff(head: &[u8]) -> Format {
         // NULs after the header are a crashed or preallocated log: its lines are rejected
         // one by one. NULs before any directive mean the file is not text.
         if !saw_w3c_directive && line.contains(&0) {
-            return Format::Unsupported("binary data".into());
+            return Skip::not_a_log("binary data");
         }
         if line.first() != Some(&b'#') {
             return if saw_w3c_directive || looks_like_w3c_data(line) {
                 Format::Iis
             } else {
-                Format::Unsupported("not a W3C log (no #Software or #Fields directive)".into())
+                Skip::not_a_log("not a W3C log (no #Software or #Fields directive)")
             };
         }
         if starts_with_ci(line, b"#software: microsoft http api") {
             return Format::HttpErr;
         }
         if crate::parse::exchange::is_exchange_directive(line) {
-            return Format::Unsupported(
-                "Exchange CSV log (HttpProxy, message tracking, protocol log): not a W3C log"
-                    .into(),
+            return Skip::no_reader(
+                "Exchange CSV log (HttpProxy, message tracking, protocol log): not a W3C log",
             );
         }
         saw_w3c_directive |= [&b"#software:"[..], b"#fields:", b"#version:", b"#date:"]
@@ -114,7 +172,7 @@ pub fn sniff(head: &[u8]) -> Format {
     if saw_w3c_directive {
         Format::Iis
     } else {
-        Format::Unsupported("not a W3C log (no #Software or #Fields directive)".into())
+        Skip::not_a_log("not a W3C log (no #Software or #Fields directive)")
     }
 }
 

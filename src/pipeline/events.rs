@@ -4,6 +4,7 @@
 use std::sync::mpsc;
 
 use super::{Collected, Context, FindingSink, InputReport};
+use crate::analysis::InputNote;
 use crate::classify::EventClassifier;
 use crate::config::Config;
 use crate::error::ReportError;
@@ -191,7 +192,7 @@ fn merge_event_input(
         Err(e) => {
             problems.push(Problem::failed(&report.display, e.clone()));
             report.failed = true;
-            report.notes.push(format!("not read: {e}"));
+            report.notes.push(InputNote::Text(format!("not read: {e}")));
             report.tally.findings += findings;
             return;
         }
@@ -199,11 +200,13 @@ fn merge_event_input(
     if let Some(e) = &result.stopped {
         problems.push(Problem::failed(&report.display, e.clone()));
         report.failed = true;
-        report.notes.push(if result.output.tally.lines == 0 {
-            format!("not read: {e}")
-        } else {
-            format!("read stopped: {e}; what was read before is counted")
-        });
+        report
+            .notes
+            .push(InputNote::Text(if result.output.tally.lines == 0 {
+                format!("not read: {e}")
+            } else {
+                format!("read stopped: {e}; what was read before is counted")
+            }));
     }
     if report.server.is_empty() {
         report.server = result.server;
@@ -216,5 +219,10 @@ fn merge_event_input(
     report.tally.merge(&tally);
     report.rejections = result.output.rejections;
     report.rejections.truncate(REJECTED_KEPT_PER_INPUT);
-    report.notes.extend(result.output.notes);
+    report
+        .notes
+        .extend(result.output.notes.into_iter().map(InputNote::Text));
+    if result.output.assumed_utc {
+        report.notes.push(InputNote::AssumedUtc);
+    }
 }

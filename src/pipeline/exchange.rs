@@ -8,6 +8,7 @@
 //! IIS line in its detail. One failure seen twice stays two findings, but says so; both carry
 //! the id in the `cafe_req_id` column.
 
+use crate::analysis::InputNote;
 use crate::host::HostId;
 use std::collections::BTreeMap;
 use std::io::BufReader;
@@ -133,7 +134,7 @@ fn merge_input(
             out.problems
                 .push(Problem::failed(&report.display, e.clone()));
             report.failed = true;
-            report.notes.push(format!("not read: {e}"));
+            report.notes.push(InputNote::Text(format!("not read: {e}")));
             return Ok(());
         }
     };
@@ -152,15 +153,15 @@ fn merge_input(
         report.server = read.server.unwrap_or_default();
     }
     if joined > 0 {
-        report.notes.push(format!(
+        report.notes.push(InputNote::Text(format!(
             "{joined} findings joined by cafeReqId to the IIS line of the same request"
-        ));
+        )));
     }
     if out.requests.overflowed > 0 && report.tally.findings > 0 {
-        report.notes.push(format!(
+        report.notes.push(InputNote::Text(format!(
             "the cafeReqId join kept the first {MAX_JOINED_IDS} IIS failures' ids; {} later ones were not joined",
             out.requests.overflowed
-        ));
+        )));
     }
     Ok(())
 }
@@ -179,11 +180,13 @@ fn file_output(report: &mut InputReport, output: ExchangeOutput, problems: &mut 
     if let Some(e) = &output.stopped {
         problems.push(Problem::failed(&report.display, e.clone()));
         report.failed = true;
-        report.notes.push(format!(
+        report.notes.push(InputNote::Text(format!(
             "read stopped: {e}; what was read before is counted"
-        ));
+        )));
     }
     report.tally.merge(&output.tally);
     report.rejections = output.rejections;
-    report.notes.extend(output.notes);
+    report
+        .notes
+        .extend(output.notes.into_iter().map(InputNote::Text));
 }

@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::aggregate::Aggregates;
+use crate::analysis::InputNote;
 use crate::config::Config;
 use crate::correlate::Traffic;
 use crate::error::{ReportError, RunError};
@@ -26,6 +27,7 @@ use crate::input::discover::discover_excluding;
 use crate::input::evidence::{HashedSource, SourceFile};
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::origin::Change;
+use crate::input::sniff::{Skip, SkipKind};
 use crate::input::{Format, Input};
 use crate::parse::eventlog::Vocabulary;
 use crate::parse::exchange::ExchangeLog;
@@ -35,11 +37,6 @@ use crate::tally::Tally;
 mod events;
 mod exchange;
 mod window;
-
-/// How the inventory note about data before any `#Fields` starts.
-const ASSUMED_NOTE: &str = "no #Fields before line";
-/// Starts the note of an input whose times are the server's local time (no UTC `time`).
-const LOCAL_TIME_NOTE: &str = "local times from line";
 
 pub use crate::analysis::{Analysis, InputReport};
 
@@ -137,7 +134,7 @@ fn run(
     let pruned = out
         .reports
         .iter()
-        .filter(|r| matches!(&r.format, Format::Unsupported(w) if w.starts_with(PRUNED_NOTE)))
+        .filter(|r| matches!(&r.format, Format::Unsupported(s) if s.kind == SkipKind::Pruned))
         .count();
     if let Some(warning) = filter_warning(config, &totals, pruned) {
         out.problems.push(warning);
@@ -316,7 +313,7 @@ fn take_read_notes(inputs: &[Input], reports: &mut [InputReport], problems: &mut
     for (input, report) in inputs.iter().zip(reports.iter_mut()) {
         for note in input.notes.take() {
             problems.push(Problem::note(&report.display, note.clone()));
-            report.notes.push(note);
+            report.notes.push(InputNote::Text(note));
         }
     }
 }
@@ -331,11 +328,11 @@ fn report_changes(inputs: &[Input], reports: &mut [InputReport], problems: &mut 
         match input.change_since_found() {
             Some(Change::Lost(why)) => {
                 report.failed = true;
-                report.notes.push(why.clone());
+                report.notes.push(InputNote::Text(why.clone()));
                 problems.push(Problem::failed(&report.display, why));
             }
             Some(Change::Grew(why)) => {
-                report.notes.push(why.clone());
+                report.notes.push(InputNote::Text(why.clone()));
                 problems.push(Problem::note(&report.display, why));
             }
             None => {}
@@ -362,7 +359,7 @@ fn sniff_input(input: &Input, vocabulary: &Vocabulary) -> Result<(Format, Vec<u8
 fn new_report(input: &Input, format: &Result<Format, String>) -> InputReport {
     InputReport {
         display: input.display.clone(),
-        format: format.clone().unwrap_or_else(Format::Unsupported),
+        format: format.clone().unwrap_or_else(Skip::unreadable),
         server: input.server.clone(),
         site: input.site.clone(),
         tally: Tally::default(),
@@ -412,7 +409,7 @@ fn prune_by_name(reports: &mut [InputReport], filter: &crate::config::Filter) {
             continue;
         };
         if filter.excludes_span(start, end) {
-            r.format = Format::Unsupported(format!(
+            r.format = Skip::pruned(format!(
                 "{PRUNED_NOTE}: its name dates it {} .. {}",
                 crate::time::format_utc(start),
                 crate::time::format_utc(end - 1)
@@ -499,10 +496,10 @@ fn config_pass(
             report.server = export.hosts.keys().next().cloned().unwrap_or_default();
         }
         for (server, hs) in export.hosts {
-            report.notes.push(format!(
+            report.notes.push(InputNote::Text(format!(
                 "{server} answers on {}",
                 hs.iter().cloned().collect::<Vec<_>>().join(", ")
-            ));
+            )));
             hosts.entry(server).or_default().extend(hs);
         }
     }
@@ -534,23 +531,23 @@ fn finish_reports(reports: &mut [InputReport], problems: &mut Vec<Problem>) {
         let t = &r.tally;
         debug_assert!(t.is_balanced(), "{}: {t:?}", r.display);
         if t.tolerated > 0 {
-            r.notes.push(format!(
+            r.notes.push(InputNote::Text(format!(
                 "{} lines or rows read tolerantly (blank runs, quoted values, text after a closing quote)",
                 t.tolerated
-            ));
+            )));
         }
         if t.rejected > 0 {
-            r.notes
-                .push(format!("{} lines rejected (see rejected.txt)", t.rejected));
+            r.notes.push(InputNote::Text(format!(
+                "{} lines rejected (see rejected.txt)",
+                t.rejected
+            )));
             problems.push(rejected_problem(r));
         }
-        for note in &r.notes {
-            if note.starts_with(ASSUMED_NOTE) || note.starts_with(LOCAL_TIME_NOTE) {
-                problems.push(Problem::note(&r.display, note.clone()));
-            }
+        for note in r.notes.iter().filter(|n| n.is_problem()) {
+            problems.push(Problem::note(&r.display, note.to_string()));
         }
         if let Format::Unsupported(why) = &r.format {
-            r.notes.insert(0, format!("skipped: {why}"));
+            r.notes.insert(0, InputNote::Skipped(why.to_string()));
         }
     }
 }

@@ -13,8 +13,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::exchange::RequestIndex;
-use super::{is_web, Collected, Context, FindingSink, InputReport, ASSUMED_NOTE, LOCAL_TIME_NOTE};
+use super::{is_web, Collected, Context, FindingSink, InputReport};
 use crate::aggregate::Aggregates;
+use crate::analysis::InputNote;
 use crate::classify::freebusy::CandidateFinder;
 use crate::classify::web::WebSink;
 use crate::classify::Classifier;
@@ -252,7 +253,7 @@ impl<'a> WindowReader<'a> {
                 let message = format!("read error{at}: {e}");
                 report
                     .notes
-                    .push(format!("{message}; the rest is not read"));
+                    .push(InputNote::Text(format!("{message}; the rest is not read")));
                 problems.push(Problem::failed(&report.display, message));
                 report.failed = true;
                 if self.current == Some(u.input) {
@@ -386,39 +387,21 @@ fn merge_unit(
             r.position += base;
             r
         }));
-    let assumed = "Exchange default field set assumed";
-    note_first_line(
-        report,
-        ASSUMED_NOTE,
-        base,
-        result.scan.first_assumed_line,
-        assumed,
-    );
-    let local = "server-local date-local/time-local read as UTC";
-    note_first_line(
-        report,
-        LOCAL_TIME_NOTE,
-        base,
-        result.scan.first_local_time_line,
-        local,
-    );
+    if let Some(first) = result.scan.first_assumed_line {
+        note_once(report, InputNote::AssumedFields { line: base + first });
+    }
+    if let Some(first) = result.scan.first_local_time_line {
+        note_once(report, InputNote::LocalTimes { line: base + first });
+    }
     report.tally.merge(&result.scan.tally);
     Ok(())
 }
 
-/// Notes `{prefix} {line}: {what}` once per input, at the first chunk that saw it (`first`
-/// is within the chunk, `base` the lines before it).
-fn note_first_line(
-    report: &mut InputReport,
-    prefix: &str,
-    base: u64,
-    first: Option<u64>,
-    what: &str,
-) {
-    let Some(first) = first else { return };
-    if !report.notes.iter().any(|n| n.starts_with(prefix)) {
-        report
-            .notes
-            .push(format!("{prefix} {}: {what}", base + first));
+/// Notes `note` once per input, at the first chunk that saw it (a later chunk's line is not
+/// the first).
+fn note_once(report: &mut InputReport, note: InputNote) {
+    let same = |n: &InputNote| std::mem::discriminant(n) == std::mem::discriminant(&note);
+    if !report.notes.iter().any(same) {
+        report.notes.push(note);
     }
 }

@@ -6,6 +6,7 @@
 use std::io::Write;
 
 use crate::aggregate::{Aggregates, TOP_TARGETS};
+use crate::analysis::InputNote;
 use crate::analysis::InputReport;
 use crate::finding::Finding;
 use crate::grammar::Taxonomy;
@@ -276,7 +277,7 @@ pub fn write_inventory<W: Write>(out: W, inputs: &[InputReport]) -> csv::Result<
             t.rejected.to_string(),
             t.freebusy_requests.to_string(),
             t.findings.to_string(),
-            r.notes.join("; "),
+            InputNote::joined(&r.notes),
         ];
         write_row(&mut w, &cells)?;
     }

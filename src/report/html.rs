@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use super::correlation::bucket_label;
 use crate::aggregate::TOP_TARGETS;
 use crate::analysis::Analysis;
+use crate::analysis::InputNote;
 use crate::correlate::severity_rank;
 use crate::correlate::{Correlation, Incident};
 use crate::finding::Side;
@@ -455,7 +456,7 @@ fn inventory(s: &mut String, a: &Analysis) {
             t.rejected,
             t.freebusy_requests,
             t.findings,
-            esc(&r.notes.join("; "))
+            esc(&InputNote::joined(&r.notes))
         );
     }
     s.push_str("</table>\n");

@@ -7,9 +7,11 @@ use std::path::Path;
 
 use crate::aggregate::TOP_TARGETS;
 use crate::analysis::Analysis;
+use crate::analysis::InputNote;
 use crate::correlate::{Correlation, Incident};
 use crate::grammar::Taxonomy;
-use crate::parse::eventlog::time::ASSUMED_UTC_NOTE;
+use crate::input::sniff::SkipKind;
+use crate::input::Format;
 use crate::problem::Severity;
 use crate::sanitize::terminal;
 
@@ -186,7 +188,7 @@ fn render_header(s: &mut String, a: &Analysis) {
     let assumed_utc = a
         .inputs
         .iter()
-        .filter(|r| r.notes.iter().any(|n| n == ASSUMED_UTC_NOTE))
+        .filter(|r| r.notes.contains(&InputNote::AssumedUtc))
         .count();
     if assumed_utc > 0 {
         let _ = writeln!(
@@ -197,11 +199,7 @@ fn render_header(s: &mut String, a: &Analysis) {
     let pruned = a
         .inputs
         .iter()
-        .filter(|r| {
-            r.notes
-                .iter()
-                .any(|n| n.contains(crate::pipeline::PRUNED_NOTE))
-        })
+        .filter(|r| matches!(&r.format, Format::Unsupported(s) if s.kind == SkipKind::Pruned))
         .count();
     if pruned > 0 {
         let _ = writeln!(

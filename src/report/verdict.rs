@@ -15,13 +15,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::input::sniff::SkipKind;
 use crate::input::Format;
-use crate::pipeline::{Analysis, PRUNED_NOTE};
+use crate::pipeline::Analysis;
 use crate::problem::Severity;
 use crate::tally::Tally;
-
-/// Skip reasons (from format detection) of logs fbscope recognises but does not read.
-const NO_READER_REASONS: [&str; 3] = ["legacy .Evt", "Exchange CSV log", "EVTX event log"];
 
 /// Inputs named in the headline before "and N more".
 const NAMED_IN_HEADLINE: usize = 3;
@@ -57,13 +55,13 @@ impl Coverage {
                     r.display.clone(),
                     failure.unwrap_or("could not be read in full").to_owned(),
                 )),
-                (Format::Unsupported(why), false) if is_no_reader(why) => {
-                    c.no_reader.push((r.display.clone(), why.clone()));
-                }
-                (Format::Unsupported(why), false) if why.starts_with(PRUNED_NOTE) => {
-                    c.pruned += 1;
-                }
-                (Format::Unsupported(_), false) => c.not_logs += 1,
+                (Format::Unsupported(skip), false) => match skip.kind {
+                    SkipKind::NoReader => c.no_reader.push((r.display.clone(), skip.to_string())),
+                    SkipKind::Pruned => c.pruned += 1,
+                    SkipKind::NotALog => c.not_logs += 1,
+                    // Marked failed, so the arm above took it.
+                    SkipKind::Unreadable => c.not_read.push((r.display.clone(), skip.to_string())),
+                },
                 _ => c.read += 1,
             }
         }
@@ -135,10 +133,6 @@ impl Coverage {
         s.push('.');
         s
     }
-}
-
-fn is_no_reader(why: &str) -> bool {
-    NO_READER_REASONS.iter().any(|r| why.starts_with(r))
 }
 
 fn findings(n: u64) -> String {

@@ -77,8 +77,10 @@ impl EventFormat {
 pub struct EventOutput {
     pub tally: Tally,
     pub rejections: Vec<Rejection>,
-    /// Said in the inventory (e.g. "times assumed UTC: no --event-tz given").
+    /// Said in the inventory (e.g. "event times converted from Europe/Berlin to UTC").
     pub notes: Vec<String>,
+    /// Local event times were read as UTC because no `--event-tz` was given.
+    pub assumed_utc: bool,
 }
 
 /// How local times in exports are read.

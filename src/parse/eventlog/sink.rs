@@ -2,7 +2,7 @@
 //! rejections kept, and the notes said once per input.
 
 use super::dates::{parse_stamp, DateSurvey, Stamp};
-use super::time::{DateOrder, EventTz, Shift, ASSUMED_UTC_NOTE};
+use super::time::{DateOrder, EventTz, Shift};
 use super::{EventOutput, EventParseOptions, Vocabulary, WantsText};
 use crate::record::EventRecord;
 use crate::tally::{Rejection, REJECTED_KEPT_PER_INPUT};
@@ -211,7 +211,7 @@ impl Clock {
             return;
         }
         if self.tz == EventTz::AssumedUtc {
-            sink.note(ASSUMED_UTC_NOTE);
+            sink.out.assumed_utc = true;
         } else {
             sink.note(format!("event times converted from {} to UTC", self.tz));
         }

@@ -23,9 +23,6 @@ pub enum EventTz {
     Named(chrono_tz::Tz),
 }
 
-/// Said for formats with local times when no zone was given.
-pub const ASSUMED_UTC_NOTE: &str = "event times assumed UTC: no --event-tz given";
-
 impl EventTz {
     /// Parses `UTC`, `Z`, `+01:00`, `-0530`, `+01`, an IANA name such as `Europe/Berlin`, or a
     /// Windows zone name such as `W. Europe Standard Time` (read as its CLDR IANA zone, so
