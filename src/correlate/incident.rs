@@ -33,6 +33,9 @@ pub struct Incident {
     /// The responders' logs cover its window and hold no free/busy request: something
     /// upstream answered ([`super::link::Absence::Missing`]).
     pub upstream_answered: bool,
+    /// Its failures meet a responder incident at a constant offset beyond the clock
+    /// tolerance ([`super::clocks`]).
+    pub clock_offset: Option<super::clocks::ClockOffset>,
     /// The earliest findings, at most the series' `examples`.
     pub examples: Vec<Example>,
     /// (first, last) finding time of each minute with findings, in order: how close two
@@ -72,6 +75,7 @@ impl Incident {
             related: Vec::new(),
             notes: Vec::new(),
             upstream_answered: false,
+            clock_offset: None,
             minutes: Vec::new(),
             examples: Vec::new(),
         }

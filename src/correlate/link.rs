@@ -26,6 +26,8 @@ pub enum Basis {
     ConfigExport,
     FrontBack,
     Absence,
+    /// The two sides meet at a constant offset: the clocks differ ([`super::clocks`]).
+    ClockOffset,
 }
 
 impl Basis {
@@ -37,6 +39,7 @@ impl Basis {
             Basis::ConfigExport => "config-export",
             Basis::FrontBack => "front-end/back-end",
             Basis::Absence => "absence",
+            Basis::ClockOffset => "clock-offset",
         }
     }
 }
@@ -268,6 +271,10 @@ pub fn judge_absence(
         .filter(|i| i.key.side == Side::Requester)
     {
         let cat = taxonomy.get(inc.key.category);
+        if inc.clock_offset.is_some() {
+            // Its other side is in the responder's logs, offset by the clock skew.
+            continue;
+        }
         let responders = rules.servers_for(&inc.targets, &covered);
         if responders.is_empty() {
             if !inc.targets.is_empty() {

@@ -7,12 +7,15 @@
 //! Everything here is a fold whose result does not depend on the order findings arrive in, so
 //! incidents, links and their ids are the same for any `--threads`.
 
+pub mod clocks;
 pub mod coverage;
 pub mod incident;
 pub mod link;
 pub mod series;
 pub mod timeline;
 pub mod traffic;
+
+use std::collections::BTreeMap;
 
 use crate::analysis::Analysis;
 use crate::finding::{Finding, Phase, Side, SourceKind, TimeBasis};
@@ -179,14 +182,23 @@ impl Correlator {
             traffic: &analysis.traffic,
             config_hosts: &analysis.config_hosts,
         };
+        let clock = taxonomy.clock_skew();
+        let mark_clocks = |incidents: &mut [Incident]| {
+            if let Some((_, tolerance)) = clock {
+                clocks::mark(incidents, taxonomy, &rules, tolerance);
+            }
+        };
         let mut incidents = incident::build(&self.series, opts.incident_gap);
+        mark_clocks(&mut incidents);
         let verdicts = link::judge_absence(&mut incidents, taxonomy, &rules, &coverage, opts.skew);
-        let raised = perimeter_findings(&incidents, &verdicts, taxonomy);
+        let mut raised = perimeter_findings(&incidents, &verdicts, taxonomy);
+        raised.extend(clock_findings(&incidents, taxonomy, raised.len()));
         let mut incidents = if raised.is_empty() {
             incidents
         } else {
             raised.iter().for_each(|f| self.series.add(f));
             let mut again = incident::build(&self.series, opts.incident_gap);
+            mark_clocks(&mut again);
             link::judge_absence(&mut again, taxonomy, &rules, &coverage, opts.skew);
             again
         };
@@ -242,9 +254,49 @@ fn perimeter_findings(
         out.push(raised_finding(
             inc,
             category,
+            taxonomy.get(category).phase,
             host,
             detail,
             out.len() as u64 + 1,
+        ));
+    }
+    out
+}
+
+/// One `clock-skew` finding per requester incident whose two sides meet at an offset beyond
+/// the clock tolerance; positions continue after the `before` findings raised already.
+fn clock_findings(incidents: &[Incident], taxonomy: &Taxonomy, before: usize) -> Vec<Finding> {
+    let Some((category, tolerance)) = taxonomy.clock_skew() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for inc in incidents {
+        let Some(o) = &inc.clock_offset else {
+            continue;
+        };
+        let Some(resp) = incidents.iter().find(|i| i.id == o.responder) else {
+            continue;
+        };
+        let host = inc.targets.iter().next().cloned().unwrap_or_default();
+        let detail = format!(
+            "correlation: {} {} failure(s) on {} to {host} from {} to {} meet {}'s {} failures in {} of {} minutes with {}'s clock {} {}'s: the clocks differ by more than the {tolerance} s a token is allowed",
+            inc.findings,
+            taxonomy.get(inc.key.category).id,
+            inc.key.server,
+            format_utc(inc.start),
+            format_utc(inc.end),
+            resp.key.server,
+            taxonomy.get(resp.key.category).id,
+            o.agreeing,
+            o.voters,
+            resp.key.server,
+            o.describe(),
+            inc.key.server,
+        );
+        let position = (before + out.len() + 1) as u64;
+        let phase = taxonomy.get(category).phase;
+        out.push(raised_finding(
+            inc, category, phase, &host, detail, position,
         ));
     }
     out
@@ -256,6 +308,7 @@ pub const CORRELATION_INPUT: usize = u32::MAX as usize;
 fn raised_finding(
     inc: &Incident,
     category: crate::grammar::CategoryId,
+    phase: Phase,
     host: &str,
     detail: String,
     position: u64,
@@ -268,7 +321,7 @@ fn raised_finding(
         input: CORRELATION_INPUT,
         position,
         category,
-        phase: Phase::Availability,
+        phase,
         side: Side::Requester,
         http_status: None,
         sub_status: None,
@@ -297,35 +350,75 @@ fn raised_finding(
 /// A raised `perimeter-interference` incident is related to the requester incident it was
 /// concluded from.
 fn link_raised(incidents: &mut [Incident], taxonomy: &Taxonomy, skew: i64) {
-    let Some(perimeter) = taxonomy.find("perimeter-interference") else {
-        return;
-    };
+    let mut pairs: Vec<(usize, usize, link::Basis)> = Vec::new();
+    if let Some(perimeter) = taxonomy.find("perimeter-interference") {
+        let raised = raised_pairs(incidents, perimeter, skew, |i| i.upstream_answered);
+        pairs.extend(
+            raised
+                .into_iter()
+                .map(|(a, b)| (a, b, link::Basis::Absence)),
+        );
+    }
+    if let Some((clock, _)) = taxonomy.clock_skew() {
+        let raised = raised_pairs(incidents, clock, skew, |i| i.clock_offset.is_some());
+        pairs.extend(
+            raised
+                .into_iter()
+                .map(|(a, b)| (a, b, link::Basis::ClockOffset)),
+        );
+        // The requester incident and the responder incident its requests meet, offset.
+        let pos: BTreeMap<u32, usize> = incidents
+            .iter()
+            .enumerate()
+            .map(|(i, inc)| (inc.id, i))
+            .collect();
+        for (b, inc) in incidents.iter().enumerate() {
+            if let Some(&a) = inc
+                .clock_offset
+                .as_ref()
+                .and_then(|o| pos.get(&o.responder))
+            {
+                pairs.push((a, b, link::Basis::ClockOffset));
+            }
+        }
+    }
+    for (a, b, basis) in pairs {
+        let (ida, idb) = (incidents[a].id, incidents[b].id);
+        for (at, other) in [(a, idb), (b, ida)] {
+            let related = &mut incidents[at].related;
+            if !related.iter().any(|(id, _)| *id == other) {
+                related.push((other, basis.as_str()));
+                related.sort();
+            }
+        }
+    }
+}
+
+/// (raised incident, requester incident) pairs: a correlation-raised incident of `category`
+/// and the requester incidents on its server, overlapping it, that it was concluded from.
+fn raised_pairs(
+    incidents: &[Incident],
+    category: crate::grammar::CategoryId,
+    skew: i64,
+    concluded: impl Fn(&Incident) -> bool,
+) -> Vec<(usize, usize)> {
+    let correlation = series::source_index(SourceKind::Correlation);
     let mut pairs = Vec::new();
     for (a, raised) in incidents.iter().enumerate() {
-        if raised.key.category != perimeter || raised.by_source[3] == 0 {
+        if raised.key.category != category || raised.by_source[correlation] == 0 {
             continue;
         }
         for (b, other) in incidents.iter().enumerate() {
             if a != b
                 && other.key.side == Side::Requester
                 && other.key.server == raised.key.server
-                && other.by_source[3] == 0
+                && other.by_source[correlation] == 0
                 && other.overlaps(raised, skew)
-                && other.upstream_answered
+                && concluded(other)
             {
                 pairs.push((a, b));
             }
         }
     }
-    for (a, b) in pairs {
-        let (ida, idb) = (incidents[a].id, incidents[b].id);
-        incidents[a]
-            .related
-            .push((idb, link::Basis::Absence.as_str()));
-        incidents[b]
-            .related
-            .push((ida, link::Basis::Absence.as_str()));
-        incidents[a].related.sort();
-        incidents[b].related.sort();
-    }
+    pairs
 }

@@ -147,6 +147,10 @@ struct RawCategory {
     remediation: String,
     #[serde(default)]
     references: Vec<String>,
+    #[serde(default)]
+    clock_sensitive: bool,
+    #[serde(default)]
+    clock_tolerance_s: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -435,6 +439,13 @@ fn add_category(taxonomy: &mut Taxonomy, raw: &RawCategory, errs: &mut Errors<'_
         );
         return;
     };
+    if raw.clock_tolerance_s.is_some_and(|t| t <= 0) {
+        errs.at(
+            at,
+            "clock_tolerance_s must be a positive number of seconds".to_owned(),
+        );
+        return;
+    }
     taxonomy.push(Category {
         id: id.clone(),
         title: raw.title.clone(),
@@ -443,6 +454,8 @@ fn add_category(taxonomy: &mut Taxonomy, raw: &RawCategory, errs: &mut Errors<'_
         other_side,
         remediation: raw.remediation.clone(),
         references: raw.references.clone(),
+        clock_sensitive: raw.clock_sensitive,
+        clock_tolerance_s: raw.clock_tolerance_s,
     });
 }
 
@@ -1089,6 +1102,12 @@ mod tests {
         assert_eq!(side("tls-trust"), OtherSide::NotArrived);
         assert_eq!(side("wssecurity-500"), OtherSide::Answered);
         assert_eq!(side("clock-skew"), OtherSide::Maybe);
+        let clock = cat.find("clock-skew").unwrap();
+        assert_eq!(cat.clock_skew(), Some((clock, 300)));
+        assert!(
+            cat.get(cat.find("token-processing").unwrap())
+                .clock_sensitive
+        );
     }
 
     #[test]
@@ -1099,6 +1118,7 @@ mod tests {
             ("[[provider]]\nname = \"Test-Thing\"\nrole = \"test\"\nphase = \"config\"\n", "needs step_keys"),
             ("[[provider]]\nname = \"Other\"\nrole = \"availability\"\nstep_keys = [\"a\", \"b\"]\n", "for test providers"),
             ("[[category]]\nid = \"x-y\"\ntitle = \"t\"\nseverity = \"error\"\nphase = \"token\"\nother_side = \"far\"\nremediation = \"r\"\n", "other_side \"far\""),
+            ("[[category]]\nid = \"x-z\"\ntitle = \"t\"\nseverity = \"error\"\nphase = \"token\"\nother_side = \"maybe\"\nclock_tolerance_s = 0\nremediation = \"r\"\n", "clock_tolerance_s must be a positive"),
         ];
         for (text, want) in cases {
             let mut sources = GrammarSource::embedded();

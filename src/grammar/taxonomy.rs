@@ -13,6 +13,11 @@ pub struct Category {
     pub other_side: OtherSide,
     pub remediation: String,
     pub references: Vec<String>,
+    /// A requester failure of this category can be a clock skew (the token's time refused).
+    pub clock_sensitive: bool,
+    /// Set on the category the correlator raises from clock-offset evidence: the skew beyond
+    /// which tokens are refused (seconds).
+    pub clock_tolerance_s: Option<i64>,
 }
 
 /// What the responder's logs can show of a requester's failure of a category
@@ -67,6 +72,14 @@ impl Taxonomy {
             .iter()
             .position(|c| c.id == id)
             .map(|i| CategoryId(i as u16))
+    }
+
+    /// The category raised from clock-offset evidence, with its tolerance (seconds).
+    pub fn clock_skew(&self) -> Option<(CategoryId, i64)> {
+        self.categories
+            .iter()
+            .enumerate()
+            .find_map(|(i, c)| c.clock_tolerance_s.map(|t| (CategoryId(i as u16), t)))
     }
 
     pub fn get(&self, id: CategoryId) -> &Category {

@@ -462,3 +462,132 @@ fn times_assumed_utc_are_not_judged_by_absence_and_their_zone_is_suggested() {
         "no perimeter-interference from times one hour off"
     );
 }
+
+/// A 4002 token-processing event of FABRIKAM-EX01 to mail.contoso.com at `time` (UTC).
+fn token_event(time: &str) -> String {
+    format!(
+        "<Event><System><Provider Name='MSExchange Availability'/><EventID>4002</EventID>\
+         <TimeCreated SystemTime='2026-03-02T{time}.000Z'/><Computer>FABRIKAM-EX01.fabrikam.com</Computer>\
+         </System><EventData><Data>Process 1: ProxyWebRequest FederatedCrossForest from S-1 to \
+         https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity failed. Caller SIDs: WSSecurity. \
+         The exception returned is System.Web.Services.Protocols.SoapHeaderException: An error \
+         occurred when processing the security tokens in the message.</Data></EventData></Event>"
+    )
+}
+
+/// A bundle of FABRIKAM-EX01's token failures at `requests` and EXCH01's WSSecurity 500s at
+/// `answers` (HH:MM:SS, UTC), analysed; its incidents and findings.
+fn clock_bundle(
+    requests: &[&str],
+    answers: &[&str],
+) -> (Vec<BTreeMap<String, String>>, Vec<Vec<String>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let ex01 = dir.path().join("FABRIKAM-EX01");
+    let web = dir.path().join("EXCH01/W3SVC1");
+    fs::create_dir_all(&ex01).unwrap();
+    fs::create_dir_all(&web).unwrap();
+    let events: String = requests.iter().map(|t| token_event(t)).collect();
+    fs::write(
+        ex01.join("Application.xml"),
+        format!("<Events>{events}</Events>"),
+    )
+    .unwrap();
+    let line = |t: &str, status: u16| {
+        format!("2026-03-02 {t} POST /EWS/Exchange.asmx/WSSecurity mail.contoso.com ASProxy/CrossForest {status}\n")
+    };
+    let mut log =
+        String::from("#Fields: date time cs-method cs-uri-stem cs-host cs(User-Agent) sc-status\n");
+    log += &line("08:00:00", 200);
+    for t in answers {
+        log += &line(t, 500);
+    }
+    log += &line("12:00:00", 200);
+    fs::write(web.join("u_ex260302.log"), log).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, _) = analyze_to(out.path(), &[dir.path().display().to_string()], &[]);
+    assert_eq!(code, 0);
+    (
+        incidents(out.path()),
+        read_csv(&out.path().join("findings.csv")),
+    )
+}
+
+fn raised_clock_skews(rows: &[Vec<String>]) -> usize {
+    let (source, category) = (col(&rows[0], "source"), col(&rows[0], "category"));
+    rows[1..]
+        .iter()
+        .filter(|r| r[source] == "correlation" && r[category] == "clock-skew")
+        .count()
+}
+
+/// Clock skew from the two sides: FABRIKAM-EX01's token failures meet EXCH01's WSSecurity
+/// 500s 7 min 12 s later every time, more than the 5 minutes a token is allowed. The
+/// correlator raises `clock-skew` (source `correlation`), links the raised incident to the
+/// requester's by `clock-offset`, and does not read the gap as something upstream answering
+/// (the other side is there, offset). Before: no clock-skew finding.
+#[test]
+fn a_constant_offset_between_the_sides_is_raised_as_clock_skew() {
+    let (incs, rows) = clock_bundle(
+        &["09:10:05", "09:12:09", "11:00:00", "11:03:00"],
+        &["09:17:17", "09:19:21", "11:07:12", "11:10:12"],
+    );
+    assert!(
+        !incs
+            .iter()
+            .any(|i| i["category"] == "perimeter-interference"),
+        "{incs:#?}"
+    );
+    for (req_start, resp_start) in [("09:10:05", "09:17:17"), ("11:00:00", "11:07:12")] {
+        let req = find(
+            &incs,
+            "token-processing",
+            "requester",
+            "FABRIKAM-EX01",
+            req_start,
+        );
+        let resp = find(&incs, "wssecurity-500", "responder", "EXCH01", resp_start);
+        let skew = find(&incs, "clock-skew", "requester", "FABRIKAM-EX01", req_start);
+        // The sides come within --skew of each other at the incidents' edges, so the host
+        // rule links them too; the stronger basis is kept.
+        assert!(
+            links(req).iter().any(|(id, _)| *id == resp["incident"]),
+            "{req:#?} {resp:#?}"
+        );
+        linked(req, skew, "clock-offset");
+        assert!(
+            skew["first_detail"].contains("EXCH01's clock 7 min 12 s ahead of FABRIKAM-EX01's"),
+            "{skew:#?}"
+        );
+    }
+    assert_eq!(raised_clock_skews(&rows), 2, "{rows:?}");
+}
+
+/// Twenty minutes off (the requester ahead): the sides are too far apart for `--skew`, so
+/// only the clock offset ties them. Forty seconds off is within the tolerance: no skew.
+#[test]
+fn clock_offsets_link_far_sides_and_small_ones_are_not_skew() {
+    let (incs, rows) = clock_bundle(&["09:30:05", "09:32:09"], &["09:10:05", "09:12:09"]);
+    let req = find(
+        &incs,
+        "token-processing",
+        "requester",
+        "FABRIKAM-EX01",
+        "09:30:05",
+    );
+    let resp = find(&incs, "wssecurity-500", "responder", "EXCH01", "09:10:05");
+    linked(req, resp, "clock-offset");
+    let skew = find(
+        &incs,
+        "clock-skew",
+        "requester",
+        "FABRIKAM-EX01",
+        "09:30:05",
+    );
+    assert!(
+        skew["first_detail"].contains("EXCH01's clock 20 min 0 s behind FABRIKAM-EX01's"),
+        "{skew:#?}"
+    );
+    assert_eq!(raised_clock_skews(&rows), 1);
+    let (incs, rows) = clock_bundle(&["09:10:05", "09:12:09"], &["09:10:45", "09:12:49"]);
+    assert_eq!(raised_clock_skews(&rows), 0, "{incs:#?}");
+}
