@@ -107,6 +107,7 @@ mod tests {
     fn finding_to(target: String) -> Finding {
         Finding {
             time: Some(0),
+            subsec: None,
             server: "EXCH01".into(),
             site: String::new(),
             source: SourceKind::Iis,

@@ -1,7 +1,7 @@
 //! A classified failure: one row of `findings.csv`.
 
 use crate::host::HostId;
-use crate::time::UnixTime;
+use crate::time::{SubSecond, UnixTime};
 
 /// A taxonomy id, as the index of its category in the loaded taxonomy (a lower index has
 /// precedence). The names live in `grammars/taxonomy.toml`; the model only needs the index.
@@ -119,6 +119,8 @@ impl TimeBasis {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub time: Option<UnixTime>,
+    /// The fraction of `time`'s second, where the source logs one (events, HttpProxy).
+    pub subsec: Option<SubSecond>,
     pub server: HostId,
     pub site: String,
     pub source: SourceKind,

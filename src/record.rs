@@ -1,6 +1,6 @@
 //! Normalized event records: one event from any event-log export, as the classifier reads it.
 
-use crate::time::UnixTime;
+use crate::time::{SubSecond, UnixTime};
 
 /// One event from any event-log export (EVTX, Event Viewer CSV/TXT/XML, PowerShell CSV or
 /// CLIXML, pasted General text, Test-* transcripts), normalized. Owned: events are few
@@ -12,6 +12,8 @@ pub struct EventRecord {
     pub position: u64,
     /// UTC, after the `--event-tz` conversion of local-time exports.
     pub time: Option<UnixTime>,
+    /// The fraction of `time`'s second, when the export gives one (EVTX and XML do).
+    pub subsec: Option<SubSecond>,
     /// `MSExchange Availability`, ...
     pub provider: String,
     pub event_id: Option<u32>,

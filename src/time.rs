@@ -7,6 +7,35 @@
 /// Seconds since 1970-01-01T00:00:00Z.
 pub type UnixTime = i64;
 
+/// The fraction of a second a source logged (EVTX and XML `SystemTime` to 100 ns, HttpProxy
+/// `DateTime` to the millisecond; IIS logs whole seconds), with the digits it gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SubSecond {
+    pub nanos: u32,
+    /// 1..=9: how many fraction digits the source wrote (trailing zeros included).
+    pub digits: u8,
+}
+
+impl SubSecond {
+    /// The digits after a second's `.` (at least one; digits past the ninth are dropped).
+    pub fn parse(fraction: &[u8]) -> Option<SubSecond> {
+        let end = fraction
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(fraction.len());
+        let given = &fraction[..end];
+        if given.is_empty() {
+            return None;
+        }
+        let kept = &given[..given.len().min(9)];
+        let value = digits(kept)?;
+        Some(SubSecond {
+            nanos: value * 10u32.pow(9 - kept.len() as u32),
+            digits: kept.len() as u8,
+        })
+    }
+}
+
 /// A `YYYY-MM-DD HH:MM:SS` sort key: byte order equals time order, so the hot path can keep
 /// first/last seen times without parsing every line.
 pub type TimeKey = [u8; 19];
@@ -117,6 +146,33 @@ pub fn format_utc(t: UnixTime) -> String {
     )
 }
 
+/// Formats as `2026-03-02T09:15:04.1234567Z` with the source's fraction digits, or as
+/// [`format_utc`] when the source logged whole seconds.
+pub fn format_utc_precise(t: UnixTime, subsec: Option<SubSecond>) -> String {
+    let mut out = Vec::with_capacity(32);
+    write_utc_precise(&mut out, t, subsec);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`format_utc_precise`] into `out`, without a `String` (the merge writes one per finding).
+pub fn write_utc_precise(out: &mut Vec<u8>, t: UnixTime, subsec: Option<SubSecond>) {
+    use std::io::Write;
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    let _ = write!(
+        out,
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    if let Some(f) = subsec {
+        let _ = write!(out, ".{:09}", f.nanos);
+        out.truncate(out.len() - (9 - usize::from(f.digits)));
+    }
+    out.push(b'Z');
+}
+
 /// Formats an optional time, empty when unknown (an empty CSV cell).
 pub fn format_opt(t: Option<UnixTime>) -> String {
     t.map(format_utc).unwrap_or_default()
@@ -165,6 +221,24 @@ fn parse_relative(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fractions_keep_the_digits_the_source_wrote() {
+        let f = SubSecond::parse(b"1234567Z").unwrap();
+        assert_eq!((f.nanos, f.digits), (123_456_700, 7));
+        assert_eq!(
+            format_utc_precise(0, Some(f)),
+            "1970-01-01T00:00:00.1234567Z"
+        );
+        let ms = SubSecond::parse(b"050").unwrap();
+        assert_eq!(format_utc_precise(60, Some(ms)), "1970-01-01T00:01:00.050Z");
+        assert_eq!(
+            SubSecond::parse(b"1234567891234").unwrap().nanos,
+            123_456_789
+        );
+        assert_eq!(SubSecond::parse(b"Z"), None);
+        assert_eq!(format_utc_precise(0, None), "1970-01-01T00:00:00Z");
+    }
 
     #[test]
     fn relative_times_count_back_from_now() {

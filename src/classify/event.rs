@@ -408,6 +408,7 @@ impl<'g> EventClassifier<'g> {
         };
         Finding {
             time: rec.time,
+            subsec: rec.subsec,
             server,
             site: String::new(),
             source: SourceKind::EventLog,

@@ -82,6 +82,7 @@ impl ProxyFindings<'_> {
         let target_server = row.text(ProxyField::TargetServer);
         Finding {
             time,
+            subsec: row.subsec(),
             site: String::new(),
             source: SourceKind::HttpProxy,
             input: self.input,

@@ -117,6 +117,8 @@ impl WebSink<'_> {
         };
         Finding {
             time,
+            // IIS and HTTPERR log whole seconds.
+            subsec: None,
             server,
             site,
             source: if self.httperr {

@@ -190,6 +190,7 @@ mod tests {
     fn finding(t: i64, server: &str) -> Finding {
         Finding {
             time: Some(t),
+            subsec: None,
             server: server.into(),
             site: "W3SVC1".into(),
             source: SourceKind::Iis,

@@ -315,6 +315,7 @@ fn raised_finding(
 ) -> Finding {
     Finding {
         time: Some(inc.start),
+        subsec: None,
         server: inc.key.server.clone(),
         site: String::new(),
         source: SourceKind::Correlation,

@@ -14,7 +14,7 @@ use crate::host::HostId;
 use crate::sanitize::csv_cell;
 use crate::time::{self, format_opt};
 
-pub const FINDINGS_COLUMNS: [&str; 32] = [
+pub const FINDINGS_COLUMNS: [&str; 33] = [
     "time_utc",
     "server",
     "site",
@@ -47,6 +47,7 @@ pub const FINDINGS_COLUMNS: [&str; 32] = [
     "incident",
     "cafe_req_id",
     "record_id",
+    "time_utc_precise",
 ];
 
 pub const SUMMARY_COLUMNS: [&str; 10] = [
@@ -197,12 +198,14 @@ impl FindingRows {
 /// Completes a row of [`FindingRows::row`] with the cells known only at the merge, appended
 /// as columns only ever are: its incident (empty when the finding belongs to none: it has no
 /// time), its front-end request id (`cafe_req_id`) and its event's record number
-/// (`record_id`). Numbers are written straight into `out`: this runs once per finding.
+/// (`record_id`), then its time with the source's fraction of a second (`time_utc_precise`).
+/// Numbers are written straight into `out`: this runs once per finding.
 pub fn with_incident(
     row: &[u8],
     incident: Option<u32>,
     request_id: Option<u128>,
     record_id: Option<u64>,
+    precise: Option<(i64, Option<crate::time::SubSecond>)>,
     out: &mut Vec<u8>,
 ) {
     out.clear();
@@ -218,6 +221,10 @@ pub fn with_incident(
     out.extend_from_slice(b"\",\"");
     if let Some(id) = record_id {
         let _ = write!(out, "{id}");
+    }
+    out.extend_from_slice(b"\",\"");
+    if let Some((t, subsec)) = precise {
+        crate::time::write_utc_precise(out, t, subsec);
     }
     out.extend_from_slice(b"\"\n");
 }

@@ -91,13 +91,15 @@ pub fn row(f: &Finding, file: &str, taxonomy: &Taxonomy) -> Vec<u8> {
     bytes
 }
 
-/// Completes a [`row`] with `"incident"`, `"cafe_req_id"`, `"record_id"` (the values known
-/// only at the merge) and the line end, written straight into `out` (once per finding).
+/// Completes a [`row`] with `"incident"`, `"cafe_req_id"`, `"record_id"`,
+/// `"time_utc_precise"` (the values known only at the merge) and the line end, written
+/// straight into `out` (once per finding).
 pub fn with_incident(
     row: &[u8],
     incident: Option<u32>,
     request_id: Option<u128>,
     record_id: Option<u64>,
+    precise: Option<(i64, Option<crate::time::SubSecond>)>,
     out: &mut Vec<u8>,
 ) {
     out.clear();
@@ -116,7 +118,15 @@ pub fn with_incident(
         None => out.write_all(b",\"cafe_req_id\":null"),
     };
     let _ = match record_id {
-        Some(id) => writeln!(out, ",\"record_id\":{id}}}"),
-        None => out.write_all(b",\"record_id\":null}\n"),
+        Some(id) => write!(out, ",\"record_id\":{id}"),
+        None => out.write_all(b",\"record_id\":null"),
     };
+    match precise {
+        Some((t, subsec)) => {
+            out.extend_from_slice(b",\"time_utc_precise\":\"");
+            crate::time::write_utc_precise(out, t, subsec);
+            out.extend_from_slice(b"\"}\n");
+        }
+        None => out.extend_from_slice(b",\"time_utc_precise\":null}\n"),
+    }
 }

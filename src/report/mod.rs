@@ -148,7 +148,8 @@ impl<'t> Outputs<'t> {
         let row = Row {
             key: SortKey {
                 time: f.time.unwrap_or(i64::MAX),
-                server: f.server.to_ascii_uppercase().into_boxed_str(),
+                nanos: f.subsec.map_or(0, |s| s.nanos),
+                server: f.server.as_str().into(),
                 source: f.source as u8,
                 input: f.input.min(u32::MAX as usize) as u32,
                 position: f.position,
@@ -161,6 +162,7 @@ impl<'t> Outputs<'t> {
             json: json.into_boxed_slice(),
             request_id: f.cafe_req_id,
             record_id: f.record_id,
+            subsec: f.subsec,
         };
         // The spill folder is named only when a run could not be written (not per finding).
         let dir = &self.dir;
@@ -253,11 +255,13 @@ impl<'t> Outputs<'t> {
         for row in rows.finish().map_err(spill_err)? {
             let row = row.map_err(spill_err)?;
             let incident = incident_of(&index, &row);
+            let precise = (row.key.time != i64::MAX).then_some((row.key.time, row.subsec));
             csv::with_incident(
                 &row.csv,
                 incident,
                 row.request_id,
                 row.record_id,
+                precise,
                 &mut csv_line,
             );
             if let Some((csv_file, json_file)) = &mut files {
@@ -269,6 +273,7 @@ impl<'t> Outputs<'t> {
                     incident,
                     row.request_id,
                     row.record_id,
+                    precise,
                     &mut json_line,
                 );
                 json_file

@@ -22,6 +22,8 @@ pub const RUN_BYTES: usize = 32 << 20;
 pub struct SortKey {
     /// Seconds since the epoch; undated findings (`i64::MAX`) come last.
     pub time: i64,
+    /// The fraction of the second, in nanoseconds (0 for sources that log whole seconds).
+    pub nanos: u32,
     pub server: Box<str>,
     pub source: u8,
     pub input: u32,
@@ -46,6 +48,8 @@ pub struct Row {
     pub request_id: Option<u128>,
     /// The event's record number (`record_id`).
     pub record_id: Option<u64>,
+    /// The fraction of the second as the source wrote it, for `time_utc_precise`.
+    pub subsec: Option<crate::time::SubSecond>,
 }
 
 impl Row {
@@ -204,6 +208,8 @@ fn write_bytes(w: &mut impl Write, b: &[u8]) -> io::Result<()> {
 fn write_row(w: &mut impl Write, row: &Row) -> io::Result<()> {
     let k = &row.key;
     w.write_all(&k.time.to_le_bytes())?;
+    w.write_all(&k.nanos.to_le_bytes())?;
+    w.write_all(&[row.subsec.map_or(0, |f| f.digits)])?;
     w.write_all(&[k.source, row.facts.side])?;
     w.write_all(&k.input.to_le_bytes())?;
     w.write_all(&k.position.to_le_bytes())?;
@@ -248,6 +254,9 @@ fn read_row(r: &mut BufReader<File>) -> io::Result<Option<Row>> {
         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
         Err(e) => return Err(e),
     }
+    let nanos = u32::from_le_bytes(read_array(r)?);
+    let [digits] = read_array(r)?;
+    let subsec = (digits > 0).then_some(crate::time::SubSecond { nanos, digits });
     let [source, side] = read_array(r)?;
     let input = u32::from_le_bytes(read_array(r)?);
     let position = u64::from_le_bytes(read_array(r)?);
@@ -269,6 +278,7 @@ fn read_row(r: &mut BufReader<File>) -> io::Result<Option<Row>> {
     Ok(Some(Row {
         key: SortKey {
             time: i64::from_le_bytes(time),
+            nanos,
             server: server.into_boxed_str(),
             source,
             input,
@@ -279,6 +289,7 @@ fn read_row(r: &mut BufReader<File>) -> io::Result<Option<Row>> {
         json,
         request_id,
         record_id,
+        subsec,
     }))
 }
 
@@ -290,6 +301,7 @@ mod tests {
         Row {
             key: SortKey {
                 time,
+                nanos: (position % 5) as u32 * 1_000_000,
                 server: server.into(),
                 source: 0,
                 input: 0,
@@ -305,6 +317,10 @@ mod tests {
                 .is_multiple_of(2)
                 .then_some(u128::from(position) << 64 | 7),
             record_id: position.is_multiple_of(3).then_some(position * 10),
+            subsec: (!position.is_multiple_of(5)).then_some(crate::time::SubSecond {
+                nanos: (position % 5) as u32 * 1_000_000,
+                digits: 3,
+            }),
         }
     }
 

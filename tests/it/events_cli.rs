@@ -213,8 +213,8 @@ fn event_findings_carry_the_request_facts() {
     );
     assert_eq!(
         &h[30..],
-        ["cafe_req_id", "record_id"],
-        "the HttpProxy release's column, then record_id, are appended after those"
+        ["cafe_req_id", "record_id", "time_utc_precise"],
+        "the HttpProxy release's column, then record_id and time_utc_precise, are appended after those"
     );
     let r = rows
         .iter()
@@ -234,11 +234,52 @@ fn event_findings_carry_the_request_facts() {
         "https://mail.contoso.com/EWS/Exchange.asmx/WSSecurity"
     );
     assert_eq!(get("time_utc"), "2026-03-02T08:58:09Z");
+    // An Event Viewer CSV export has whole seconds: the precise time is the same.
+    assert_eq!(get("time_utc_precise"), "2026-03-02T08:58:09Z");
     assert!(
         get("detail").contains("rule tls-trust"),
         "{}",
         get("detail")
     );
+}
+
+/// Sub-second times where the source has them: an XML export's `SystemTime` (here written
+/// with 9 digits), HttpProxy's milliseconds; IIS lines have whole seconds. `time_utc` keeps
+/// its whole-second form; the findings of one second are ordered by their fraction.
+#[test]
+fn findings_keep_the_fraction_of_a_second_their_source_logged() {
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &samples(), &["--event-tz", "+01:00"]);
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let h = &rows[0];
+    let (file, time, precise) = (
+        col(h, "file"),
+        col(h, "time_utc"),
+        col(h, "time_utc_precise"),
+    );
+    let xml = rows
+        .iter()
+        .find(|r| {
+            r[file].ends_with("FABRIKAM-EX02/Application.xml") && r[time] == "2026-03-02T09:13:02Z"
+        })
+        .expect("the 09:13:02 event of the XML export");
+    assert_eq!(xml[precise], "2026-03-02T09:13:02.246914700Z");
+    let proxy = rows
+        .iter()
+        .find(|r| r[file].ends_with(".LOG"))
+        .expect("an HttpProxy finding");
+    let fraction = proxy[precise].strip_prefix(&proxy[time][..19]).unwrap();
+    assert!(
+        fraction.len() == 5 && fraction.starts_with('.'),
+        "{}",
+        proxy[precise]
+    );
+    assert!(rows[1..]
+        .iter()
+        .filter(|r| r[file].ends_with("u_ex260302.log"))
+        .all(|r| r[precise] == r[time]));
+    let jsonl = std::fs::read_to_string(out.path().join("findings.jsonl")).unwrap();
+    assert!(jsonl.contains("\"time_utc_precise\":\"2026-03-02T09:13:02.246914700Z\""));
 }
 
 #[test]

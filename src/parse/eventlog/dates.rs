@@ -8,7 +8,7 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::time::DateOrder;
-use crate::time::UnixTime;
+use crate::time::{SubSecond, UnixTime};
 
 /// A parsed time stamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +149,22 @@ pub fn parse_iso(s: &str) -> Option<Stamp> {
     } else {
         Stamp::Local(naive)
     })
+}
+
+/// [`parse_utc`] with the fraction of the second the text gives (`...:24.1234567Z`).
+pub fn parse_utc_precise(s: &str) -> Option<(UnixTime, Option<SubSecond>)> {
+    Some((parse_utc(s)?, iso_fraction(s)))
+}
+
+/// The fraction of the second of an ISO-8601 time (`2016-10-07T18:38:24.123+02:00`): the
+/// same in any zone.
+pub fn iso_fraction(s: &str) -> Option<SubSecond> {
+    let b = s.trim().as_bytes();
+    if b.len() > 20 && b[4] == b'-' && b[13] == b':' && b[19] == b'.' {
+        SubSecond::parse(&b[20..])
+    } else {
+        None
+    }
 }
 
 /// Parses a time that the format defines as UTC (EVTX, Event Viewer XML `SystemTime`): any

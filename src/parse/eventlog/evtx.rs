@@ -10,7 +10,7 @@ use std::io::Read;
 
 use evtx::{EvtxParser, ParserSettings, RenderedChunkItem};
 
-use super::dates::parse_utc;
+use super::dates::parse_utc_precise;
 use super::rendered;
 use super::sink::Sink;
 use crate::input::Input;
@@ -146,7 +146,16 @@ fn error_text(e: &evtx::err::EvtxError) -> String {
 fn record(f: rendered::Extracted<'_>, position: u64, record_id: u64) -> EventRecord {
     EventRecord {
         position,
-        time: f.system_time.as_deref().and_then(known_time),
+        time: f
+            .system_time
+            .as_deref()
+            .and_then(known_time)
+            .map(|(t, _)| t),
+        subsec: f
+            .system_time
+            .as_deref()
+            .and_then(known_time)
+            .and_then(|(_, f)| f),
         level: level_name(f.level.as_deref()),
         computer: f.computer,
         // Filled from the insertion strings by the sink (`Vocabulary::render`).
@@ -158,12 +167,13 @@ fn record(f: rendered::Extracted<'_>, position: u64, record_id: u64) -> EventRec
     }
 }
 
-/// A `SystemTime`; the zero FILETIME (1601-01-01) of an empty record means unknown.
-fn known_time(s: &str) -> Option<i64> {
+/// A `SystemTime` and its fraction; the zero FILETIME (1601-01-01) of an empty record means
+/// unknown.
+fn known_time(s: &str) -> Option<(i64, Option<crate::time::SubSecond>)> {
     if s.starts_with("1601-01-01T00:00:00") {
         return None;
     }
-    parse_utc(s)
+    parse_utc_precise(s)
 }
 
 /// Maps the numeric level to Event Viewer's name. Level 0 (LogAlways) is what classic
@@ -340,6 +350,11 @@ mod reference {
                 .as_ref()
                 .and_then(|n| n.text())
                 .and_then(|t| t.parse().ok());
+            let system_time = sys
+                .time_created
+                .as_ref()
+                .and_then(|n| n.attr("SystemTime"))
+                .and_then(|s| known_time(&s));
             let mut data = Vec::new();
             for node in [&self.event.event_data, &self.event.user_data]
                 .into_iter()
@@ -349,11 +364,8 @@ mod reference {
             }
             EventRecord {
                 position,
-                time: sys
-                    .time_created
-                    .as_ref()
-                    .and_then(|n| n.attr("SystemTime"))
-                    .and_then(|s| known_time(&s)),
+                time: system_time.map(|(t, _)| t),
+                subsec: system_time.and_then(|(_, f)| f),
                 level: level_name(sys.level.as_ref().and_then(|n| n.text()).as_deref()),
                 computer: sys
                     .computer

@@ -166,6 +166,8 @@ impl Block {
         Ok(EventRecord {
             position: self.line,
             time,
+            // Event Viewer's General text and Details show whole seconds.
+            subsec: None,
             provider: self.source,
             event_id: Some(event_id),
             level: self.level,

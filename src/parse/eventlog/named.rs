@@ -63,9 +63,10 @@ pub fn build(
             .and_then(|i| i.trim().parse::<u64>().ok())
             .map(|i| (i & 0xFFFF) as u32),
     };
-    let time = match first(TIME) {
-        Some(t) => Some(clock.utc(t.trim())?),
-        None => None,
+    let (time, subsec) = match first(TIME) {
+        // PowerShell's CLIXML `<DT>` and ISO-formatted CSV times carry the fraction.
+        Some(t) => (Some(clock.utc(t.trim())?), super::dates::iso_fraction(&t)),
+        None => (None, None),
     };
     let level = first(LEVEL).map(|l| {
         if l.trim().bytes().all(|b| b.is_ascii_digit()) {
@@ -77,6 +78,7 @@ pub fn build(
     Ok(EventRecord {
         position,
         time,
+        subsec,
         provider: first(PROVIDER).unwrap_or_default().trim().to_string(),
         event_id,
         level: level.unwrap_or_default(),

@@ -153,6 +153,8 @@ fn build<R: BufRead>(
     Ok(EventRecord {
         position: line,
         time: Some(time),
+        // Event Viewer writes whole seconds.
+        subsec: None,
         provider: rows.text(SOURCE).trim().to_string(),
         event_id,
         level: rows.text(LEVEL).trim().to_string(),

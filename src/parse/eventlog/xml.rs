@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::dates::parse_utc;
+use super::dates::parse_utc_precise;
 use super::elements::{check_depth, Piece, Splitter};
 use super::evtx::level_name;
 use super::open_text;
@@ -45,7 +45,7 @@ struct Fields {
     record_id: Option<u64>,
     level: Option<String>,
     rendered_level: Option<String>,
-    time: Option<i64>,
+    time: Option<(i64, Option<crate::time::SubSecond>)>,
     computer: String,
     message: Option<String>,
     data: Vec<String>,
@@ -135,7 +135,7 @@ fn start(e: &BytesStart, path: &[Vec<u8>], f: &mut Fields) {
             f.provider = attr(e, b"Name").unwrap_or_default().into_owned();
             f.source_name = attr(e, b"EventSourceName").unwrap_or_default().into_owned();
         }
-        b"TimeCreated" => f.time = attr(e, b"SystemTime").and_then(|t| parse_utc(&t)),
+        b"TimeCreated" => f.time = attr(e, b"SystemTime").and_then(|t| parse_utc_precise(&t)),
         _ => {}
     }
 }
@@ -177,7 +177,8 @@ impl Fields {
         };
         EventRecord {
             position,
-            time: self.time,
+            time: self.time.map(|(t, _)| t),
+            subsec: self.time.and_then(|(_, f)| f),
             provider,
             event_id: self.event_id,
             level,

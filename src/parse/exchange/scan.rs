@@ -115,6 +115,14 @@ impl<'a> ProxyRow<'a> {
         time::parse_date_time(date, time)
     }
 
+    /// The fraction of `DateTime`'s second (`2026-03-02T09:12:44.123Z`: milliseconds).
+    pub fn subsec(&self) -> Option<time::SubSecond> {
+        let b = self.get(ProxyField::DateTime)?;
+        (b.len() > 20 && b[19] == b'.')
+            .then(|| time::SubSecond::parse(&b[20..]))
+            .flatten()
+    }
+
     pub fn status(&self) -> Option<u16> {
         crate::parse::parse_num(self.get(ProxyField::HttpStatus)?)
     }
