@@ -115,6 +115,9 @@ pub struct TrafficChunk {
     /// (server index, host bytes) → host name, allocated once per chunk.
     hosts: HashMap<(u32, Vec<u8>), String>,
     host_buf: Vec<u8>,
+    /// The (server index, host bytes) of the previous line: lines of a log mostly repeat it,
+    /// and comparing is cheaper than hashing.
+    last_host: (u32, Vec<u8>),
 }
 
 impl TrafficChunk {
@@ -155,6 +158,12 @@ impl TrafficChunk {
             return;
         }
         let at = self.server_index(server);
+        if self.last_host.0 == at && self.last_host.1 == host {
+            return;
+        }
+        self.last_host.0 = at;
+        self.last_host.1.clear();
+        self.last_host.1.extend_from_slice(host);
         self.host_buf.clear();
         self.host_buf.extend_from_slice(host);
         let key = (at, std::mem::take(&mut self.host_buf));
