@@ -121,14 +121,12 @@ fn time_rg_mawk(file: &str) -> Option<Duration> {
     }
     let script = std::env::temp_dir().join(format!("fbscope-by-hour-{}.awk", std::process::id()));
     std::fs::write(&script, BY_HOUR_AWK).ok()?;
-    let pipeline = format!(
-        "rg -i -N '^#Fields|wssecurity' \"$1\" | mawk -f \"$2\" > /dev/null"
-    );
+    let pipeline = r#"rg -i -N '^#Fields|wssecurity' "$1" | mawk -f "$2" > /dev/null"#;
     let best = (0..3)
         .filter_map(|_| {
             let started = Instant::now();
             let ok = Command::new("sh")
-                .args(["-c", &pipeline, "sh", file])
+                .args(["-c", pipeline, "sh", file])
                 .arg(&script)
                 .status()
                 .ok()?
