@@ -334,6 +334,11 @@ fn incident_of(index: &crate::correlate::IncidentIndex, row: &Row) -> Option<u32
 impl FindingSink for Outputs<'_> {
     fn finding(&mut self, f: &Finding, file: &str) -> Result<(), ReportError> {
         self.correlator.add(f);
+        // Rows are formatted and sorted only for a findings file or CSV on stdout: a run
+        // printing the table or JSON without --out needs the correlator's counts alone.
+        if self.dir.is_none() && self.stdout.is_none() {
+            return Ok(());
+        }
         self.push(f, file)
     }
 }
