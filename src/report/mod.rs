@@ -24,7 +24,6 @@ use crate::correlate::{CorrelateOptions, Correlation, Correlator, SeriesKey};
 use crate::error::ReportError;
 use crate::finding::{Finding, Side};
 use crate::grammar::{CategoryId, Taxonomy};
-use crate::host::HostId;
 use crate::pipeline::FindingSink;
 
 use self::csv::FindingRows;
@@ -149,7 +148,7 @@ impl<'t> Outputs<'t> {
             key: SortKey {
                 time: f.time.unwrap_or(i64::MAX),
                 nanos: f.subsec.map_or(0, |s| s.nanos),
-                server: f.server.as_str().into(),
+                server: f.server.clone(),
                 source: f.source as u8,
                 input: f.input.min(u32::MAX as usize) as u32,
                 position: f.position,
@@ -326,7 +325,7 @@ fn incident_of(index: &crate::correlate::IncidentIndex, row: &Row) -> Option<u32
         } else {
             Side::Responder
         },
-        server: HostId::resolve(&row.key.server),
+        server: row.key.server.clone(),
     };
     index.find(&key, row.key.time)
 }

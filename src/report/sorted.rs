@@ -24,7 +24,8 @@ pub struct SortKey {
     pub time: i64,
     /// The fraction of the second, in nanoseconds (0 for sources that log whole seconds).
     pub nanos: u32,
-    pub server: Box<str>,
+    /// Shared with the finding (no allocation per row).
+    pub server: crate::host::HostId,
     pub source: u8,
     pub input: u32,
     pub position: u64,
@@ -279,7 +280,8 @@ fn read_row(r: &mut BufReader<File>) -> io::Result<Option<Row>> {
         key: SortKey {
             time: i64::from_le_bytes(time),
             nanos,
-            server: server.into_boxed_str(),
+            // Written as resolved: reading it back is the identity.
+            server: crate::host::HostId::resolve(&server),
             source,
             input,
             position,
