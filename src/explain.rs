@@ -555,6 +555,19 @@ mod tests {
         assert_eq!(out.lines().next(), Some("wssecurity-4xx"), "{out}");
     }
 
+    /// The first line of a GetUserAvailability error (gh-ews-managed-api-issue-210) is an
+    /// Availability failure no rule names: unclassified, not "no free/busy failure found".
+    #[test]
+    fn a_proxy_web_request_failure_alone_is_an_unclassified_failure() {
+        let g = grammar();
+        let text = "Proxy web request failed. , inner exception: System.Web.Services.Protocols.SoapException: An internal server error occurred. The operation failed.";
+        let e = explain(&g, text);
+        let out = e.render(&g);
+        assert!(!e.items.is_empty(), "{out}");
+        assert!(!e.classified(), "{out}");
+        assert!(out.contains("kept as unclassified"), "{out}");
+    }
+
     #[test]
     fn nothing_matched_says_so() {
         let g = grammar();
