@@ -34,6 +34,17 @@ impl SubSecond {
             digits: kept.len() as u8,
         })
     }
+
+    /// The fraction of an ISO-8601 time's second (`2016-10-07T18:38:24.123+02:00`): the same
+    /// in any zone.
+    pub fn of_iso(time: &[u8]) -> Option<SubSecond> {
+        let b = time.trim_ascii();
+        if b.len() > 20 && b[4] == b'-' && b[13] == b':' && b[19] == b'.' {
+            SubSecond::parse(&b[20..])
+        } else {
+            None
+        }
+    }
 }
 
 /// A `YYYY-MM-DD HH:MM:SS` sort key: byte order equals time order, so the hot path can keep
@@ -146,15 +157,9 @@ pub fn format_utc(t: UnixTime) -> String {
     )
 }
 
-/// Formats as `2026-03-02T09:15:04.1234567Z` with the source's fraction digits, or as
-/// [`format_utc`] when the source logged whole seconds.
-pub fn format_utc_precise(t: UnixTime, subsec: Option<SubSecond>) -> String {
-    let mut out = Vec::with_capacity(32);
-    write_utc_precise(&mut out, t, subsec);
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// [`format_utc_precise`] into `out`, without a `String` (the merge writes one per finding).
+/// Writes `2026-03-02T09:15:04.1234567Z` into `out`, with the source's fraction digits (as
+/// [`format_utc`] when the source logged whole seconds), without a `String`: the merge
+/// writes one per finding.
 pub fn write_utc_precise(out: &mut Vec<u8>, t: UnixTime, subsec: Option<SubSecond>) {
     use std::io::Write;
     let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
@@ -221,6 +226,12 @@ fn parse_relative(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn format_utc_precise(t: UnixTime, subsec: Option<SubSecond>) -> String {
+        let mut out = Vec::new();
+        write_utc_precise(&mut out, t, subsec);
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn fractions_keep_the_digits_the_source_wrote() {

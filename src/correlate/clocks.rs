@@ -74,16 +74,17 @@ pub fn mark(
     rules: &HostRules<'_>,
     tolerance: i64,
 ) {
-    let found = offsets(incidents, taxonomy, rules, tolerance);
-    let servers: BTreeMap<u32, String> = incidents
-        .iter()
-        .map(|i| (i.id, i.key.server.to_string()))
-        .collect();
-    for o in found {
+    for o in offsets(incidents, taxonomy, rules, tolerance) {
+        let Some(responder) = incidents
+            .iter()
+            .find(|i| i.id == o.responder)
+            .map(|i| i.key.server.clone())
+        else {
+            continue;
+        };
         let Some(inc) = incidents.iter_mut().find(|i| i.id == o.requester) else {
             continue;
         };
-        let responder = &servers[&o.responder];
         inc.notes.push(format!(
             "its requests meet {responder}'s failures (incident {}) with {responder}'s clock {} this server's, in {} of {} minutes: more than the {} s the token check allows",
             o.responder,

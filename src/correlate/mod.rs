@@ -348,8 +348,9 @@ fn raised_finding(
     }
 }
 
-/// A raised `perimeter-interference` incident is related to the requester incident it was
-/// concluded from.
+/// A raised incident is related to the requester incident it was concluded from: a
+/// `perimeter-interference` one by `absence`, a `clock-skew` one by `clock-offset` (and the
+/// requester incident to the responder incident its requests meet, offset).
 fn link_raised(incidents: &mut [Incident], taxonomy: &Taxonomy, skew: i64) {
     let mut pairs: Vec<(usize, usize, link::Basis)> = Vec::new();
     if let Some(perimeter) = taxonomy.find("perimeter-interference") {

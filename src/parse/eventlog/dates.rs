@@ -153,18 +153,7 @@ pub fn parse_iso(s: &str) -> Option<Stamp> {
 
 /// [`parse_utc`] with the fraction of the second the text gives (`...:24.1234567Z`).
 pub fn parse_utc_precise(s: &str) -> Option<(UnixTime, Option<SubSecond>)> {
-    Some((parse_utc(s)?, iso_fraction(s)))
-}
-
-/// The fraction of the second of an ISO-8601 time (`2016-10-07T18:38:24.123+02:00`): the
-/// same in any zone.
-pub fn iso_fraction(s: &str) -> Option<SubSecond> {
-    let b = s.trim().as_bytes();
-    if b.len() > 20 && b[4] == b'-' && b[13] == b':' && b[19] == b'.' {
-        SubSecond::parse(&b[20..])
-    } else {
-        None
-    }
+    Some((parse_utc(s)?, SubSecond::of_iso(s.as_bytes())))
 }
 
 /// Parses a time that the format defines as UTC (EVTX, Event Viewer XML `SystemTime`): any

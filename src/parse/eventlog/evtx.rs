@@ -144,18 +144,11 @@ fn error_text(e: &evtx::err::EvtxError) -> String {
 
 /// Builds the event from the fields read out of the rendering.
 fn record(f: rendered::Extracted<'_>, position: u64, record_id: u64) -> EventRecord {
+    let system_time = f.system_time.as_deref().and_then(known_time);
     EventRecord {
         position,
-        time: f
-            .system_time
-            .as_deref()
-            .and_then(known_time)
-            .map(|(t, _)| t),
-        subsec: f
-            .system_time
-            .as_deref()
-            .and_then(known_time)
-            .and_then(|(_, f)| f),
+        time: system_time.map(|(t, _)| t),
+        subsec: system_time.and_then(|(_, f)| f),
         level: level_name(f.level.as_deref()),
         computer: f.computer,
         // Filled from the insertion strings by the sink (`Vocabulary::render`).

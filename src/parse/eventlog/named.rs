@@ -65,7 +65,10 @@ pub fn build(
     };
     let (time, subsec) = match first(TIME) {
         // PowerShell's CLIXML `<DT>` and ISO-formatted CSV times carry the fraction.
-        Some(t) => (Some(clock.utc(t.trim())?), super::dates::iso_fraction(&t)),
+        Some(t) => (
+            Some(clock.utc(t.trim())?),
+            crate::time::SubSecond::of_iso(t.as_bytes()),
+        ),
         None => (None, None),
     };
     let level = first(LEVEL).map(|l| {

@@ -117,10 +117,7 @@ impl<'a> ProxyRow<'a> {
 
     /// The fraction of `DateTime`'s second (`2026-03-02T09:12:44.123Z`: milliseconds).
     pub fn subsec(&self) -> Option<time::SubSecond> {
-        let b = self.get(ProxyField::DateTime)?;
-        (b.len() > 20 && b[19] == b'.')
-            .then(|| time::SubSecond::parse(&b[20..]))
-            .flatten()
+        time::SubSecond::of_iso(self.get(ProxyField::DateTime)?)
     }
 
     pub fn status(&self) -> Option<u16> {
