@@ -35,17 +35,26 @@ impl RecordSink for WebSink<'_> {
             return;
         }
         let time = rec.time();
-        let server = match rec.get(Field::ComputerName) {
-            Some(name) => self.names.resolve(name).clone(),
-            None => self.server.clone(),
+        // Borrowed, not cloned: every free/busy line passes here, and cloning the server's
+        // `Arc` from both workers made its reference count a contended cache line.
+        let server: &HostId = match rec.get(Field::ComputerName) {
+            Some(name) => self.names.resolve(name),
+            None => self.server,
         };
-        if !self.filter.admits(time, &server) {
+        if !self.filter.admits(time, server) {
             tally.filtered += 1;
             tally.filtered_undated += u64::from(time.is_none());
             return;
         }
         tally.freebusy_requests += 1;
-        self.count_traffic(rec, time, &server, verdict != Verdict::Succeeded);
+        count_traffic(
+            &mut self.traffic,
+            self.classifier,
+            rec,
+            time,
+            server,
+            verdict != Verdict::Succeeded,
+        );
         if let Verdict::Failed {
             category,
             phase,
@@ -58,6 +67,7 @@ impl RecordSink for WebSink<'_> {
                 phase,
                 rule_id: rule.map(|i| self.classifier.grammar().iis_rules[i].id.as_str()),
             };
+            let server = server.clone();
             let finding = self.finding(line, rec, time, server, failure);
             self.findings.push(finding);
         }
@@ -76,23 +86,25 @@ struct Failure<'g> {
     rule_id: Option<&'g str>,
 }
 
-impl WebSink<'_> {
-    fn count_traffic(
-        &mut self,
-        rec: &W3cRecord<'_>,
-        time: Option<i64>,
-        server: &HostId,
-        failed: bool,
-    ) {
-        let traffic = &self.classifier.grammar().traffic;
-        let stem = rec.path().and_then(|p| traffic.stem_of(p));
-        let client = rec.get(Field::ClientIp).unwrap_or_default();
-        self.traffic.count(server, client, stem, time, failed);
-        if let Some(host) = rec.get(Field::Host) {
-            self.traffic.host(server, host);
-        }
+/// Counts a free/busy request, failed or not, in the chunk's traffic.
+fn count_traffic(
+    counts: &mut TrafficChunk,
+    classifier: &Classifier<'_>,
+    rec: &W3cRecord<'_>,
+    time: Option<i64>,
+    server: &HostId,
+    failed: bool,
+) {
+    let traffic = &classifier.grammar().traffic;
+    let stem = rec.path().and_then(|p| traffic.stem_of(p));
+    let client = rec.get(Field::ClientIp).unwrap_or_default();
+    counts.count(server, client, stem, time, failed);
+    if let Some(host) = rec.get(Field::Host) {
+        counts.host(server, host);
     }
+}
 
+impl WebSink<'_> {
     fn finding(
         &self,
         line: u64,
