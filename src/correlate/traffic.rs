@@ -92,8 +92,74 @@ impl Count {
     }
 }
 
-/// (server index, client, stem class as its discriminant or [`OTHER_STEM`], minute).
-type ChunkKey = (u32, Client, u8, i64);
+/// (server index, client, stem class, minute) packed into two words, hashed in two writes:
+/// this is hashed once per free/busy line in the workers and once per entry in the merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    /// The address as IPv6 bits (IPv4 mapped); 0 with [`Key::OTHER`] set for
+    /// [`Client::Other`].
+    client: u128,
+    /// minute (signed, since the epoch) << 25 | other-client flag << 24 | server << 8 | stem.
+    rest: u64,
+}
+
+impl Key {
+    const OTHER: u64 = 1 << 24;
+
+    fn new(server: u32, client: Client, stem: u8, minute: i64) -> Self {
+        let (bits, other) = match client {
+            Client::Ip(ip) => (ip_bits(ip), 0),
+            Client::Other => (0, Key::OTHER),
+        };
+        // Minutes of the years 0000-9999 need 34 bits; a server index above 16 bits would
+        // need 65,536 servers in one chunk (a chunk holds one input's lines).
+        let rest =
+            ((minute as u64) << 25) | other | (u64::from(server & 0xFFFF) << 8) | u64::from(stem);
+        Key { client: bits, rest }
+    }
+
+    fn server(self) -> u32 {
+        ((self.rest >> 8) & 0xFFFF) as u32
+    }
+
+    fn stem(self) -> u8 {
+        self.rest as u8
+    }
+
+    fn minute(self) -> i64 {
+        (self.rest as i64) >> 25
+    }
+
+    fn client(self) -> Client {
+        if self.rest & Key::OTHER != 0 {
+            return Client::Other;
+        }
+        Client::Ip(std::net::Ipv6Addr::from_bits(self.client).to_canonical())
+    }
+
+    fn is_other(self) -> bool {
+        self.rest & Key::OTHER != 0
+    }
+
+    fn with_server(self, server: u32) -> Self {
+        let rest = (self.rest & !(0xFFFF << 8)) | (u64::from(server & 0xFFFF) << 8);
+        Key { rest, ..self }
+    }
+
+    fn with_other_client(self) -> Self {
+        Key {
+            client: 0,
+            rest: self.rest | Key::OTHER,
+        }
+    }
+}
+
+fn ip_bits(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
+        IpAddr::V6(v6) => v6.to_bits(),
+    }
+}
 
 /// The stem byte of a request whose path is no free/busy stem class.
 const OTHER_STEM: u8 = u8::MAX;
@@ -111,7 +177,7 @@ fn stem_name(byte: u8) -> &'static str {
 pub struct TrafficChunk {
     /// Servers of the chunk (usually one).
     servers: Vec<HostId>,
-    counts: HashMap<ChunkKey, Count>,
+    counts: HashMap<Key, Count>,
     /// (server index, host bytes) → host name, allocated once per chunk.
     hosts: HashMap<(u32, Vec<u8>), String>,
     host_buf: Vec<u8>,
@@ -141,11 +207,11 @@ impl TrafficChunk {
         failed: bool,
     ) {
         let Some(t) = time else { return };
-        let key = (
+        let key = Key::new(
             self.server_index(server),
             Client::parse(client_ip),
             stem_byte(stem),
-            t.div_euclid(60) * 60,
+            t.div_euclid(60),
         );
         let c = self.counts.entry(key).or_default();
         c.requests += 1;
@@ -182,9 +248,10 @@ impl TrafficChunk {
 pub struct Traffic {
     servers: Vec<HostId>,
     server_ids: HashMap<HostId, u32>,
-    clients: ahash::AHashSet<Client>,
+    /// The addresses counted as themselves, as IPv6 bits.
+    clients: ahash::AHashSet<u128>,
     /// (server id, client, stem, minute) → counts.
-    by_client: HashMap<ChunkKey, Count>,
+    by_client: HashMap<Key, Count>,
     /// (server, minute) → counts.
     pub by_server: BTreeMap<(HostId, i64), Count>,
     /// server → `cs-host` values seen in its free/busy lines.
@@ -195,14 +262,20 @@ impl Traffic {
     pub fn merge(&mut self, chunk: TrafficChunk) {
         let ids: Vec<u32> = chunk.servers.iter().map(|s| self.server_id(s)).collect();
         let mut per_server: HashMap<(u32, i64), Count> = HashMap::default();
-        for ((at, client, stem, minute), count) in chunk.counts {
-            let id = ids[at as usize];
-            let mut key = (id, self.admit(client), stem, minute);
+        for (key, count) in chunk.counts {
+            let id = ids[key.server() as usize];
+            let mut key = key.with_server(id);
+            if !key.is_other() && !self.admit(key.client) {
+                key = key.with_other_client();
+            }
             if self.by_client.len() >= MAX_CLIENT_MINUTES && !self.by_client.contains_key(&key) {
-                key.1 = Client::Other;
+                key = key.with_other_client();
             }
             self.by_client.entry(key).or_default().add(count);
-            per_server.entry((id, minute)).or_default().add(count);
+            per_server
+                .entry((id, key.minute() * 60))
+                .or_default()
+                .add(count);
         }
         for ((id, minute), count) in per_server {
             let key = (self.servers[id as usize].clone(), minute);
@@ -227,29 +300,27 @@ impl Traffic {
         id
     }
 
-    /// The client as counted: itself while fewer than [`MAX_CLIENTS`] are known.
-    fn admit(&mut self, client: Client) -> Client {
-        if self.clients.contains(&client) {
-            return client;
+    /// Is the address (its IPv6 bits) counted as itself? Yes while fewer than
+    /// [`MAX_CLIENTS`] are known; one probe while there is room, the usual case.
+    fn admit(&mut self, client: u128) -> bool {
+        if self.clients.len() < MAX_CLIENTS {
+            self.clients.insert(client);
+            return true;
         }
-        if self.clients.len() >= MAX_CLIENTS {
-            return Client::Other;
-        }
-        self.clients.insert(client);
-        client
+        self.clients.contains(&client)
     }
 
     /// Per (client key, minute) counts, in key order (for reports).
     pub fn by_client(&self) -> BTreeMap<(ClientKey, i64), Count> {
         self.by_client
             .iter()
-            .map(|((id, client, stem, minute), c)| {
-                let key = ClientKey {
-                    server: self.servers[*id as usize].clone(),
-                    client: *client,
-                    stem: stem_name(*stem),
+            .map(|(key, c)| {
+                let client_key = ClientKey {
+                    server: self.servers[key.server() as usize].clone(),
+                    client: key.client(),
+                    stem: stem_name(key.stem()),
                 };
-                ((key, *minute), *c)
+                ((client_key, key.minute() * 60), *c)
             })
             .collect()
     }
@@ -323,6 +394,28 @@ mod tests {
                 "EXCH01 40.92.17.45 ews-wssecurity 120"
             ]
         );
+    }
+
+    #[test]
+    fn a_packed_key_gives_back_what_it_was_made_of() {
+        let v6: IpAddr = "2603:10a6:10:1::7".parse().unwrap();
+        let v4: IpAddr = "40.92.17.44".parse().unwrap();
+        for (server, client, stem, minute) in [
+            (0, Client::Ip(v4), 0, 29_500_000),
+            (65_535, Client::Ip(v6), OTHER_STEM, -1),
+            (7, Client::Other, 4, -52_000_000),
+            (1, Client::Ip(v4), 2, 4_200_000_000),
+        ] {
+            let key = Key::new(server, client, stem, minute);
+            assert_eq!(
+                (key.server(), key.client(), key.stem(), key.minute()),
+                (server, client, stem, minute)
+            );
+            assert_eq!(key.with_server(3).server(), 3);
+            assert_eq!(key.with_server(3).minute(), minute);
+            let other = key.with_other_client();
+            assert_eq!((other.client(), other.minute()), (Client::Other, minute));
+        }
     }
 
     #[test]
