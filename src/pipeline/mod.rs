@@ -40,11 +40,24 @@ mod window;
 
 pub use crate::analysis::{Analysis, InputReport};
 
+pub use crate::report::render::RowKinds;
+use crate::report::sorted::Rendered;
+
 /// Where findings leave the pipeline: every finding, in (input, position) order, with the
 /// display name of its input. The reports fan it out (sorted findings files, aggregates,
 /// correlator); tests pass a closure.
 pub trait FindingSink {
     fn finding(&mut self, f: &Finding, file: &str) -> Result<(), ReportError>;
+
+    /// The rows this sink writes: the workers render them beside the findings they find.
+    fn rows(&self) -> RowKinds {
+        RowKinds::None
+    }
+
+    /// A finding with the rows a worker rendered for it (as [`FindingSink::rows`] asked).
+    fn rendered(&mut self, f: &Finding, file: &str, _row: Rendered) -> Result<(), ReportError> {
+        self.finding(f, file)
+    }
 }
 
 impl<F: FnMut(&Finding, &str) -> Result<(), ReportError>> FindingSink for F {

@@ -29,6 +29,8 @@ use crate::parse::w3c::header::{HeaderDelta, HeaderState};
 use crate::parse::w3c::layout::{FieldLayout, HTTPERR_DEFAULT_FIELDS};
 use crate::parse::w3c::scan::{scan_cut_chunk, ScanOutput};
 use crate::problem::Problem;
+use crate::report::render::{RowKinds, RowRenderer};
+use crate::report::sorted::Rendered;
 use crate::tally::REJECTED_KEPT_PER_INPUT;
 
 /// Chunks per window per thread: enough to balance uneven chunks, few enough to bound memory.
@@ -44,6 +46,7 @@ pub(super) fn web_pass(
     let finder = CandidateFinder::for_traffic(&ctx.grammar.traffic);
     let mut reader = WindowReader::new(ctx.inputs, &out.reports, ctx.config.chunk_bytes);
     let window = CHUNKS_PER_THREAD * ctx.config.threads.max(1);
+    let kinds = sink.rows();
     // The previous window's traffic, folded in while this window is scanned: the fold is
     // serial (a hash probe per client and minute) and was otherwise wall time with every
     // core but one idle. Windows fold in order, chunks in order within one, as before.
@@ -64,7 +67,9 @@ pub(super) fn web_pass(
                         .into_par_iter()
                         .map(|u| {
                             let (input, report) = (&ctx.inputs[u.input], &reports[u.input]);
-                            let r = scan_unit(&u, input, report, &classifier, &finder, ctx.config);
+                            let mut r =
+                                scan_unit(&u, input, report, &classifier, &finder, ctx.config);
+                            r.rows = render_rows(&r.findings, &report.display, kinds, ctx);
                             (u.input, u.consumed, r, u.data)
                         })
                         .collect()
@@ -325,7 +330,28 @@ impl Read for FailingReader {
 struct UnitResult {
     scan: ScanOutput,
     findings: Vec<Finding>,
+    /// The findings' rows, one each, rendered on the worker when the sink writes rows.
+    rows: Option<Vec<Rendered>>,
     traffic: TrafficChunk,
+}
+
+/// Renders a unit's findings as the sink's rows, on the worker that found them; `None` when
+/// the sink writes none (or a row could not be rendered: the merge then renders them all).
+fn render_rows(
+    findings: &[Finding],
+    file: &str,
+    kinds: RowKinds,
+    ctx: &Context<'_>,
+) -> Option<Vec<Rendered>> {
+    if kinds == RowKinds::None || findings.is_empty() {
+        return None;
+    }
+    let mut renderer = RowRenderer::new(kinds);
+    let taxonomy = &ctx.grammar.taxonomy;
+    findings
+        .iter()
+        .map(|f| renderer.render(f, file, taxonomy).ok())
+        .collect()
 }
 
 /// Step 3: scans one unit.
@@ -341,6 +367,7 @@ fn scan_unit(
         return UnitResult {
             scan: ScanOutput::default(),
             findings: Vec::new(),
+            rows: None,
             traffic: TrafficChunk::default(),
         };
     };
@@ -360,6 +387,7 @@ fn scan_unit(
     UnitResult {
         scan,
         findings: sink.findings,
+        rows: None,
         traffic: sink.traffic,
     }
 }
@@ -373,12 +401,16 @@ fn merge_unit(
     sink: &mut dyn FindingSink,
 ) -> Result<(), ReportError> {
     let base = report.tally.lines;
+    let mut rows = result.rows.map(Vec::into_iter);
     for mut f in result.findings {
         f.position += base;
         f.input = input;
         aggregates.add(&f);
         requests.add(&f);
-        sink.finding(&f, &report.display)?;
+        match rows.as_mut().and_then(Iterator::next) {
+            Some(row) => sink.rendered(&f, &report.display, row)?,
+            None => sink.finding(&f, &report.display)?,
+        }
     }
     let room = REJECTED_KEPT_PER_INPUT.saturating_sub(report.rejections.len());
     report

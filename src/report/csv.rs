@@ -139,11 +139,20 @@ pub fn findings_header() -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
+/// The column of `position` in [`FINDINGS_COLUMNS`].
+const POSITION_COLUMN: usize = 5;
+
 impl FindingRows {
-    /// One row without its trailing incident cell and line end.
-    pub fn row(&mut self, f: &Finding, file: &str, taxonomy: &Taxonomy) -> csv::Result<Vec<u8>> {
+    /// One row without its position cell (the returned offset is where `"<position>"` goes:
+    /// see [`with_incident`]) and without its trailing cells and line end.
+    pub fn row(
+        &mut self,
+        f: &Finding,
+        file: &str,
+        taxonomy: &Taxonomy,
+    ) -> csv::Result<(Vec<u8>, u32)> {
         let cat = taxonomy.get(f.category);
-        let (time, position) = (time::format_opt(f.time), f.position.to_string());
+        let (time, position) = (time::format_opt(f.time), String::new());
         let (http, sub, win32) = (opt(f.http_status), opt(f.sub_status), opt(f.win32_status));
         let (event_id, taken) = (opt(f.event_id), opt(f.time_taken_ms));
         // Borrowed cells: one row costs a handful of allocations, not one per column.
@@ -191,8 +200,28 @@ impl FindingRows {
         while matches!(row.last(), Some(b'\n' | b'\r')) {
             row.pop();
         }
-        Ok(row)
+        // Every cell is quoted: the empty position cell is the `""` at the column's start.
+        let split = cell_start(&row, POSITION_COLUMN);
+        debug_assert_eq!(row.get(split..split + 2), Some(&b"\"\""[..]));
+        row.drain(split..split + 2);
+        Ok((row, split as u32))
     }
+}
+
+/// The offset of cell `n` (0-based) of a row whose every cell is quoted (`""` inside one is
+/// a quote, not its end).
+fn cell_start(row: &[u8], n: usize) -> usize {
+    let (mut at, mut cell, mut quoted) = (0, 0, false);
+    while at < row.len() && cell < n {
+        match row[at] {
+            b'"' if quoted && row.get(at + 1) == Some(&b'"') => at += 1,
+            b'"' => quoted = !quoted,
+            b',' if !quoted => cell += 1,
+            _ => {}
+        }
+        at += 1;
+    }
+    at
 }
 
 /// Completes a row of [`FindingRows::row`] with the cells known only at the merge, appended
@@ -201,7 +230,8 @@ impl FindingRows {
 /// (`record_id`), then its time with the source's fraction of a second (`time_utc_precise`).
 /// Numbers are written straight into `out`: this runs once per finding.
 pub fn with_incident(
-    row: &[u8],
+    (row, split): (&[u8], u32),
+    position: u64,
     incident: Option<u32>,
     request_id: Option<u128>,
     record_id: Option<u64>,
@@ -209,7 +239,10 @@ pub fn with_incident(
     out: &mut Vec<u8>,
 ) {
     out.clear();
-    out.extend_from_slice(row);
+    let split = (split as usize).min(row.len());
+    out.extend_from_slice(&row[..split]);
+    let _ = write!(out, "\"{position}\"");
+    out.extend_from_slice(&row[split..]);
     out.extend_from_slice(b",\"");
     if let Some(id) = incident {
         let _ = write!(out, "{id}");

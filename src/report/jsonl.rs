@@ -48,9 +48,10 @@ struct JsonRow<'a> {
     detail: &'a str,
 }
 
-/// The finding's object without its closing `}` (the incident is appended by
-/// [`with_incident`] once known).
-pub fn row(f: &Finding, file: &str, taxonomy: &Taxonomy) -> Vec<u8> {
+/// The finding's object without its position's value (the returned offset is where it
+/// goes) and without its closing `}` (the incident and the other late values are appended
+/// by [`with_incident`] once known).
+pub fn row(f: &Finding, file: &str, taxonomy: &Taxonomy) -> (Vec<u8>, u32) {
     let cat = taxonomy.get(f.category);
     let v = JsonRow {
         time_utc: f.time.map(|t| format_opt(Some(t))),
@@ -59,7 +60,7 @@ pub fn row(f: &Finding, file: &str, taxonomy: &Taxonomy) -> Vec<u8> {
         site: opt_str(&f.site),
         source: f.source.as_str(),
         file,
-        position: f.position,
+        position: 0,
         category: &cat.id,
         severity: &cat.severity,
         phase: f.phase.as_str(),
@@ -88,23 +89,34 @@ pub fn row(f: &Finding, file: &str, taxonomy: &Taxonomy) -> Vec<u8> {
         bytes = b"{}".to_vec();
     }
     bytes.pop(); // the closing brace
-    bytes
+                 // The first `,"position":` is the key: a quote inside an earlier string value is
+                 // escaped (`\"`), so the sequence cannot occur in one.
+    const KEY: &[u8] = b",\"position\":";
+    let split = memchr::memmem::find(&bytes, KEY).map_or(bytes.len(), |at| at + KEY.len());
+    if bytes.get(split) == Some(&b'0') {
+        bytes.remove(split);
+    }
+    (bytes, split as u32)
 }
 
 /// Completes a [`row`] with `"incident"`, `"cafe_req_id"`, `"record_id"`,
 /// `"time_utc_precise"` (the values known only at the merge) and the line end, written
 /// straight into `out` (once per finding).
 pub fn with_incident(
-    row: &[u8],
+    (row, split): (&[u8], u32),
+    position: u64,
     incident: Option<u32>,
     request_id: Option<u128>,
     record_id: Option<u64>,
     precise: Option<(i64, Option<crate::time::SubSecond>)>,
     out: &mut Vec<u8>,
 ) {
-    out.clear();
-    out.extend_from_slice(row);
     use std::io::Write;
+    out.clear();
+    let split = (split as usize).min(row.len());
+    out.extend_from_slice(&row[..split]);
+    let _ = write!(out, "{position}");
+    out.extend_from_slice(&row[split..]);
     let _ = match incident {
         Some(id) => write!(out, ",\"incident\":{id}"),
         None => out.write_all(b",\"incident\":null"),

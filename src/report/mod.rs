@@ -12,6 +12,7 @@ pub mod json;
 pub mod jsonl;
 pub mod manifest;
 pub mod rejected;
+pub mod render;
 pub mod sorted;
 pub mod table;
 pub mod verdict;
@@ -26,8 +27,8 @@ use crate::finding::{Finding, Side};
 use crate::grammar::{CategoryId, Taxonomy};
 use crate::pipeline::FindingSink;
 
-use self::csv::FindingRows;
-use self::sorted::{Row, RowFacts, SortKey, SortedRows};
+use self::render::{RowKinds, RowRenderer};
+use self::sorted::{Rendered, Row, RowFacts, SortKey, SortedRows};
 use atomic::AtomicFile;
 
 /// What goes to stdout.
@@ -44,7 +45,7 @@ pub struct Outputs<'t> {
     dir: Option<PathBuf>,
     stdout: Option<Box<dyn Write + 't>>,
     rows: SortedRows,
-    csv_rows: FindingRows,
+    renderer: RowRenderer,
     correlator: Correlator,
     /// Start the CSV files under `--out` with a UTF-8 byte order mark (`--csv-bom`).
     csv_bom: bool,
@@ -121,7 +122,7 @@ impl<'t> Outputs<'t> {
             dir: dir.map(Path::to_owned),
             stdout: (format == StdoutFormat::Csv).then_some(stdout),
             rows: SortedRows::new(dir),
-            csv_rows: FindingRows::default(),
+            renderer: RowRenderer::new(Self::kinds(dir.is_some(), format == StdoutFormat::Csv)),
             correlator: Correlator::new(correlate),
             csv_bom: false,
         })
@@ -134,16 +135,24 @@ impl<'t> Outputs<'t> {
         self
     }
 
+    /// The rows written: both under `--out`, CSV alone for CSV on standard output.
+    fn kinds(dir: bool, csv_stdout: bool) -> RowKinds {
+        match (dir, csv_stdout) {
+            (true, _) => RowKinds::CsvAndJson,
+            (false, true) => RowKinds::Csv,
+            (false, false) => RowKinds::None,
+        }
+    }
+
     fn push(&mut self, f: &Finding, file: &str) -> Result<(), ReportError> {
-        let csv = self
-            .csv_rows
-            .row(f, file, self.taxonomy)
+        let rendered = self
+            .renderer
+            .render(f, file, self.taxonomy)
             .map_err(csv_err(Path::new("findings.csv")))?;
-        let json = if self.dir.is_some() {
-            jsonl::row(f, file, self.taxonomy)
-        } else {
-            Vec::new()
-        };
+        self.push_rendered(f, rendered)
+    }
+
+    fn push_rendered(&mut self, f: &Finding, rendered: Rendered) -> Result<(), ReportError> {
         let row = Row {
             key: SortKey {
                 time: f.time.unwrap_or(i64::MAX),
@@ -157,8 +166,7 @@ impl<'t> Outputs<'t> {
                 category: f.category.0,
                 side: f.side as u8,
             },
-            csv: csv.into_boxed_slice(),
-            json: json.into_boxed_slice(),
+            rendered,
             request_id: f.cafe_req_id,
             record_id: f.record_id,
             subsec: f.subsec,
@@ -255,8 +263,11 @@ impl<'t> Outputs<'t> {
             let row = row.map_err(spill_err)?;
             let incident = incident_of(&index, &row);
             let precise = (row.key.time != i64::MAX).then_some((row.key.time, row.subsec));
+            let position = row.key.position;
+            let r = &row.rendered;
             csv::with_incident(
-                &row.csv,
+                (&r.csv, r.csv_split),
+                position,
                 incident,
                 row.request_id,
                 row.record_id,
@@ -268,7 +279,8 @@ impl<'t> Outputs<'t> {
                     .write_all(&csv_line)
                     .map_err(|e| file_err(csv_file)(e))?;
                 jsonl::with_incident(
-                    &row.json,
+                    (&r.json, r.json_split),
+                    position,
                     incident,
                     row.request_id,
                     row.record_id,
@@ -339,6 +351,18 @@ impl FindingSink for Outputs<'_> {
             return Ok(());
         }
         self.push(f, file)
+    }
+
+    fn rows(&self) -> RowKinds {
+        Self::kinds(self.dir.is_some(), self.stdout.is_some())
+    }
+
+    fn rendered(&mut self, f: &Finding, _file: &str, row: Rendered) -> Result<(), ReportError> {
+        self.correlator.add(f);
+        if self.dir.is_none() && self.stdout.is_none() {
+            return Ok(());
+        }
+        self.push_rendered(f, row)
     }
 }
 

@@ -13,9 +13,10 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// Bytes of formatted rows held in memory before a sorted run is spilled. 64 MiB keeps the
-/// peak near 100 MB with the vector's overhead, and a 7 GB all-failure output in ~100 runs.
-pub const RUN_BYTES: usize = 32 << 20;
+/// Bytes of formatted rows held in memory before a sorted run is spilled: 16 MiB, because on
+/// an all-failure log the window's findings and their rows (rendered on the workers) are
+/// most of the peak; a 27 GB all-failure output is then about 1,700 runs in the merge.
+pub const RUN_BYTES: usize = 16 << 20;
 
 /// The order of the timeline: total (position is unique within an input) and stable.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,13 +39,25 @@ pub struct RowFacts {
     pub side: u8,
 }
 
+/// A finding's `findings.csv` and `findings.jsonl` rows as formatted, each without its
+/// position (spliced in at `*_split` when written: rows are formatted on the workers, before
+/// the lines of the chunks ahead of theirs are counted) and without the cells known only
+/// at the end.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub csv: Box<[u8]>,
+    pub csv_split: u32,
+    /// Empty when no `findings.jsonl` is written.
+    pub json: Box<[u8]>,
+    pub json_split: u32,
+}
+
 /// One formatted finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub key: SortKey,
     pub facts: RowFacts,
-    pub csv: Box<[u8]>,
-    pub json: Box<[u8]>,
+    pub rendered: Rendered,
     /// The finding's front-end request id: the cell after the incident (`cafe_req_id`).
     pub request_id: Option<u128>,
     /// The event's record number (`record_id`).
@@ -55,7 +68,7 @@ pub struct Row {
 
 impl Row {
     fn bytes(&self) -> usize {
-        self.csv.len() + self.json.len() + self.key.server.len() + 80
+        self.rendered.csv.len() + self.rendered.json.len() + self.key.server.len() + 88
     }
 }
 
@@ -216,8 +229,10 @@ fn write_row(w: &mut impl Write, row: &Row) -> io::Result<()> {
     w.write_all(&k.position.to_le_bytes())?;
     w.write_all(&row.facts.category.to_le_bytes())?;
     write_bytes(w, k.server.as_bytes())?;
-    write_bytes(w, &row.csv)?;
-    write_bytes(w, &row.json)?;
+    write_bytes(w, &row.rendered.csv)?;
+    w.write_all(&row.rendered.csv_split.to_le_bytes())?;
+    write_bytes(w, &row.rendered.json)?;
+    w.write_all(&row.rendered.json_split.to_le_bytes())?;
     match row.request_id {
         Some(id) => {
             w.write_all(&[1])?;
@@ -265,7 +280,9 @@ fn read_row(r: &mut BufReader<File>) -> io::Result<Option<Row>> {
     let server = String::from_utf8(read_bytes(r)?.into_vec())
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     let csv = read_bytes(r)?;
+    let csv_split = u32::from_le_bytes(read_array(r)?);
     let json = read_bytes(r)?;
+    let json_split = u32::from_le_bytes(read_array(r)?);
     let [has_id] = read_array(r)?;
     let request_id = match has_id {
         0 => None,
@@ -287,8 +304,12 @@ fn read_row(r: &mut BufReader<File>) -> io::Result<Option<Row>> {
             position,
         },
         facts: RowFacts { category, side },
-        csv,
-        json,
+        rendered: Rendered {
+            csv,
+            csv_split,
+            json,
+            json_split,
+        },
         request_id,
         record_id,
         subsec,
@@ -313,8 +334,12 @@ mod tests {
                 category: 1,
                 side: 0,
             },
-            csv: format!("{time},{server},{position}").into_bytes().into(),
-            json: b"{}".to_vec().into(),
+            rendered: Rendered {
+                csv: format!("{time},{server},").into_bytes().into(),
+                csv_split: 0,
+                json: b"{}".to_vec().into(),
+                json_split: 1,
+            },
             request_id: position
                 .is_multiple_of(2)
                 .then_some(u128::from(position) << 64 | 7),
