@@ -36,6 +36,19 @@ use crate::tally::REJECTED_KEPT_PER_INPUT;
 /// Chunks per window per thread: enough to balance uneven chunks, few enough to bound memory.
 const CHUNKS_PER_THREAD: usize = 2;
 
+/// Findings per chunk above which a log counts as failure-heavy (one in ~2 KiB of log; an
+/// ordinary day has tens per 4 MiB chunk): the next window then holds one chunk per thread,
+/// because its findings and their rendered rows, not the log bytes, are most of the memory
+/// (~2 KB per finding). Windows only batch the work: the merge order, and so every output,
+/// is the same for any window size.
+const DENSE_FINDINGS_PER_CHUNK: usize = 2_000;
+
+/// The next window's size in chunks, from how many findings the last one's chunks held.
+fn window_size(threads: usize, last: Option<(usize, usize)>) -> usize {
+    let dense = last.is_some_and(|(units, findings)| findings > DENSE_FINDINGS_PER_CHUNK * units);
+    threads.max(1) * if dense { 1 } else { CHUNKS_PER_THREAD }
+}
+
 /// Reads, scans and merges every web-log input, window by window.
 pub(super) fn web_pass(
     ctx: &Context<'_>,
@@ -45,14 +58,14 @@ pub(super) fn web_pass(
     let classifier = Classifier::new(ctx.grammar);
     let finder = CandidateFinder::for_traffic(&ctx.grammar.traffic);
     let mut reader = WindowReader::new(ctx.inputs, &out.reports, ctx.config.chunk_bytes);
-    let window = CHUNKS_PER_THREAD * ctx.config.threads.max(1);
     let kinds = sink.rows();
+    let mut last: Option<(usize, usize)> = None;
     // The previous window's traffic, folded in while this window is scanned: the fold is
     // serial (a hash probe per client and minute) and was otherwise wall time with every
     // core but one idle. Windows fold in order, chunks in order within one, as before.
     let mut pending: Vec<TrafficChunk> = Vec::new();
     loop {
-        let mut units = reader.next_window(window);
+        let mut units = reader.next_window(window_size(ctx.config.threads, last));
         if units.is_empty() {
             pending.into_iter().for_each(|t| out.traffic.merge(t));
             return Ok(());
@@ -77,6 +90,8 @@ pub(super) fn web_pass(
                 || pending.drain(..).for_each(|t| traffic.merge(t)),
             )
         });
+        let findings = scanned.iter().map(|s| s.2.findings.len()).sum();
+        last = Some((scanned.len(), findings));
         for (input, consumed, mut result, buf) in scanned {
             pending.push(std::mem::take(&mut result.traffic));
             let report = &mut out.reports[input];
@@ -435,5 +450,22 @@ fn note_once(report: &mut InputReport, note: InputNote) {
     let same = |n: &InputNote| std::mem::discriminant(n) == std::mem::discriminant(&note);
     if !report.notes.iter().any(same) {
         report.notes.push(note);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_heavy_window_makes_the_next_one_smaller() {
+        assert_eq!(window_size(2, None), 4);
+        assert_eq!(window_size(2, Some((4, 100))), 4);
+        assert_eq!(window_size(2, Some((4, 4 * DENSE_FINDINGS_PER_CHUNK))), 4);
+        assert_eq!(
+            window_size(2, Some((4, 4 * DENSE_FINDINGS_PER_CHUNK + 1))),
+            2
+        );
+        assert_eq!(window_size(0, Some((1, usize::MAX))), 1);
     }
 }
