@@ -92,7 +92,7 @@ impl StemSet {
 /// every other line is only counted. A candidate is confirmed by [`StemClass::of_path`] and
 /// [`is_freebusy`] on its fields.
 ///
-/// The literals are expanded into all their upper/lower-case spellings (56 patterns) and
+/// The literals are expanded into all their upper/lower-case spellings (24 patterns for the shipped rules) and
 /// searched case-sensitively: that lets aho-corasick use its SIMD "Teddy" searcher, several
 /// times faster here than a case-insensitive automaton whose only prefilter is a common byte.
 #[derive(Debug, Clone)]

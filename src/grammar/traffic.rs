@@ -4,7 +4,7 @@
 //!
 //! The scan looks for literals one of which every free/busy line holds: a WSSecurity stem
 //! counts whoever calls it, the other stems only with an availability agent. So each
-//! WSSecurity stem and each agent gives one literal: a 4-byte window of it (of a stem's last
+//! WSSecurity stem and each agent gives one literal: a 3-byte window of it (of a stem's last
 //! path segment) that occurs in no stem the rest of Exchange's traffic calls all day (Outlook
 //! calls `/EWS/Exchange.asmx` and `/autodiscover/autodiscover.svc` constantly, so "ver/" of
 //! `ASAutoDiscover/` would select every autodiscover line), with the fewest letters among
@@ -13,8 +13,11 @@
 use crate::classify::freebusy::StemClass;
 
 /// Bytes per derived literal: short enough to keep the case spellings few, long enough to be
-/// rare in ordinary Exchange traffic.
-const LITERAL_LEN: usize = 4;
+/// rare in ordinary Exchange traffic. 3, not 4: 24 spellings instead of 48 let the SIMD
+/// searcher run about 25% faster (2.9 -> 3.7 GB/s over the first 256 MB of the benchmark log,
+/// one core) for 1.9% more matches there and 1 candidate line instead of 0 in the corpus's
+/// 4,443 third-party IIS lines; `perf stat` of `bench-iis` took 7-25% less CPU in four pairs.
+const LITERAL_LEN: usize = 3;
 
 /// The compiled traffic definition.
 #[derive(Debug, Clone, Default)]
@@ -145,10 +148,7 @@ mod tests {
     #[test]
     fn the_shipped_stems_and_agents_give_the_scan_literals() {
         let g = Grammar::embedded().expect("shipped grammars load");
-        assert_eq!(
-            g.traffic.candidate_literals,
-            ["wsse", "oxy/", "asau", "hip/"]
-        );
+        assert_eq!(g.traffic.candidate_literals, ["wss", "xy/", "asa", "ip/"]);
     }
 
     /// Every free/busy line holds a literal: each WSSecurity stem, and each agent (the other
@@ -198,6 +198,6 @@ mod tests {
         )];
         assert!(derive_literals(&stems, &[b"autodiscover".to_vec()]).is_err());
         let ok = derive_literals(&stems, &[b"asautodiscover/".to_vec()]).unwrap();
-        assert_eq!(ok, ["asau"]);
+        assert_eq!(ok, ["asa"]);
     }
 }
