@@ -277,6 +277,7 @@ fn sniff_all(
 /// text decoding that makes it readable (and a note saying so).
 fn sniff_and_decide(input: &mut Input, vocabulary: &Vocabulary) -> Result<Format, String> {
     let (format, head) = sniff_input(input, vocabulary)?;
+    name_server_from_lines(input, &format, &head);
     if let Some(text) = text_decoding_for(&format, &head) {
         input.text = text;
         let (decoded, _) = sniff_input(input, vocabulary)?;
@@ -287,6 +288,18 @@ fn sniff_and_decide(input: &mut Input, vocabulary: &Vocabulary) -> Result<Format
         input.text = TextDecoding::default();
     }
     Ok(format)
+}
+
+/// A web log whose path names no server is given the `s-computername` of its first line:
+/// without it, its coverage (what absence is judged against) belonged to no server and so
+/// covered none of its responders.
+fn name_server_from_lines(input: &mut Input, format: &Format, head: &[u8]) {
+    if !input.server.is_unknown() || !is_web(format) {
+        return;
+    }
+    if let Some(name) = crate::parse::w3c::header::first_computer_name(head) {
+        input.server = HostId::resolve_bytes(name);
+    }
 }
 
 /// The decoding a W3C log needs: UTF-16 (a log re-saved by Windows PowerShell 5.1), lone CR

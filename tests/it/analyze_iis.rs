@@ -671,3 +671,35 @@ fn one_server_spelled_three_ways_is_one_server() {
         assert_eq!(c["servers"], serde_json::json!(["EXCH01"]), "{c:#}");
     }
 }
+
+/// A loose log (its path names no server) whose lines carry `s-computername`: its coverage
+/// belongs to that server, so a requester's failure can be judged against it (before, it was
+/// listed under an empty server and covered no responder).
+#[test]
+fn a_loose_log_is_the_server_its_lines_name() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("u_ex260302.log"),
+        "#Software: Microsoft Internet Information Services 10.0\r\n\
+         #Fields: date time s-computername cs-method cs-uri-stem c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status\r\n\
+         2026-03-02 09:00:01 EX01 GET /owa/ 10.0.0.5 Mozilla/5.0 200 0 0\r\n\
+         2026-03-02 09:10:00 EX01 POST /EWS/Exchange.asmx/WSSecurity 40.92.4.77 ASProxy/CrossForest 500 0 0\r\n\
+         2026-03-02 09:20:00 EX01 GET /owa/ 10.0.0.5 Mozilla/5.0 200 0 0\r\n",
+    )
+    .unwrap();
+    let input = [dir
+        .path()
+        .join("u_ex260302.log")
+        .to_string_lossy()
+        .into_owned()];
+    let out = tempfile::tempdir().unwrap();
+    let (code, _) = analyze_to(out.path(), &input, &[]);
+    assert_eq!(code, 0);
+    let rows = read_csv(&out.path().join("coverage.csv"));
+    let server = col(&rows[0], "server");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][server], "EX01", "{rows:?}");
+    let inventory = read_csv(&out.path().join("inventory.csv"));
+    let server = col(&inventory[0], "server");
+    assert_eq!(inventory[1][server], "EX01", "{inventory:?}");
+}

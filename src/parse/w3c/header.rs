@@ -140,6 +140,37 @@ fn directive_starts(buf: &[u8]) -> impl Iterator<Item = usize> + '_ {
     memchr::memchr_iter(b'#', buf).filter(move |&p| p == 0 || buf[p - 1] == b'\n')
 }
 
+/// The `s-computername` of the first data line of a log's head that has one: the server a
+/// loose log belongs to when its path names none (the line value wins over nothing, never
+/// over a path). Lines are read under the `#Fields` in force; a line whose values do not
+/// match them is passed over, and so is a last line without its line end (the head may cut
+/// it: "EX0" of "EX01" is no server).
+pub fn first_computer_name(head: &[u8]) -> Option<&[u8]> {
+    use super::layout::Field;
+    let complete = &head[..head.iter().rposition(|&b| b == b'\n')?];
+    let mut column: Option<(usize, usize)> = None; // (index, value count)
+    for line in complete.split(|&b| b == b'\n').map(trim_cr) {
+        if line.first() == Some(&b'#') {
+            if let Directive::Fields(spec) = Directive::parse(line) {
+                let layout = FieldLayout::parse(&String::from_utf8_lossy(spec));
+                column = layout.index(Field::ComputerName).map(|i| (i, layout.len()));
+            }
+            continue;
+        }
+        let Some((index, count)) = column else {
+            continue;
+        };
+        let values: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+        if values.len() == count {
+            let name = values[index];
+            if !name.is_empty() && name != b"-" {
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
 /// Drops a trailing `\r` (CRLF files).
 pub fn trim_cr(line: &[u8]) -> &[u8] {
     match line.last() {
@@ -152,6 +183,25 @@ pub fn trim_cr(line: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
     use crate::parse::w3c::layout::Field;
+
+    #[test]
+    fn the_first_data_line_names_the_server() {
+        let head = b"#Software: IIS\r\n#Fields: date time s-computername cs-uri-stem\r\n2026-03-02 00:00:01 - /owa\r\n2026-03-02 00:00:02 EX01 /ews\r\n";
+        assert_eq!(first_computer_name(head), Some(&b"EX01"[..]));
+        assert_eq!(
+            first_computer_name(b"#Fields: date time cs-uri-stem\n2026-03-02 00:00:02 /ews\n"),
+            None
+        );
+        // Values that do not match #Fields, and data before any #Fields, are passed over.
+        assert_eq!(
+            first_computer_name(
+                b"2026 EX09 x\n#Fields: s-computername time\nEX01 a b\nEX02 00:00:01\n"
+            ),
+            Some(&b"EX02"[..])
+        );
+        let cut = b"#Fields: date time s-computername\n2026-03-02 00:00:01 EX0";
+        assert_eq!(first_computer_name(cut), None);
+    }
 
     #[test]
     fn delta_keeps_the_last_fields_and_date() {
