@@ -347,7 +347,7 @@ impl FindingSink for Outputs<'_> {
         self.correlator.add(f);
         // Rows are formatted and sorted only for a findings file or CSV on stdout: a run
         // printing the table or JSON without --out needs the correlator's counts alone.
-        if self.dir.is_none() && self.stdout.is_none() {
+        if self.rows() == RowKinds::None {
             return Ok(());
         }
         self.push(f, file)
@@ -359,7 +359,7 @@ impl FindingSink for Outputs<'_> {
 
     fn rendered(&mut self, f: &Finding, _file: &str, row: Rendered) -> Result<(), ReportError> {
         self.correlator.add(f);
-        if self.dir.is_none() && self.stdout.is_none() {
+        if self.rows() == RowKinds::None {
             return Ok(());
         }
         self.push_rendered(f, row)

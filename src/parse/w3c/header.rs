@@ -149,6 +149,7 @@ pub fn first_computer_name(head: &[u8]) -> Option<&[u8]> {
     use super::layout::Field;
     let complete = &head[..head.iter().rposition(|&b| b == b'\n')?];
     let mut column: Option<(usize, usize)> = None; // (index, value count)
+    let mut spans = Vec::new();
     for line in complete.split(|&b| b == b'\n').map(trim_cr) {
         if line.first() == Some(&b'#') {
             if let Directive::Fields(spec) = Directive::parse(line) {
@@ -160,10 +161,10 @@ pub fn first_computer_name(head: &[u8]) -> Option<&[u8]> {
         let Some((index, count)) = column else {
             continue;
         };
-        let values: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
-        if values.len() == count {
-            let name = values[index];
-            if !name.is_empty() && name != b"-" {
+        // The scanner's own split and value (quotes off, `-` is none): a line it would
+        // reject names no server either.
+        if super::split::split(line, count, &mut spans).is_ok() {
+            if let Some(name) = super::split::value(line, spans[index]) {
                 return Some(name);
             }
         }
@@ -198,6 +199,11 @@ mod tests {
                 b"2026 EX09 x\n#Fields: s-computername time\nEX01 a b\nEX02 00:00:01\n"
             ),
             Some(&b"EX02"[..])
+        );
+        // A quoted layout (Incapsula's, in the lnav corpus) names the server without quotes.
+        assert_eq!(
+            first_computer_name(b"#Fields: date s-computername\n\"2017-06-28\" \"WEB01\"\n"),
+            Some(&b"WEB01"[..])
         );
         let cut = b"#Fields: date time s-computername\n2026-03-02 00:00:01 EX0";
         assert_eq!(first_computer_name(cut), None);
