@@ -1,13 +1,15 @@
 //! Per-category aggregates for the summary, built as findings stream past.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::finding::CategoryId;
 use crate::finding::Finding;
 use crate::host::HostId;
 use crate::time::UnixTime;
 
-/// Distinct targets tracked per category; further ones are counted as "other".
+/// Distinct targets tracked per category: the smallest names, so tallies folded apart (one
+/// per chunk) merge into the tally of one serial fold; the findings of the others are counted
+/// as "untracked".
 const MAX_TARGETS_TRACKED: usize = 10_000;
 
 /// How many targets the summary names.
@@ -22,7 +24,7 @@ pub struct CategoryTally {
     pub first: Option<UnixTime>,
     pub last: Option<UnixTime>,
     pub servers: BTreeSet<HostId>,
-    targets: HashMap<String, u64>,
+    targets: BTreeMap<String, u64>,
     other_targets: u64,
 }
 
@@ -46,10 +48,45 @@ impl CategoryTally {
         }
         if let Some(n) = self.targets.get_mut(&f.target) {
             *n += 1;
-        } else if self.targets.len() < MAX_TARGETS_TRACKED {
-            self.targets.insert(f.target.clone(), 1);
         } else {
-            self.other_targets += 1;
+            self.track(f.target.clone(), 1);
+        }
+    }
+
+    /// Counts `n` findings of a target not tracked yet, keeping the smallest names.
+    fn track(&mut self, target: String, n: u64) {
+        let full = self.targets.len() >= MAX_TARGETS_TRACKED;
+        if full
+            && self
+                .targets
+                .last_key_value()
+                .is_some_and(|(last, _)| *last < target)
+        {
+            self.other_targets += n;
+            return;
+        }
+        self.targets.insert(target, n);
+        if full {
+            let (_, dropped) = self.targets.pop_last().expect("full");
+            self.other_targets += dropped;
+        }
+    }
+
+    /// Adds a tally folded apart. A target among the smallest overall is among the smallest
+    /// of every part it appears in, so its count is whole.
+    fn merge(&mut self, other: CategoryTally) {
+        self.findings += other.findings;
+        self.web_findings += other.web_findings;
+        self.event_findings += other.event_findings;
+        self.first = min_some(self.first, other.first, i64::min);
+        self.last = min_some(self.last, other.last, i64::max);
+        self.servers.extend(other.servers);
+        self.other_targets += other.other_targets;
+        for (target, n) in other.targets {
+            match self.targets.get_mut(&target) {
+                Some(m) => *m += n,
+                None => self.track(target, n),
+            }
         }
     }
 
@@ -94,8 +131,27 @@ impl Aggregates {
         self.categories.entry(f.category).or_default().add(f);
     }
 
+    /// Adds the aggregates of findings folded apart (a chunk's, on its worker).
+    pub fn merge(&mut self, other: Aggregates) {
+        for (category, tally) in other.categories {
+            self.categories.entry(category).or_default().merge(tally);
+        }
+    }
+
     pub fn total_findings(&self) -> u64 {
         self.categories.values().map(|c| c.findings).sum()
+    }
+}
+
+/// Both bounds' `pick` where both are known, else the known one.
+fn min_some(
+    a: Option<UnixTime>,
+    b: Option<UnixTime>,
+    pick: fn(i64, i64) -> i64,
+) -> Option<UnixTime> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(pick(a, b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -153,5 +209,34 @@ mod tests {
             labels,
             ["host0.example (2)", "host1.example (1)", "untracked (3)"]
         );
+    }
+
+    #[test]
+    fn tallies_folded_apart_merge_into_the_serial_tally_past_the_limit() {
+        // Targets in a shuffled order, some repeated, more distinct ones than are tracked.
+        let targets: Vec<String> = (0..MAX_TARGETS_TRACKED + 50)
+            .map(|i| format!("host{}.example", (i * 7919) % (MAX_TARGETS_TRACKED + 40)))
+            .collect();
+        let mut serial = Aggregates::default();
+        targets
+            .iter()
+            .for_each(|t| serial.add(&finding_to(t.clone())));
+        for parts in [2, 3, 17] {
+            let mut merged = Aggregates::default();
+            for part in targets.chunks(targets.len() / parts + 1) {
+                let mut apart = Aggregates::default();
+                part.iter().for_each(|t| apart.add(&finding_to(t.clone())));
+                merged.merge(apart);
+            }
+            let (a, b) = (
+                &serial.categories[&CategoryId(0)],
+                &merged.categories[&CategoryId(0)],
+            );
+            assert_eq!(a.findings, b.findings);
+            assert_eq!(a.untracked_target_findings(), b.untracked_target_findings());
+            assert!(a.untracked_target_findings() > 0);
+            assert_eq!(a.top_targets(usize::MAX), b.top_targets(usize::MAX));
+            assert_eq!((a.first, a.last, &a.servers), (b.first, b.last, &b.servers));
+        }
     }
 }

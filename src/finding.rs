@@ -173,3 +173,43 @@ impl Finding {
         &self.server
     }
 }
+
+#[cfg(test)]
+impl Finding {
+    /// An IIS 500 of `server` at `time`, line `time` of input 0, for tests to vary.
+    pub fn at(time: UnixTime, server: &str) -> Finding {
+        Finding {
+            time: Some(time),
+            subsec: None,
+            server: server.into(),
+            site: "W3SVC1".into(),
+            source: SourceKind::Iis,
+            input: 0,
+            position: time as u64,
+            category: CategoryId(0),
+            phase: Phase::Availability,
+            side: Side::Responder,
+            http_status: Some(500),
+            sub_status: None,
+            win32_status: None,
+            method: String::new(),
+            uri_stem: String::new(),
+            client_ip: String::new(),
+            user_agent: String::new(),
+            target: String::new(),
+            event_id: None,
+            mailbox: String::new(),
+            detail: format!("at {time}"),
+            request_type: String::new(),
+            caller_auth: String::new(),
+            origin_server: String::new(),
+            target_url: String::new(),
+            time_basis: TimeBasis::LogUtc,
+            target_host: String::new(),
+            partner_domain: String::new(),
+            time_taken_ms: None,
+            cafe_req_id: None,
+            record_id: None,
+        }
+    }
+}

@@ -12,8 +12,10 @@ use crate::tally::Tally;
 use super::{Classifier, Verdict};
 use crate::correlate::TrafficChunk;
 
-/// Collects the findings of one chunk of one web log.
-pub struct WebSink<'a> {
+/// Collects the findings of one chunk of one web log into `F`: a `Vec`, or a fold that
+/// takes each finding as it is made (on a failure-heavy log, a chunk's findings held
+/// together were megabytes moved and freed again).
+pub struct WebSink<'a, F: Extend<Finding> = Vec<Finding>> {
     pub classifier: &'a Classifier<'a>,
     pub filter: &'a Filter,
     pub input: usize,
@@ -23,12 +25,12 @@ pub struct WebSink<'a> {
     pub names: HostCache,
     pub site: &'a str,
     pub httperr: bool,
-    pub findings: Vec<Finding>,
+    pub findings: F,
     /// Every free/busy request of the chunk, failed or not.
     pub traffic: TrafficChunk,
 }
 
-impl RecordSink for WebSink<'_> {
+impl<F: Extend<Finding>> RecordSink for WebSink<'_, F> {
     fn record(&mut self, line: u64, rec: &W3cRecord<'_>, tally: &mut Tally) {
         let verdict = self.classifier.classify_w3c(rec, self.httperr);
         if verdict == Verdict::NotFreeBusy {
@@ -69,13 +71,23 @@ impl RecordSink for WebSink<'_> {
             };
             let server = server.clone();
             let finding = self.finding(line, rec, time, server, failure);
-            self.findings.push(finding);
+            self.findings.extend(std::iter::once(finding));
         }
     }
 }
 
 fn text(v: Option<&[u8]>) -> String {
     v.map(|b| lossy(b).into_owned()).unwrap_or_default()
+}
+
+/// A user agent as people read it: IIS writes its spaces as `+`.
+fn agent_text(v: Option<&[u8]>) -> String {
+    let mut bytes = v.unwrap_or_default().to_vec();
+    bytes
+        .iter_mut()
+        .filter(|b| **b == b'+')
+        .for_each(|b| *b = b' ');
+    String::from_utf8(bytes).unwrap_or_else(|e| lossy(e.as_bytes()).into_owned())
 }
 
 /// What classification decided about a failing record.
@@ -104,7 +116,7 @@ fn count_traffic(
     }
 }
 
-impl WebSink<'_> {
+impl<F: Extend<Finding>> WebSink<'_, F> {
     fn finding(
         &self,
         line: u64,
@@ -149,7 +161,7 @@ impl WebSink<'_> {
             method: text(rec.get(Field::Method)),
             uri_stem: text(rec.path()),
             client_ip: text(rec.get(Field::ClientIp)),
-            user_agent: text(rec.get(Field::UserAgent)).replace('+', " "),
+            user_agent: agent_text(rec.get(Field::UserAgent)),
             target,
             event_id: None,
             mailbox: String::new(),
@@ -174,28 +186,39 @@ impl WebSink<'_> {
         }
     }
 
+    /// `401 0 0; rule <id>` (`HTTP.sys <status> <reason>` for HTTPERR), built in one buffer:
+    /// every failed line makes one.
     fn detail(&self, rec: &W3cRecord<'_>, rule_id: Option<&str>) -> String {
-        let mut d = if self.httperr {
-            format!(
-                "HTTP.sys {} {}",
-                text(rec.get(Field::Status)),
-                text(rec.get(Field::Reason))
-            )
-        } else {
-            format!(
-                "{} {} {}",
-                text(rec.get(Field::Status)),
-                text(rec.get(Field::SubStatus)),
-                text(rec.get(Field::Win32Status))
-            )
+        let mut d = String::with_capacity(48);
+        let mut cells = |fields: &[Field]| {
+            for (i, &field) in fields.iter().enumerate() {
+                if i > 0 {
+                    d.push(' ');
+                }
+                d.push_str(&lossy(rec.get(field).unwrap_or_default()));
+            }
         };
+        if self.httperr {
+            cells(&[Field::Status, Field::Reason]);
+            d.insert_str(0, "HTTP.sys ");
+        } else {
+            cells(&[Field::Status, Field::SubStatus, Field::Win32Status]);
+        }
         if let Some(q) = rec.get(Field::QueueName) {
-            d.push_str(&format!(" (queue {})", lossy(q)));
+            d.push_str(" (queue ");
+            d.push_str(&lossy(q));
+            d.push(')');
         }
         match rule_id {
-            Some(id) => d.push_str(&format!("; rule {id}")),
+            Some(id) => {
+                d.push_str("; rule ");
+                d.push_str(id);
+            }
             None => d.push_str("; no rule matched"),
         }
-        d.trim().to_owned()
+        match d.trim() {
+            t if t.len() == d.len() => d,
+            t => t.to_owned(),
+        }
     }
 }

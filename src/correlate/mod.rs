@@ -167,6 +167,16 @@ impl Correlator {
         self.series.add(f);
     }
 
+    /// A series to fold findings into apart (on a worker), with this one's settings.
+    pub fn empty_series(&self) -> Series {
+        Series::new(self.series.examples)
+    }
+
+    /// Adds findings folded apart; their positions count from `base` (see [`Series::merge`]).
+    pub fn merge(&mut self, series: Series, base: u64) {
+        self.series.merge(series, base);
+    }
+
     /// Builds incidents and links. Requester failures that the responder's logs should have
     /// seen and did not become `perimeter-interference` findings (source `correlation`):
     /// they are returned, already counted in the incidents, for the caller to report.

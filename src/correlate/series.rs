@@ -1,8 +1,10 @@
 //! Findings folded per minute: for every (category, side, server) a map of the minutes that
 //! hold findings, with what the timeline, the incidents and the links need of them. Memory is
 //! bounded by the minutes with findings, not by the findings (a day of outage is 1,440
-//! minutes however many millions of lines failed), and the fold is order-independent, so the
-//! result is the same for any input order or `--threads`.
+//! minutes however many millions of lines failed), and the fold is order-independent (every
+//! capped set keeps its smallest members), so series folded apart — one per chunk, on the
+//! worker that scanned it — [`Series::merge`] into exactly the series of one serial fold, for
+//! any input order or `--threads`.
 
 use crate::host::HostId;
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,7 +13,8 @@ use crate::finding::{Finding, Side, SourceKind, TimeBasis};
 use crate::grammar::CategoryId;
 use crate::time::UnixTime;
 
-/// Target hosts remembered per minute cell (a requester names one or two partners).
+/// Target hosts remembered per minute cell (a requester names one or two partners): the
+/// smallest names, so the set does not depend on the order findings arrive in.
 const TARGETS_PER_CELL: usize = 8;
 /// How much of a finding's detail an incident keeps as its first example.
 const DETAIL_CHARS: usize = 400;
@@ -52,7 +55,7 @@ pub struct Example {
 }
 
 /// The findings of one series in one minute.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cell {
     pub findings: u64,
     /// Indexed by [`source_index`].
@@ -109,15 +112,48 @@ impl Cell {
         } else {
             &f.target_host
         };
-        if !target.is_empty() && self.targets.len() < TARGETS_PER_CELL {
-            self.targets.insert(target.to_ascii_lowercase());
+        if !target.is_empty() && !self.targets.contains(target.as_str()) {
+            keep_smallest(&mut self.targets, target.to_ascii_lowercase());
         }
         self.sites |= site_bit(&f.site);
-        if matches!(f.time_basis, TimeBasis::AssumedUtc | TimeBasis::ServerLocal)
-            && self.uncertain.len() < TARGETS_PER_CELL
-        {
-            self.uncertain.insert(f.input.min(u32::MAX as usize) as u32);
+        if matches!(f.time_basis, TimeBasis::AssumedUtc | TimeBasis::ServerLocal) {
+            keep_smallest(&mut self.uncertain, f.input.min(u32::MAX as usize) as u32);
         }
+    }
+
+    /// Adds the findings of `other`, a cell of the same series and minute folded apart.
+    fn merge(&mut self, other: Cell, cap: usize) {
+        if self.findings == 0 {
+            *self = other;
+            return;
+        }
+        self.findings += other.findings;
+        for (n, m) in self.by_source.iter_mut().zip(other.by_source) {
+            *n += m;
+        }
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        self.examples.extend(other.examples);
+        self.examples.sort_unstable_by_key(|e| e.order);
+        self.examples.truncate(cap);
+        other
+            .targets
+            .into_iter()
+            .for_each(|t| keep_smallest(&mut self.targets, t));
+        self.sites |= other.sites;
+        other
+            .uncertain
+            .into_iter()
+            .for_each(|i| keep_smallest(&mut self.uncertain, i));
+    }
+}
+
+/// Inserts `value`, keeping the [`TARGETS_PER_CELL`] smallest: whatever order values come in,
+/// the same set remains.
+fn keep_smallest<T: Ord>(set: &mut BTreeSet<T>, value: T) {
+    set.insert(value);
+    if set.len() > TARGETS_PER_CELL {
+        set.pop_last();
     }
 }
 
@@ -173,6 +209,22 @@ impl Series {
             .add(f, t, self.examples.min(EXAMPLES_PER_CELL));
     }
 
+    /// Adds a series folded apart from the findings of one chunk, whose positions count from
+    /// the chunk's first line: `base` lines of its input came before it. Cells merge exactly
+    /// (sums, bounds, and the smallest members of every capped set), so the result is the
+    /// series of one fold over every finding.
+    pub fn merge(&mut self, other: Series, base: u64) {
+        let cap = self.examples.min(EXAMPLES_PER_CELL);
+        self.undated += other.undated;
+        for (key, cells) in other.cells {
+            let mine = self.cells.entry(key).or_default();
+            for (minute, mut cell) in cells {
+                cell.examples.iter_mut().for_each(|e| e.order.2 += base);
+                mine.entry(minute).or_default().merge(cell, cap);
+            }
+        }
+    }
+
     /// The first and last finding time over every series.
     pub fn span(&self) -> Option<(UnixTime, UnixTime)> {
         let mut span: Option<(UnixTime, UnixTime)> = None;
@@ -183,5 +235,56 @@ impl Series {
             }
         }
         span
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A finding of line `position`, at a time and with a target drawn from small ranges, so
+    /// cells collect more targets and examples than they keep.
+    fn finding(position: u64, (second, target, server, local): (i64, u8, u8, bool)) -> Finding {
+        let mut f = Finding::at(second, if server == 0 { "EX01" } else { "EX02" });
+        f.position = position;
+        f.detail = format!("line {position}");
+        f.target = format!("partner{target}.example");
+        f.site = ["W3SVC1", "W3SVC2"][usize::from(target % 2)].into();
+        if local {
+            f.time_basis = TimeBasis::ServerLocal;
+            f.input = usize::from(target);
+        }
+        f
+    }
+
+    proptest! {
+        #[test]
+        fn series_folded_apart_merge_into_the_serial_fold(
+            lines in prop::collection::vec((0i64..240, 0u8..20, 0u8..2, any::<bool>()), 1..300),
+            cuts in prop::collection::vec(0usize..300, 0..6),
+        ) {
+            let findings: Vec<Finding> =
+                lines.iter().enumerate().map(|(i, &l)| finding(i as u64 + 1, l)).collect();
+            let mut serial = Series::new(3);
+            findings.iter().for_each(|f| serial.add(f));
+            // Chunks as the web pass cuts them: positions count from each chunk's first line.
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % findings.len()).collect();
+            cuts.extend([0, findings.len()]);
+            cuts.sort_unstable();
+            let mut merged = Series::new(3);
+            for w in cuts.windows(2) {
+                let base = w[0] as u64;
+                let mut part = Series::new(3);
+                for f in &findings[w[0]..w[1]] {
+                    let mut f = f.clone();
+                    f.position -= base;
+                    part.add(&f);
+                }
+                merged.merge(part, base);
+            }
+            prop_assert_eq!(&merged.cells, &serial.cells);
+            prop_assert_eq!(merged.undated, serial.undated);
+        }
     }
 }

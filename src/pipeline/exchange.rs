@@ -40,17 +40,27 @@ pub(super) struct RequestIndex {
 }
 
 impl RequestIndex {
-    /// Notes an IIS finding's request id (the first finding of an id keeps it).
-    pub(super) fn add(&mut self, f: &Finding) {
-        let (Some(id), SourceKind::Iis) = (f.cafe_req_id, f.source) else {
-            return;
-        };
+    /// The request id of a finding the index keeps: an IIS failure's.
+    pub(super) fn id_of(f: &Finding) -> Option<u128> {
+        f.cafe_req_id.filter(|_| f.source == SourceKind::Iis)
+    }
+
+    /// Notes the request id of the IIS failure at `position` of `input` (the first finding
+    /// of an id keeps it).
+    pub(super) fn add(&mut self, id: u128, input: usize, position: u64) {
         if self.ids.len() < MAX_JOINED_IDS || self.ids.contains_key(&id) {
-            self.ids.entry(id).or_insert((f.input, f.position));
+            self.ids.entry(id).or_insert((input, position));
         } else {
             self.overflowed += 1;
         }
     }
+}
+
+/// Whether any input is an HttpProxy log, which the web pass's request ids are kept for.
+pub(super) fn joins(reports: &[InputReport]) -> bool {
+    reports
+        .iter()
+        .any(|r| r.format == Format::ExchangeCsv(ExchangeLog::HttpProxy))
 }
 
 /// Reads every Exchange CSV input and merges them in input order.

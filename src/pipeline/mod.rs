@@ -40,8 +40,9 @@ mod window;
 
 pub use crate::analysis::{Analysis, InputReport};
 
+use crate::correlate::Series;
 pub use crate::report::render::RowKinds;
-use crate::report::sorted::Rendered;
+use crate::report::sorted::Row;
 
 /// Where findings leave the pipeline: every finding, in (input, position) order, with the
 /// display name of its input. The reports fan it out (sorted findings files, aggregates,
@@ -54,9 +55,19 @@ pub trait FindingSink {
         RowKinds::None
     }
 
-    /// A finding with the rows a worker rendered for it (as [`FindingSink::rows`] asked).
-    fn rendered(&mut self, f: &Finding, file: &str, _row: Rendered) -> Result<(), ReportError> {
-        self.finding(f, file)
+    /// An empty series for the web pass's workers to fold their findings into, for a sink
+    /// that takes each chunk's findings folded ([`FindingSink::folded`]) instead of one by
+    /// one; `None`, the default, passes every finding to [`FindingSink::finding`].
+    fn series(&self) -> Option<Series> {
+        None
+    }
+
+    /// A chunk's findings as its worker folded them: their series and, as
+    /// [`FindingSink::rows`] asked, their rows in order, both with positions counted from the
+    /// chunk's first line, which is `base` lines into its input. Called in (input, chunk)
+    /// order, only when [`FindingSink::series`] gave a series.
+    fn folded(&mut self, _series: Series, _rows: Vec<Row>, _base: u64) -> Result<(), ReportError> {
+        Ok(())
     }
 }
 

@@ -19,7 +19,7 @@ use crate::analysis::InputNote;
 use crate::classify::freebusy::CandidateFinder;
 use crate::classify::web::WebSink;
 use crate::classify::Classifier;
-use crate::config::Config;
+use crate::correlate::Series;
 use crate::correlate::TrafficChunk;
 use crate::error::ReportError;
 use crate::finding::Finding;
@@ -30,7 +30,7 @@ use crate::parse::w3c::layout::{FieldLayout, HTTPERR_DEFAULT_FIELDS};
 use crate::parse::w3c::scan::{scan_cut_chunk, ScanOutput};
 use crate::problem::Problem;
 use crate::report::render::{RowKinds, RowRenderer};
-use crate::report::sorted::Rendered;
+use crate::report::sorted::Row;
 use crate::tally::REJECTED_KEPT_PER_INPUT;
 
 /// Chunks per window per thread: enough to balance uneven chunks, few enough to bound memory.
@@ -58,7 +58,11 @@ pub(super) fn web_pass(
     let classifier = Classifier::new(ctx.grammar);
     let finder = CandidateFinder::for_traffic(&ctx.grammar.traffic);
     let mut reader = WindowReader::new(ctx.inputs, &out.reports, ctx.config.chunk_bytes);
-    let kinds = sink.rows();
+    let wants = Wants {
+        rows: sink.rows(),
+        series: sink.series(),
+        request_ids: super::exchange::joins(&out.reports),
+    };
     let mut last: Option<(usize, usize)> = None;
     // The previous window's traffic, folded in while this window is scanned: the fold is
     // serial (a hash probe per client and minute) and was otherwise wall time with every
@@ -80,9 +84,8 @@ pub(super) fn web_pass(
                         .into_par_iter()
                         .map(|u| {
                             let (input, report) = (&ctx.inputs[u.input], &reports[u.input]);
-                            let mut r =
-                                scan_unit(&u, input, report, &classifier, &finder, ctx.config);
-                            r.rows = render_rows(&r.findings, &report.display, kinds, ctx);
+                            let r =
+                                scan_unit(&u, input, report, &classifier, &finder, (ctx, &wants));
                             (u.input, u.consumed, r, u.data)
                         })
                         .collect()
@@ -90,7 +93,7 @@ pub(super) fn web_pass(
                 || pending.drain(..).for_each(|t| traffic.merge(t)),
             )
         });
-        let findings = scanned.iter().map(|s| s.2.findings.len()).sum();
+        let findings = scanned.iter().map(|s| s.2.folded.count).sum();
         last = Some((scanned.len(), findings));
         for (input, consumed, mut result, buf) in scanned {
             pending.push(std::mem::take(&mut result.traffic));
@@ -341,68 +344,123 @@ impl Read for FailingReader {
     }
 }
 
+/// What the web pass's sink takes from the workers.
+struct Wants {
+    rows: RowKinds,
+    /// The sink's empty series, when it takes findings folded per chunk.
+    series: Option<Series>,
+    /// Keep the IIS failures' request ids (an HttpProxy log is there to join them).
+    request_ids: bool,
+}
+
 /// What step 3 produced for one unit.
 struct UnitResult {
     scan: ScanOutput,
-    findings: Vec<Finding>,
-    /// The findings' rows, one each, rendered on the worker when the sink writes rows.
-    rows: Option<Vec<Rendered>>,
+    folded: Folded,
     traffic: TrafficChunk,
 }
 
-/// Renders a unit's findings as the sink's rows, on the worker that found them; `None` when
-/// the sink writes none (or a row could not be rendered: the merge then renders them all).
-fn render_rows(
-    findings: &[Finding],
-    file: &str,
-    kinds: RowKinds,
-    ctx: &Context<'_>,
-) -> Option<Vec<Rendered>> {
-    if kinds == RowKinds::None || findings.is_empty() {
-        return None;
-    }
-    let mut renderer = RowRenderer::new(kinds);
-    let taxonomy = &ctx.grammar.taxonomy;
-    findings
-        .iter()
-        .map(|f| renderer.render(f, file, taxonomy).ok())
-        .collect()
+/// A unit's findings as its worker folded them, positions counted from the unit's first
+/// line: the merge then adds per unit what would otherwise be per finding, on one thread.
+#[derive(Default)]
+struct Folded {
+    count: usize,
+    aggregates: Aggregates,
+    /// (request id, position) of the IIS failures, for the HttpProxy join.
+    request_ids: Vec<(u128, u64)>,
+    /// The findings' series and rows, for a sink that folds ([`FindingSink::series`]).
+    series: Option<Series>,
+    rows: Vec<Row>,
+    /// The findings themselves, for a sink that does not.
+    findings: Vec<Finding>,
+    /// A row that could not be rendered: the merge reports it.
+    error: Option<::csv::Error>,
 }
 
-/// Step 3: scans one unit.
+/// Folds a unit's findings on the worker, each as the scanner makes it: aggregates always;
+/// then either the sink's series and rows (the finding is dropped here) or the finding,
+/// kept for the sink.
+struct Folder<'w> {
+    folded: Folded,
+    renderer: Option<RowRenderer>,
+    wants: &'w Wants,
+    file: &'w str,
+    taxonomy: &'w crate::grammar::Taxonomy,
+}
+
+impl<'w> Folder<'w> {
+    fn new(wants: &'w Wants, file: &'w str, ctx: &'w Context<'_>) -> Self {
+        Folder {
+            folded: Folded {
+                series: wants.series.clone(),
+                ..Folded::default()
+            },
+            renderer: (wants.rows != RowKinds::None).then(|| RowRenderer::new(wants.rows)),
+            wants,
+            file,
+            taxonomy: &ctx.grammar.taxonomy,
+        }
+    }
+
+    fn add(&mut self, f: Finding) {
+        let folded = &mut self.folded;
+        folded.count += 1;
+        folded.aggregates.add(&f);
+        if let Some(id) = RequestIndex::id_of(&f).filter(|_| self.wants.request_ids) {
+            folded.request_ids.push((id, f.position));
+        }
+        let Some(series) = &mut folded.series else {
+            folded.findings.push(f);
+            return;
+        };
+        series.add(&f);
+        if let Some(renderer) = &mut self.renderer {
+            match renderer.render(&f, self.file, self.taxonomy) {
+                Ok(rendered) => folded.rows.push(Row::of(&f, rendered)),
+                Err(e) => folded.error = folded.error.take().or(Some(e)),
+            }
+        }
+    }
+}
+
+impl Extend<Finding> for Folder<'_> {
+    fn extend<I: IntoIterator<Item = Finding>>(&mut self, findings: I) {
+        findings.into_iter().for_each(|f| self.add(f));
+    }
+}
+
+/// Step 3: scans one unit and folds its findings.
 fn scan_unit(
     u: &Unit,
     input: &Input,
     report: &InputReport,
     classifier: &Classifier<'_>,
     finder: &CandidateFinder,
-    config: &Config,
+    (ctx, wants): (&Context<'_>, &Wants),
 ) -> UnitResult {
     let Some(start) = u.start.clone() else {
         return UnitResult {
             scan: ScanOutput::default(),
-            findings: Vec::new(),
-            rows: None,
+            folded: Folded::default(),
             traffic: TrafficChunk::default(),
         };
     };
     let mut sink = WebSink {
         classifier,
-        filter: &config.filter,
+        filter: &ctx.config.filter,
         input: u.input,
         server: &input.server,
         names: Default::default(),
         site: &input.site,
         httperr: report.format == Format::HttpErr,
-        findings: Vec::new(),
+        findings: Folder::new(wants, &report.display, ctx),
         traffic: TrafficChunk::default(),
     };
     let bytes = u.lines();
     let scan = scan_cut_chunk(bytes, u.cut, start, finder.find_iter(bytes), &mut sink);
     UnitResult {
         scan,
-        findings: sink.findings,
-        rows: None,
+        folded: sink.findings.folded,
         traffic: sink.traffic,
     }
 }
@@ -416,16 +474,21 @@ fn merge_unit(
     sink: &mut dyn FindingSink,
 ) -> Result<(), ReportError> {
     let base = report.tally.lines;
-    let mut rows = result.rows.map(Vec::into_iter);
-    for mut f in result.findings {
+    let folded = result.folded;
+    if let Some(source) = folded.error {
+        let path = std::path::PathBuf::from("findings.csv");
+        return Err(ReportError::Csv { path, source });
+    }
+    aggregates.merge(folded.aggregates);
+    for (id, position) in folded.request_ids {
+        requests.add(id, input, base + position);
+    }
+    if let Some(series) = folded.series {
+        sink.folded(series, folded.rows, base)?;
+    }
+    for mut f in folded.findings {
         f.position += base;
-        f.input = input;
-        aggregates.add(&f);
-        requests.add(&f);
-        match rows.as_mut().and_then(Iterator::next) {
-            Some(row) => sink.rendered(&f, &report.display, row)?,
-            None => sink.finding(&f, &report.display)?,
-        }
+        sink.finding(&f, &report.display)?;
     }
     let room = REJECTED_KEPT_PER_INPUT.saturating_sub(report.rejections.len());
     report

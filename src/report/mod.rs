@@ -21,14 +21,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::Analysis;
-use crate::correlate::{CorrelateOptions, Correlation, Correlator, SeriesKey};
+use crate::correlate::{CorrelateOptions, Correlation, Correlator, Series, SeriesKey};
 use crate::error::ReportError;
 use crate::finding::{Finding, Side};
 use crate::grammar::{CategoryId, Taxonomy};
 use crate::pipeline::FindingSink;
 
 use self::render::{RowKinds, RowRenderer};
-use self::sorted::{Rendered, Row, RowFacts, SortKey, SortedRows};
+use self::sorted::{Rendered, Row, SortedRows};
 use atomic::AtomicFile;
 
 /// What goes to stdout.
@@ -153,24 +153,10 @@ impl<'t> Outputs<'t> {
     }
 
     fn push_rendered(&mut self, f: &Finding, rendered: Rendered) -> Result<(), ReportError> {
-        let row = Row {
-            key: SortKey {
-                time: f.time.unwrap_or(i64::MAX),
-                nanos: f.subsec.map_or(0, |s| s.nanos),
-                server: f.server.clone(),
-                source: f.source as u8,
-                input: f.input.min(u32::MAX as usize) as u32,
-                position: f.position,
-            },
-            facts: RowFacts {
-                category: f.category.0,
-                side: f.side as u8,
-            },
-            rendered,
-            request_id: f.cafe_req_id,
-            record_id: f.record_id,
-            subsec: f.subsec,
-        };
+        self.push_row(Row::of(f, rendered))
+    }
+
+    fn push_row(&mut self, row: Row) -> Result<(), ReportError> {
         // The spill folder is named only when a run could not be written (not per finding).
         let dir = &self.dir;
         self.rows.push(row).map_err(|source| ReportError::Io {
@@ -357,12 +343,17 @@ impl FindingSink for Outputs<'_> {
         Self::kinds(self.dir.is_some(), self.stdout.is_some())
     }
 
-    fn rendered(&mut self, f: &Finding, _file: &str, row: Rendered) -> Result<(), ReportError> {
-        self.correlator.add(f);
-        if self.rows() == RowKinds::None {
-            return Ok(());
+    fn series(&self) -> Option<Series> {
+        Some(self.correlator.empty_series())
+    }
+
+    fn folded(&mut self, series: Series, rows: Vec<Row>, base: u64) -> Result<(), ReportError> {
+        self.correlator.merge(series, base);
+        for mut row in rows {
+            row.key.position += base;
+            self.push_row(row)?;
         }
-        self.push_rendered(f, row)
+        Ok(())
     }
 }
 

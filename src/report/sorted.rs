@@ -8,6 +8,7 @@
 //! been seen): [`Row::csv`] lacks the closing `,"<incident>"\n`, [`Row::json`] the closing
 //! `,"incident":N}\n`. The writer appends them.
 
+use crate::finding::Finding;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -67,6 +68,28 @@ pub struct Row {
 }
 
 impl Row {
+    /// The row of a finding, with the cells a worker rendered for it.
+    pub fn of(f: &Finding, rendered: Rendered) -> Row {
+        Row {
+            key: SortKey {
+                time: f.time.unwrap_or(i64::MAX),
+                nanos: f.subsec.map_or(0, |s| s.nanos),
+                server: f.server.clone(),
+                source: f.source as u8,
+                input: f.input.min(u32::MAX as usize) as u32,
+                position: f.position,
+            },
+            facts: RowFacts {
+                category: f.category.0,
+                side: f.side as u8,
+            },
+            rendered,
+            request_id: f.cafe_req_id,
+            record_id: f.record_id,
+            subsec: f.subsec,
+        }
+    }
+
     fn bytes(&self) -> usize {
         self.rendered.csv.len() + self.rendered.json.len() + self.key.server.len() + 88
     }
