@@ -29,7 +29,7 @@ use crate::input::limits::SNIFF_BYTES;
 use crate::input::origin::Change;
 use crate::input::sniff::{Skip, SkipKind};
 use crate::input::{Format, Input};
-use crate::parse::eventlog::Vocabulary;
+use crate::parse::eventlog::{EventFormat, Vocabulary};
 use crate::parse::exchange::ExchangeLog;
 use crate::problem::Problem;
 use crate::tally::Tally;
@@ -273,21 +273,34 @@ fn sniff_all(
         .collect()
 }
 
-/// Detects an input's format; a W3C log in UTF-16 or with CR-only line ends is given the
+/// Detects an input's format; a text log in UTF-16 or with CR-only line ends is given the
 /// text decoding that makes it readable (and a note saying so).
 fn sniff_and_decide(input: &mut Input, vocabulary: &Vocabulary) -> Result<Format, String> {
     let (format, head) = sniff_input(input, vocabulary)?;
+    let (format, head) = match text_decoding_for(&format, &head) {
+        Some(text) => sniff_decoded(input, vocabulary, text)?.unwrap_or((format, head)),
+        None => (format, head),
+    };
     name_server_from_lines(input, &format, &head);
-    if let Some(text) = text_decoding_for(&format, &head) {
-        input.text = text;
-        let (decoded, _) = sniff_input(input, vocabulary)?;
-        if is_web(&decoded) {
-            input.notes.add(text_note(text));
-            return Ok(decoded);
-        }
-        input.text = TextDecoding::default();
-    }
     Ok(format)
+}
+
+/// Sniffs `input` again through `text`: the decoding is kept (and noted) when the decoded
+/// text is a format fbscope reads; otherwise the input is left as it was.
+fn sniff_decoded(
+    input: &mut Input,
+    vocabulary: &Vocabulary,
+    text: TextDecoding,
+) -> Result<Option<(Format, Vec<u8>)>, String> {
+    input.text = text;
+    let (format, head) = sniff_input(input, vocabulary)?;
+    let read = !matches!(format, Format::Unsupported(_));
+    if read && (text.utf16.is_none() || is_web(&format)) {
+        input.notes.add(text_note(text));
+        return Ok(Some((format, head)));
+    }
+    input.text = TextDecoding::default();
+    Ok(None)
 }
 
 /// A web log whose path names no server is given the `s-computername` of its first line:
@@ -302,22 +315,26 @@ fn name_server_from_lines(input: &mut Input, format: &Format, head: &[u8]) {
     }
 }
 
-/// The decoding a W3C log needs: UTF-16 (a log re-saved by Windows PowerShell 5.1), lone CR
-/// line ends (a whole log would otherwise be one line).
+/// The decoding a text log needs: UTF-16 (a log re-saved by Windows PowerShell 5.1), lone CR
+/// line ends (old Mac tools, some converters: a whole log would otherwise be one line), for
+/// every format read as lines (web logs, Exchange CSV logs and configuration exports, event
+/// text exports) and for a text not recognised as it is.
 fn text_decoding_for(format: &Format, head: &[u8]) -> Option<TextDecoding> {
     use crate::parse::eventlog::text::{decode_head, detect, Encoding};
-    let (encoding, _) = detect(head);
-    if encoding != Encoding::Utf8 && matches!(format, Format::Unsupported(_)) {
-        let text = decode_head(head);
-        return Some(TextDecoding {
-            utf16: Some(encoding),
-            lone_cr: has_lone_cr_lines(text.as_bytes()),
-        });
+    if *format == Format::Event(EventFormat::Evtx) {
+        return None; // binary records, not lines
     }
-    (is_web(format) && has_lone_cr_lines(head)).then_some(TextDecoding {
-        utf16: None,
-        lone_cr: true,
-    })
+    let (encoding, _) = detect(head);
+    let lone_cr = match encoding {
+        Encoding::Utf8 => has_lone_cr_lines(head),
+        _ => has_lone_cr_lines(decode_head(head).as_bytes()),
+    };
+    // The event readers decode UTF-16 themselves; it is decoded here for a text nothing read
+    // as it was, and before its lone CRs are made line ends (a CR byte alone is not one).
+    let unread = matches!(format, Format::Unsupported(_));
+    let utf16 = (encoding != Encoding::Utf8 && (unread || lone_cr)).then_some(encoding);
+    let text = TextDecoding { utf16, lone_cr };
+    (!text.is_plain()).then_some(text)
 }
 
 fn text_note(text: TextDecoding) -> String {

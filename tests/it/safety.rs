@@ -260,6 +260,37 @@ fn cr_only_line_endings_in_w3c_logs_are_lines() {
     assert!(problems_text(&doc).contains("lone CR"), "{doc:#}");
 }
 
+/// `text` with its line ends made lone CRs (as old Mac tools and some converters write).
+fn cr_only(text: &[u8]) -> Vec<u8> {
+    let lf: Vec<u8> = text.iter().copied().filter(|&b| b != b'\r').collect();
+    lf.into_iter()
+        .map(|b| if b == b'\n' { b'\r' } else { b })
+        .collect()
+}
+
+#[test]
+fn cr_only_line_endings_in_httpproxy_logs_and_event_exports_are_lines() {
+    for (sample, name) in [
+        (
+            "samples/EXCH01/Logging/HttpProxy/Ews/HttpProxy_2026030209-1.LOG",
+            "HttpProxy_2026030209-1.LOG",
+        ),
+        ("samples/FABRIKAM-EX01/Application.csv", "Application.csv"),
+    ] {
+        let whole = fs::read(root().join(sample)).unwrap();
+        let (_, clean, _) = one_file(name, &whole);
+        assert!(clean["findings"].as_u64().unwrap() > 0, "{clean:#}");
+        let (code, converted, doc) = one_file(name, &cr_only(&whole));
+        assert_eq!(code, 0, "{sample}: {doc:#}");
+        assert_eq!(converted["format"], clean["format"], "{sample}: {doc:#}");
+        assert_eq!(
+            converted["findings"], clean["findings"],
+            "{sample}: {doc:#}"
+        );
+        assert!(problems_text(&doc).contains("lone CR"), "{sample}: {doc:#}");
+    }
+}
+
 #[test]
 fn iis_logs_saved_as_utf16_by_windows_powershell_are_read() {
     for (bom, encode) in [
