@@ -22,7 +22,7 @@ use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
 use crate::grammar::Grammar;
 use crate::host::HostId;
-use crate::input::decode::{has_lone_cr_lines, TextDecoding};
+use crate::input::decode::{has_lone_cr_lines, utf32_text, TextDecoding};
 use crate::input::discover::discover_excluding;
 use crate::input::evidence::{HashedSource, SourceFile};
 use crate::input::limits::SNIFF_BYTES;
@@ -277,6 +277,14 @@ fn sniff_all(
 /// text decoding that makes it readable (and a note saying so).
 fn sniff_and_decide(input: &mut Input, vocabulary: &Vocabulary) -> Result<Format, String> {
     let (format, head) = sniff_input(input, vocabulary)?;
+    if matches!(format, Format::Unsupported(_)) {
+        if let Some(utf32) = utf32_text(&head) {
+            // A log in an encoding not read is missing evidence, not a harmless skip.
+            return Err(format!(
+                "UTF-32 text: not read ({utf32}); save it as UTF-8 or UTF-16 (PowerShell: Get-Content IN | Set-Content -Encoding UTF8 OUT) and pass that"
+            ));
+        }
+    }
     let (format, head) = match text_decoding_for(&format, &head) {
         Some(text) => sniff_decoded(input, vocabulary, text)?.unwrap_or((format, head)),
         None => (format, head),
@@ -294,8 +302,7 @@ fn sniff_decoded(
 ) -> Result<Option<(Format, Vec<u8>)>, String> {
     input.text = text;
     let (format, head) = sniff_input(input, vocabulary)?;
-    let read = !matches!(format, Format::Unsupported(_));
-    if read && (text.utf16.is_none() || is_web(&format)) {
+    if !matches!(format, Format::Unsupported(_)) {
         input.notes.add(text_note(text));
         return Ok(Some((format, head)));
     }

@@ -312,6 +312,56 @@ fn iis_logs_saved_as_utf16_by_windows_powershell_are_read() {
     }
 }
 
+fn utf32(text: &str, bom: &[u8], encode: fn(u32) -> [u8; 4]) -> Vec<u8> {
+    let mut bytes = bom.to_vec();
+    bytes.extend(text.chars().flat_map(|c| encode(c as u32)));
+    bytes
+}
+
+#[test]
+fn utf32_logs_are_failed_inputs_not_harmless_skips() {
+    let crlf = ONE_FINDING_LOG.replace('\n', "\r\n");
+    for (what, bytes) in [
+        ("LE", utf32(&crlf, &[0xFF, 0xFE, 0, 0], u32::to_le_bytes)),
+        ("BE", utf32(&crlf, &[0, 0, 0xFE, 0xFF], u32::to_be_bytes)),
+        ("LE, no BOM", utf32(&crlf, &[], u32::to_le_bytes)),
+        ("BE, no BOM", utf32(&crlf, &[], u32::to_be_bytes)),
+    ] {
+        let (code, _, doc) = one_file("u_ex260302.log", &bytes);
+        assert_eq!(code, 2, "{what}: {doc:#}");
+        assert!(
+            failed_with(&doc, "u_ex260302.log", "UTF-32 text: not read"),
+            "{what}: {doc:#}"
+        );
+    }
+}
+
+#[test]
+fn utf16_httpproxy_logs_and_event_exports_are_read() {
+    for (sample, name) in [
+        (
+            "samples/EXCH01/Logging/HttpProxy/Ews/HttpProxy_2026030209-1.LOG",
+            "HttpProxy_2026030209-1.LOG",
+        ),
+        ("samples/FABRIKAM-EX01/Application.csv", "Application.csv"),
+        (
+            "samples/EXCH02/Get-WebServicesVirtualDirectory.txt",
+            "Get-WebServicesVirtualDirectory.txt",
+        ),
+    ] {
+        let whole = fs::read_to_string(root().join(sample)).unwrap();
+        let (_, clean, _) = one_file(name, whole.as_bytes());
+        assert!(clean["records"].as_u64().unwrap() > 0, "{clean:#}");
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(whole.encode_utf16().flat_map(u16::to_le_bytes));
+        let (code, entry, doc) = one_file(name, &utf16);
+        assert_eq!(code, 0, "{sample}: {doc:#}");
+        assert_eq!(entry["format"], clean["format"], "{sample}: {doc:#}");
+        assert_eq!(entry["findings"], clean["findings"], "{sample}: {doc:#}");
+        assert_eq!(entry["records"], clean["records"], "{sample}: {doc:#}");
+    }
+}
+
 #[test]
 fn analyze_dash_reads_standard_input() {
     let out = fbscope()
