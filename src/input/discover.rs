@@ -35,9 +35,12 @@ pub struct Discovery {
     pub sources: Vec<SourceFile>,
     /// Bytes of nested archives held in memory (see [`MAX_NESTED_TOTAL_BYTES`]).
     nested_in_memory: u64,
-    /// The expansion budget of the top-level archive being opened (shared by the archives
+    /// The expansion budget of the outermost zip being opened (shared by the archives
     /// nested in it).
     budget: ExpansionBudget,
+    /// A zip is being opened: a zip met now is nested in it and shares its budget. A zip in a
+    /// tar that no zip holds is outermost (a tar's entries are not compressed by the tar).
+    in_zip: bool,
 }
 
 /// How much the members of one archive (its nested archives included) may expand to,
@@ -320,7 +323,9 @@ fn add_file(path: &Path, found: &mut Discovery) {
         modified,
         ..Input::file(display, path.to_owned(), false, len)
     };
-    add_member(input, 1, found);
+    // Depth 0, as a stream's: a tar's entries are then at 1, as a zip's members are (a tar
+    // of collector zips holding zips is three archives deep, as a zip of them is).
+    add_member(input, 0, found);
 }
 
 fn stream_source(display: &str) -> SourceFile {
@@ -342,6 +347,8 @@ fn add_stream(stream: Arc<Stream>, display: String, found: &mut Discovery) {
     add_member(input, 0, found);
 }
 
+/// Adds a zip's members; the outermost zip (on disk, in memory from a stream, or in a tar
+/// no zip holds) starts the expansion budget that the archives nested in it share.
 fn add_archive<R: Read + std::io::Seek>(
     mut reader: R,
     container: Container,
@@ -349,11 +356,25 @@ fn add_archive<R: Read + std::io::Seek>(
     depth: usize,
     found: &mut Discovery,
 ) {
-    let names = zipdir::central_names(&mut reader);
-    if depth <= 1 {
+    let outer = !std::mem::replace(&mut found.in_zip, true);
+    if outer {
         let stored = reader.seek(std::io::SeekFrom::End(0)).unwrap_or(0);
         found.budget = ExpansionBudget::for_archive(stored);
     }
+    add_zip_members(reader, container, display, depth, found);
+    if outer {
+        found.in_zip = false;
+    }
+}
+
+fn add_zip_members<R: Read + std::io::Seek>(
+    mut reader: R,
+    container: Container,
+    display: &str,
+    depth: usize,
+    found: &mut Discovery,
+) {
+    let names = zipdir::central_names(&mut reader);
     let mut archive = match zip::ZipArchive::new(reader) {
         Ok(a) => a,
         Err(e) => {

@@ -1097,6 +1097,75 @@ fn tar_and_tgz_bundles_are_read_not_skipped() {
     );
 }
 
+#[test]
+fn a_zip_inside_a_tar_has_its_own_expansion_budget() {
+    let logs: Vec<(String, String)> = (0..3)
+        .map(|i| {
+            let name = format!("EXCH01/IIS_W3SVC1_Logs/u_ex26030{}.log", i + 1);
+            (
+                name,
+                ONE_FINDING_LOG.replace("2026-03-02", &format!("2026-03-0{}", i + 1)),
+            )
+        })
+        .collect();
+    let members: Vec<(&str, &[u8])> = logs
+        .iter()
+        .map(|(n, l)| (n.as_str(), l.as_bytes()))
+        .collect();
+    let zip = zip_of(&members, zip::CompressionMethod::Deflated);
+    for tar in [
+        tar_of(&[("EXCH01-1202.zip", &zip)]),
+        tar_of(&[("bundles/EXCH01-1202.zip", &zip), ("other/x.txt", b"hello")]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("bundle.tar"), &tar).unwrap();
+        let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+        assert_eq!(code, 0, "{doc:#}");
+        let findings: Vec<u64> = doc["inventory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["format"] == "w3c-iis")
+            .map(|i| i["findings"].as_u64().unwrap())
+            .collect();
+        assert_eq!(findings, [1, 1, 1], "{doc:#}");
+    }
+    // Its budget is its own size's, still one across the zip and the zips nested in it.
+    let big =
+        ONE_FINDING_LOG.to_owned() + &"2026-03-02 09:00:01 /owa/ Mozilla/5.0 200\n".repeat(50_000);
+    let names: Vec<String> = (0..40).map(|i| format!("W3SVC1/u_ex{i:02}.log")).collect();
+    let (half, rest) = names.split_at(4);
+    let of = |names: &[String]| -> Vec<u8> {
+        let members: Vec<(&str, &[u8])> =
+            names.iter().map(|n| (n.as_str(), big.as_bytes())).collect();
+        zip_of(&members, zip::CompressionMethod::Deflated)
+    };
+    let inner = of(rest);
+    let mut members: Vec<(&str, &[u8])> =
+        half.iter().map(|n| (n.as_str(), big.as_bytes())).collect();
+    members.push(("inner.zip", &inner));
+    let outer = zip_of(&members, zip::CompressionMethod::Deflated);
+    let limit = (outer.len() as u64 * 200).max(16 << 20);
+    assert!(limit < 40 * big.len() as u64, "{}", outer.len());
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("bundle.tar"),
+        tar_of(&[("EXCH01-1202.zip", &outer)]),
+    )
+    .unwrap();
+    let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(
+        failed_with(
+            &doc,
+            "inner.zip!W3SVC1/u_ex39.log",
+            &format!("the archive's members would expand to more than {limit} bytes")
+        ),
+        "{doc:#}"
+    );
+    assert!(!problems_text(&doc).contains("u_ex00.log"), "{doc:#}");
+}
+
 // ---- §2: nothing is written (or read) where it should not be ----
 
 #[test]
