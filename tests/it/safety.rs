@@ -1250,3 +1250,73 @@ fn a_jpeg_and_a_readme_are_harmless_skips_counted_in_the_headline() {
         "{table}"
     );
 }
+
+/// Is there a note on an input whose name ends with `input_ends`, saying `text`?
+#[cfg(unix)]
+fn noted_with(doc: &serde_json::Value, input_ends: &str, text: &str) -> bool {
+    doc["problems"].as_array().unwrap().iter().any(|p| {
+        p["severity"] == "note"
+            && p["input"].as_str().unwrap().ends_with(input_ends)
+            && p["message"].as_str().unwrap().contains(text)
+    })
+}
+
+/// Runs `fbscope` on `dir`, killed after 30 s: a walk that escaped the folder would run on.
+#[cfg(unix)]
+fn analyze_bounded(dir: &std::path::Path) -> (i32, serde_json::Value) {
+    let out = fbscope()
+        .arg("analyze")
+        .arg(dir)
+        .args(["--format", "json", "--quiet"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some(),
+        "killed: the walk left the folder"
+    );
+    (out.status.code().unwrap(), json_of(&out))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_link_to_proc_self_root_is_not_followed_out_of_the_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("u_ex260302.log"), ONE_FINDING_LOG).unwrap();
+    std::os::unix::fs::symlink("/proc/self/root", dir.path().join("root")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/cwd", dir.path().join("cwd")).unwrap();
+    let (code, doc) = analyze_bounded(dir.path());
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(only_entry(&doc)["findings"], 1, "{doc:#}");
+    for link in ["/root", "/cwd"] {
+        assert!(
+            noted_with(&doc, link, "skipped: a link into /proc"),
+            "{link}: {doc:#}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_an_ancestor_of_the_walk_root_is_not_followed() {
+    let top = tempfile::tempdir().unwrap();
+    fs::write(top.path().join("sibling.log"), ONE_FINDING_LOG).unwrap();
+    let dir = top.path().join("bundle");
+    fs::create_dir_all(dir.join("deep")).unwrap();
+    fs::write(dir.join("u_ex260302.log"), ONE_FINDING_LOG).unwrap();
+    std::os::unix::fs::symlink(top.path(), dir.join("up")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("deep/again")).unwrap();
+    let (code, doc) = analyze_bounded(&dir);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        only_entry(&doc)["findings"],
+        1,
+        "the sibling is not read: {doc:#}"
+    );
+    for link in ["bundle/up", "deep/again"] {
+        assert!(
+            noted_with(&doc, link, "skipped: a link to a folder that holds it"),
+            "{link}: {doc:#}"
+        );
+    }
+}
