@@ -28,7 +28,7 @@ use crate::input::evidence::{HashedSource, SourceFile};
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::origin::Change;
 use crate::input::sniff::{Skip, SkipKind};
-use crate::input::{Format, Input};
+use crate::input::{Format, Input, Origin};
 use crate::parse::eventlog::{EventFormat, Vocabulary};
 use crate::parse::exchange::ExchangeLog;
 use crate::problem::Problem;
@@ -276,7 +276,7 @@ fn sniff_all(
 /// Detects an input's format; a text log in UTF-16 or with CR-only line ends is given the
 /// text decoding that makes it readable (and a note saying so).
 fn sniff_and_decide(input: &mut Input, vocabulary: &Vocabulary) -> Result<Format, String> {
-    let (format, head) = sniff_input(input, vocabulary)?;
+    let (format, head) = sniff_input(input, vocabulary, SNIFF_BYTES)?;
     if matches!(format, Format::Unsupported(_)) {
         if let Some(utf32) = utf32_text(&head) {
             // A log in an encoding not read is missing evidence, not a harmless skip.
@@ -301,7 +301,7 @@ fn sniff_decoded(
     text: TextDecoding,
 ) -> Result<Option<(Format, Vec<u8>)>, String> {
     input.text = text;
-    let (format, head) = sniff_input(input, vocabulary)?;
+    let (format, head) = sniff_input(input, vocabulary, decoded_sniff_bytes(input, text))?;
     if !matches!(format, Format::Unsupported(_)) {
         input.notes.add(text_note(text));
         return Ok(Some((format, head)));
@@ -390,11 +390,27 @@ fn report_changes(inputs: &[Input], reports: &mut [InputReport], problems: &mut 
     }
 }
 
-fn sniff_input(input: &Input, vocabulary: &Vocabulary) -> Result<(Format, Vec<u8>), String> {
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
+/// How many decoded bytes a sniff through `text` reads. A stream keeps only its first
+/// [`SNIFF_BYTES`] for replay, and UTF-16 takes two of them (or more) per character: a
+/// decoded head as long would read past them, using up the stream's one full read. A
+/// quarter of them is decoded from within them, whatever the decoder's read-ahead.
+fn decoded_sniff_bytes(input: &Input, text: TextDecoding) -> usize {
+    match (&input.origin, text.utf16) {
+        (Origin::Stream(_), Some(_)) => SNIFF_BYTES / 4,
+        _ => SNIFF_BYTES,
+    }
+}
+
+/// The format of `input` from its first `limit` decoded bytes, and those bytes.
+fn sniff_input(
+    input: &Input,
+    vocabulary: &Vocabulary,
+    limit: usize,
+) -> Result<(Format, Vec<u8>), String> {
+    let mut head = Vec::with_capacity(limit);
     let reader = input.open().map_err(|e| e.to_string())?;
     let sniff = |head: &[u8]| crate::input::sniff::sniff_input(head, &input.display, vocabulary);
-    let format = match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+    let format = match reader.take(limit as u64).read_to_end(&mut head) {
         Ok(_) => Ok(sniff(&head)),
         // A stream that fails early (truncated gzip) may still have a readable head.
         Err(e) if !head.is_empty() => Ok(sniff(&head)).and_then(|f| match f {

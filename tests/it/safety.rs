@@ -390,6 +390,29 @@ fn big_log() -> Vec<u8> {
 
 #[cfg(unix)]
 #[test]
+fn a_utf16_log_on_standard_input_larger_than_the_kept_head_is_read() {
+    let mut utf16 = vec![0xFF, 0xFE];
+    let text = String::from_utf8(big_log()).unwrap().replace('\n', "\r\n");
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    assert!(utf16.len() > 2 * (64 << 10), "{}", utf16.len());
+    let out = fbscope()
+        .args(["analyze", "-", "--format", "json", "--quiet"])
+        .write_stdin(utf16)
+        .output()
+        .unwrap();
+    let doc = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+    let entry = only_entry(&doc);
+    assert_eq!(entry["format"], "w3c-iis", "{doc:#}");
+    assert_eq!(
+        (entry["records"].as_u64(), entry["findings"].as_u64()),
+        (Some(5001), Some(1)),
+        "{doc:#}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn dev_stdin_and_pipes_given_by_name_are_read_as_streams() {
     let log = big_log();
     let out = fbscope()
