@@ -107,6 +107,30 @@ pub fn has_lone_cr_lines(head: &[u8]) -> bool {
     !head.contains(&b'\n') && head.iter().filter(|&&b| b == b'\r').count() >= 2
 }
 
+/// The byte order of UTF-32 text, from its BOM (`FF FE 00 00`, `00 00 FE FF`) or, without
+/// one, from the NUL pattern of ASCII text in it: each of the first 16 characters (or all
+/// of a shorter head) is a printable ASCII character or a line end, and its other three
+/// bytes are NUL. A UTF-32 head also looks like UTF-16 with NUL characters: this is asked
+/// first.
+pub fn utf32_text(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"\xFF\xFE\0\0") {
+        return Some("little-endian, with a byte-order mark");
+    }
+    if head.starts_with(b"\0\0\xFE\xFF") {
+        return Some("big-endian, with a byte-order mark");
+    }
+    let n = head.len().min(64) & !3;
+    let ascii = |b: u8| b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let all = |f: &dyn Fn(&[u8]) -> bool| n >= 16 && head[..n].chunks_exact(4).all(f);
+    if all(&|c| ascii(c[0]) && c[1..] == [0, 0, 0]) {
+        Some("little-endian")
+    } else if all(&|c| c[..3] == [0, 0, 0] && ascii(c[3])) {
+        Some("big-endian")
+    } else {
+        None
+    }
+}
+
 /// Reads every gzip member of a file one after another (as `gzip -d` does). Zero bytes
 /// after the last member (a copy padded to a block size, a preallocated file) are skipped
 /// with a note; any other bytes after it are an error.
@@ -296,6 +320,34 @@ mod tests {
         assert_eq!(out, b"a\nb\nc\n\nd");
         assert!(has_lone_cr_lines(b"#Software: x\r#Fields: y\rz"));
         assert!(!has_lone_cr_lines(b"#Software: x\r\n#Fields: y\r\n"));
+    }
+
+    #[test]
+    fn utf32_is_told_by_its_bom_or_its_nuls_and_utf16_is_not_taken_for_it() {
+        let le: Vec<u8> = "#Software: x\r\n"
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
+        let be: Vec<u8> = "#Software: x\r\n"
+            .chars()
+            .flat_map(|c| (c as u32).to_be_bytes())
+            .collect();
+        assert_eq!(utf32_text(&le), Some("little-endian"));
+        assert_eq!(utf32_text(&be), Some("big-endian"));
+        assert!(utf32_text(b"\xFF\xFE\0\0#\0\0\0").is_some());
+        assert!(utf32_text(b"\0\0\xFE\xFF\0\0\0#").is_some());
+        let utf16: Vec<u8> = "#Software: x\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(utf32_text(&utf16), None);
+        assert_eq!(utf32_text(b"\xFF\xFE#\0S\0"), None);
+        assert_eq!(
+            utf32_text(&[1, 0, 0, 0].repeat(8)),
+            None,
+            "binary, not text"
+        );
+        assert_eq!(utf32_text(b"#Software: Microsoft Internet"), None);
     }
 
     #[test]

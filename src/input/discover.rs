@@ -35,9 +35,12 @@ pub struct Discovery {
     pub sources: Vec<SourceFile>,
     /// Bytes of nested archives held in memory (see [`MAX_NESTED_TOTAL_BYTES`]).
     nested_in_memory: u64,
-    /// The expansion budget of the top-level archive being opened (shared by the archives
+    /// The expansion budget of the outermost zip being opened (shared by the archives
     /// nested in it).
     budget: ExpansionBudget,
+    /// A zip is being opened: a zip met now is nested in it and shares its budget. A zip in a
+    /// tar that no zip holds is outermost (a tar's entries are not compressed by the tar).
+    in_zip: bool,
 }
 
 /// How much the members of one archive (its nested archives included) may expand to,
@@ -213,53 +216,99 @@ fn expand(arg: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
 }
 
 /// All files below a directory. Symlinks are followed (bundles are often assembled with
-/// them); loops are reported and skipped. Pipes, sockets and devices met in a walk are
-/// listed as skipped (opening a FIFO nobody writes would wait forever), and `/proc` is not
-/// entered (`/proc/self/root` leads out of the tree to the whole file system).
+/// them), except into `/proc` or `/sys` and to a folder that holds the walk's root or the link
+/// (a loop): those are listed as skipped. Pipes, sockets and devices met in a walk are listed
+/// as skipped too (opening a FIFO nobody writes would wait forever).
 fn walk(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     let mut files = Vec::new();
+    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
     let walker = WalkDir::new(dir).follow_links(true).sort_by_file_name();
     let mut entries = walker.into_iter();
     while let Some(entry) = entries.next() {
-        match entry {
-            Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
-            Ok(e) if e.file_type().is_dir() => {
-                if e.depth() > 0 && is_proc(e.path()) {
-                    problems.push(Problem::note(
-                        display_path(e.path()),
-                        "skipped: a link to /proc (process information, not logs): not entered",
-                    ));
-                    entries.skip_current_dir();
-                }
+        let e = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(walk_error(dir, &e));
+                continue;
             }
-            Ok(e) => problems.push(Problem::note(
+        };
+        if let Some(why) = not_followed(&e, &root) {
+            problems.push(Problem::note(display_path(e.path()), why));
+            if e.file_type().is_dir() {
+                entries.skip_current_dir();
+            }
+        } else if e.file_type().is_file() {
+            files.push(e.into_path());
+        } else if !e.file_type().is_dir() {
+            problems.push(Problem::note(
                 display_path(e.path()),
                 "skipped: not a regular file (a pipe, socket or device); name it alone to read it as a stream",
-            )),
-            Err(e) => {
-                let at = e.path().map_or_else(|| display_path(dir), display_path);
-                let problem = if e.loop_ancestor().is_some() {
-                    Problem::note(at, "symbolic link loop: not followed")
-                } else {
-                    Problem::failed(
-                        at,
-                        e.io_error()
-                            .map_or_else(|| e.to_string(), |io| io.to_string()),
-                    )
-                };
-                problems.push(problem);
-            }
+            ));
         }
     }
     files
 }
 
-/// Does `path` resolve into `/proc` (a symbolic link such as `/proc/self/root` or `/proc/1/cwd`
-/// would take the walk through the whole system)?
-fn is_proc(path: &Path) -> bool {
-    cfg!(unix)
-        && std::fs::canonicalize(path)
-            .is_ok_and(|p| p.starts_with("/proc") || p.starts_with("/sys"))
+/// A link into the system's views of processes and devices: `/proc/self/root` is the whole
+/// file system, `/proc/self/cwd` wherever fbscope runs, and `/proc/kmsg` never ends.
+const SYSTEM_LINK: &str =
+    "skipped: a link into /proc or /sys (process and kernel information, not logs): not followed";
+/// A link to a folder that holds the walk's root or the link itself: followed, the walk would
+/// go round (a loop) or out of the tree (`ln -s .. up`).
+const LOOP_LINK: &str = "skipped: a link to a folder that holds it or the folder walked (a symbolic link loop): not followed";
+
+/// Why an entry met in a walk is not followed or entered, if it is not.
+fn not_followed(e: &walkdir::DirEntry, root: &Path) -> Option<&'static str> {
+    if e.depth() == 0 {
+        return None;
+    }
+    if e.path_is_symlink() {
+        return refused_link(e.path(), root);
+    }
+    // `fbscope analyze /` itself comes to /proc without a link.
+    (e.file_type().is_dir() && is_system_view(&std::fs::canonicalize(e.path()).ok()?))
+        .then_some("skipped: /proc or /sys (process and kernel information, not logs): not entered")
+}
+
+/// Why the symbolic link `link` is not followed, if it is not. Its own target is judged
+/// before it is resolved (resolved, `/proc/self/root` is `/`), then where it resolves to.
+fn refused_link(link: &Path, root: &Path) -> Option<&'static str> {
+    if link_target(link).is_some_and(|t| is_system_view(&t)) {
+        return Some(SYSTEM_LINK);
+    }
+    let resolved = std::fs::canonicalize(link).ok()?;
+    if is_system_view(&resolved) {
+        return Some(SYSTEM_LINK);
+    }
+    let folder = link.parent().and_then(|p| std::fs::canonicalize(p).ok());
+    let holds = |p: &Path| p.starts_with(&resolved);
+    (holds(root) || folder.as_deref().is_some_and(holds)).then_some(LOOP_LINK)
+}
+
+/// Where a link points, its folder resolved but not its last component.
+fn link_target(link: &Path) -> Option<PathBuf> {
+    let joined = link.parent()?.join(std::fs::read_link(link).ok()?);
+    match (joined.parent(), joined.file_name()) {
+        (Some(dir), Some(name)) => Some(std::fs::canonicalize(dir).ok()?.join(name)),
+        _ => std::fs::canonicalize(&joined).ok(), // `..`, `/`
+    }
+}
+
+/// Is `path` in `/proc` or `/sys` (on systems that have them)?
+fn is_system_view(path: &Path) -> bool {
+    cfg!(unix) && (path.starts_with("/proc") || path.starts_with("/sys"))
+}
+
+/// A walk error as a problem: a loop is a note (the rest is read), anything else a failure.
+fn walk_error(dir: &Path, e: &walkdir::Error) -> Problem {
+    let at = e.path().map_or_else(|| display_path(dir), display_path);
+    if e.loop_ancestor().is_some() {
+        return Problem::note(at, LOOP_LINK);
+    }
+    let why = e
+        .io_error()
+        .map_or_else(|| e.to_string(), |io| io.to_string());
+    Problem::failed(at, why)
 }
 
 fn read_magic(mut r: impl Read) -> std::io::Result<[u8; 4]> {
@@ -320,7 +369,9 @@ fn add_file(path: &Path, found: &mut Discovery) {
         modified,
         ..Input::file(display, path.to_owned(), false, len)
     };
-    add_member(input, 1, found);
+    // Depth 0, as a stream's: a tar's entries are then at 1, as a zip's members are (a tar
+    // of collector zips holding zips is three archives deep, as a zip of them is).
+    add_member(input, 0, found);
 }
 
 fn stream_source(display: &str) -> SourceFile {
@@ -342,6 +393,8 @@ fn add_stream(stream: Arc<Stream>, display: String, found: &mut Discovery) {
     add_member(input, 0, found);
 }
 
+/// Adds a zip's members; the outermost zip (on disk, in memory from a stream, or in a tar
+/// no zip holds) starts the expansion budget that the archives nested in it share.
 fn add_archive<R: Read + std::io::Seek>(
     mut reader: R,
     container: Container,
@@ -349,11 +402,25 @@ fn add_archive<R: Read + std::io::Seek>(
     depth: usize,
     found: &mut Discovery,
 ) {
-    let names = zipdir::central_names(&mut reader);
-    if depth <= 1 {
+    let outer = !std::mem::replace(&mut found.in_zip, true);
+    if outer {
         let stored = reader.seek(std::io::SeekFrom::End(0)).unwrap_or(0);
         found.budget = ExpansionBudget::for_archive(stored);
     }
+    add_zip_members(reader, container, display, depth, found);
+    if outer {
+        found.in_zip = false;
+    }
+}
+
+fn add_zip_members<R: Read + std::io::Seek>(
+    mut reader: R,
+    container: Container,
+    display: &str,
+    depth: usize,
+    found: &mut Discovery,
+) {
+    let names = zipdir::central_names(&mut reader);
     let mut archive = match zip::ZipArchive::new(reader) {
         Ok(a) => a,
         Err(e) => {

@@ -22,14 +22,14 @@ use crate::error::{ReportError, RunError};
 use crate::finding::Finding;
 use crate::grammar::Grammar;
 use crate::host::HostId;
-use crate::input::decode::{has_lone_cr_lines, TextDecoding};
+use crate::input::decode::{has_lone_cr_lines, utf32_text, TextDecoding};
 use crate::input::discover::discover_excluding;
 use crate::input::evidence::{HashedSource, SourceFile};
 use crate::input::limits::SNIFF_BYTES;
 use crate::input::origin::Change;
 use crate::input::sniff::{Skip, SkipKind};
-use crate::input::{Format, Input};
-use crate::parse::eventlog::Vocabulary;
+use crate::input::{Format, Input, Origin};
+use crate::parse::eventlog::{EventFormat, Vocabulary};
 use crate::parse::exchange::ExchangeLog;
 use crate::problem::Problem;
 use crate::tally::Tally;
@@ -284,21 +284,41 @@ fn sniff_all(
         .collect()
 }
 
-/// Detects an input's format; a W3C log in UTF-16 or with CR-only line ends is given the
+/// Detects an input's format; a text log in UTF-16 or with CR-only line ends is given the
 /// text decoding that makes it readable (and a note saying so).
 fn sniff_and_decide(input: &mut Input, vocabulary: &Vocabulary) -> Result<Format, String> {
-    let (format, head) = sniff_input(input, vocabulary)?;
-    name_server_from_lines(input, &format, &head);
-    if let Some(text) = text_decoding_for(&format, &head) {
-        input.text = text;
-        let (decoded, _) = sniff_input(input, vocabulary)?;
-        if is_web(&decoded) {
-            input.notes.add(text_note(text));
-            return Ok(decoded);
+    let (format, head) = sniff_input(input, vocabulary, SNIFF_BYTES)?;
+    if matches!(format, Format::Unsupported(_)) {
+        if let Some(utf32) = utf32_text(&head) {
+            // A log in an encoding not read is missing evidence, not a harmless skip.
+            return Err(format!(
+                "UTF-32 text: not read ({utf32}); save it as UTF-8 or UTF-16 (PowerShell: Get-Content IN | Set-Content -Encoding UTF8 OUT) and pass that"
+            ));
         }
-        input.text = TextDecoding::default();
     }
+    let (format, head) = match text_decoding_for(&format, &head) {
+        Some(text) => sniff_decoded(input, vocabulary, text)?.unwrap_or((format, head)),
+        None => (format, head),
+    };
+    name_server_from_lines(input, &format, &head);
     Ok(format)
+}
+
+/// Sniffs `input` again through `text`: the decoding is kept (and noted) when the decoded
+/// text is a format fbscope reads; otherwise the input is left as it was.
+fn sniff_decoded(
+    input: &mut Input,
+    vocabulary: &Vocabulary,
+    text: TextDecoding,
+) -> Result<Option<(Format, Vec<u8>)>, String> {
+    input.text = text;
+    let (format, head) = sniff_input(input, vocabulary, decoded_sniff_bytes(input, text))?;
+    if !matches!(format, Format::Unsupported(_)) {
+        input.notes.add(text_note(text));
+        return Ok(Some((format, head)));
+    }
+    input.text = TextDecoding::default();
+    Ok(None)
 }
 
 /// A web log whose path names no server is given the `s-computername` of its first line:
@@ -313,22 +333,26 @@ fn name_server_from_lines(input: &mut Input, format: &Format, head: &[u8]) {
     }
 }
 
-/// The decoding a W3C log needs: UTF-16 (a log re-saved by Windows PowerShell 5.1), lone CR
-/// line ends (a whole log would otherwise be one line).
+/// The decoding a text log needs: UTF-16 (a log re-saved by Windows PowerShell 5.1), lone CR
+/// line ends (old Mac tools, some converters: a whole log would otherwise be one line), for
+/// every format read as lines (web logs, Exchange CSV logs and configuration exports, event
+/// text exports) and for a text not recognised as it is.
 fn text_decoding_for(format: &Format, head: &[u8]) -> Option<TextDecoding> {
     use crate::parse::eventlog::text::{decode_head, detect, Encoding};
-    let (encoding, _) = detect(head);
-    if encoding != Encoding::Utf8 && matches!(format, Format::Unsupported(_)) {
-        let text = decode_head(head);
-        return Some(TextDecoding {
-            utf16: Some(encoding),
-            lone_cr: has_lone_cr_lines(text.as_bytes()),
-        });
+    if *format == Format::Event(EventFormat::Evtx) {
+        return None; // binary records, not lines
     }
-    (is_web(format) && has_lone_cr_lines(head)).then_some(TextDecoding {
-        utf16: None,
-        lone_cr: true,
-    })
+    let (encoding, _) = detect(head);
+    let lone_cr = match encoding {
+        Encoding::Utf8 => has_lone_cr_lines(head),
+        _ => has_lone_cr_lines(decode_head(head).as_bytes()),
+    };
+    // The event readers decode UTF-16 themselves; it is decoded here for a text nothing read
+    // as it was, and before its lone CRs are made line ends (a CR byte alone is not one).
+    let unread = matches!(format, Format::Unsupported(_));
+    let utf16 = (encoding != Encoding::Utf8 && (unread || lone_cr)).then_some(encoding);
+    let text = TextDecoding { utf16, lone_cr };
+    (!text.is_plain()).then_some(text)
 }
 
 fn text_note(text: TextDecoding) -> String {
@@ -377,11 +401,27 @@ fn report_changes(inputs: &[Input], reports: &mut [InputReport], problems: &mut 
     }
 }
 
-fn sniff_input(input: &Input, vocabulary: &Vocabulary) -> Result<(Format, Vec<u8>), String> {
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
+/// How many decoded bytes a sniff through `text` reads. A stream keeps only its first
+/// [`SNIFF_BYTES`] for replay, and UTF-16 takes two of them (or more) per character: a
+/// decoded head as long would read past them, using up the stream's one full read. A
+/// quarter of them is decoded from within them, whatever the decoder's read-ahead.
+fn decoded_sniff_bytes(input: &Input, text: TextDecoding) -> usize {
+    match (&input.origin, text.utf16) {
+        (Origin::Stream(_), Some(_)) => SNIFF_BYTES / 4,
+        _ => SNIFF_BYTES,
+    }
+}
+
+/// The format of `input` from its first `limit` decoded bytes, and those bytes.
+fn sniff_input(
+    input: &Input,
+    vocabulary: &Vocabulary,
+    limit: usize,
+) -> Result<(Format, Vec<u8>), String> {
+    let mut head = Vec::with_capacity(limit);
     let reader = input.open().map_err(|e| e.to_string())?;
     let sniff = |head: &[u8]| crate::input::sniff::sniff_input(head, &input.display, vocabulary);
-    let format = match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+    let format = match reader.take(limit as u64).read_to_end(&mut head) {
         Ok(_) => Ok(sniff(&head)),
         // A stream that fails early (truncated gzip) may still have a readable head.
         Err(e) if !head.is_empty() => Ok(sniff(&head)).and_then(|f| match f {

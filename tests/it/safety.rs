@@ -260,6 +260,37 @@ fn cr_only_line_endings_in_w3c_logs_are_lines() {
     assert!(problems_text(&doc).contains("lone CR"), "{doc:#}");
 }
 
+/// `text` with its line ends made lone CRs (as old Mac tools and some converters write).
+fn cr_only(text: &[u8]) -> Vec<u8> {
+    let lf: Vec<u8> = text.iter().copied().filter(|&b| b != b'\r').collect();
+    lf.into_iter()
+        .map(|b| if b == b'\n' { b'\r' } else { b })
+        .collect()
+}
+
+#[test]
+fn cr_only_line_endings_in_httpproxy_logs_and_event_exports_are_lines() {
+    for (sample, name) in [
+        (
+            "samples/EXCH01/Logging/HttpProxy/Ews/HttpProxy_2026030209-1.LOG",
+            "HttpProxy_2026030209-1.LOG",
+        ),
+        ("samples/FABRIKAM-EX01/Application.csv", "Application.csv"),
+    ] {
+        let whole = fs::read(root().join(sample)).unwrap();
+        let (_, clean, _) = one_file(name, &whole);
+        assert!(clean["findings"].as_u64().unwrap() > 0, "{clean:#}");
+        let (code, converted, doc) = one_file(name, &cr_only(&whole));
+        assert_eq!(code, 0, "{sample}: {doc:#}");
+        assert_eq!(converted["format"], clean["format"], "{sample}: {doc:#}");
+        assert_eq!(
+            converted["findings"], clean["findings"],
+            "{sample}: {doc:#}"
+        );
+        assert!(problems_text(&doc).contains("lone CR"), "{sample}: {doc:#}");
+    }
+}
+
 #[test]
 fn iis_logs_saved_as_utf16_by_windows_powershell_are_read() {
     for (bom, encode) in [
@@ -278,6 +309,56 @@ fn iis_logs_saved_as_utf16_by_windows_powershell_are_read() {
             "{doc:#}"
         );
         assert!(problems_text(&doc).contains("Utf16"), "{doc:#}");
+    }
+}
+
+fn utf32(text: &str, bom: &[u8], encode: fn(u32) -> [u8; 4]) -> Vec<u8> {
+    let mut bytes = bom.to_vec();
+    bytes.extend(text.chars().flat_map(|c| encode(c as u32)));
+    bytes
+}
+
+#[test]
+fn utf32_logs_are_failed_inputs_not_harmless_skips() {
+    let crlf = ONE_FINDING_LOG.replace('\n', "\r\n");
+    for (what, bytes) in [
+        ("LE", utf32(&crlf, &[0xFF, 0xFE, 0, 0], u32::to_le_bytes)),
+        ("BE", utf32(&crlf, &[0, 0, 0xFE, 0xFF], u32::to_be_bytes)),
+        ("LE, no BOM", utf32(&crlf, &[], u32::to_le_bytes)),
+        ("BE, no BOM", utf32(&crlf, &[], u32::to_be_bytes)),
+    ] {
+        let (code, _, doc) = one_file("u_ex260302.log", &bytes);
+        assert_eq!(code, 2, "{what}: {doc:#}");
+        assert!(
+            failed_with(&doc, "u_ex260302.log", "UTF-32 text: not read"),
+            "{what}: {doc:#}"
+        );
+    }
+}
+
+#[test]
+fn utf16_httpproxy_logs_and_event_exports_are_read() {
+    for (sample, name) in [
+        (
+            "samples/EXCH01/Logging/HttpProxy/Ews/HttpProxy_2026030209-1.LOG",
+            "HttpProxy_2026030209-1.LOG",
+        ),
+        ("samples/FABRIKAM-EX01/Application.csv", "Application.csv"),
+        (
+            "samples/EXCH02/Get-WebServicesVirtualDirectory.txt",
+            "Get-WebServicesVirtualDirectory.txt",
+        ),
+    ] {
+        let whole = fs::read_to_string(root().join(sample)).unwrap();
+        let (_, clean, _) = one_file(name, whole.as_bytes());
+        assert!(clean["records"].as_u64().unwrap() > 0, "{clean:#}");
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(whole.encode_utf16().flat_map(u16::to_le_bytes));
+        let (code, entry, doc) = one_file(name, &utf16);
+        assert_eq!(code, 0, "{sample}: {doc:#}");
+        assert_eq!(entry["format"], clean["format"], "{sample}: {doc:#}");
+        assert_eq!(entry["findings"], clean["findings"], "{sample}: {doc:#}");
+        assert_eq!(entry["records"], clean["records"], "{sample}: {doc:#}");
     }
 }
 
@@ -305,6 +386,29 @@ fn big_log() -> Vec<u8> {
         log.extend_from_slice(ok.as_bytes());
     }
     log
+}
+
+#[cfg(unix)]
+#[test]
+fn a_utf16_log_on_standard_input_larger_than_the_kept_head_is_read() {
+    let mut utf16 = vec![0xFF, 0xFE];
+    let text = String::from_utf8(big_log()).unwrap().replace('\n', "\r\n");
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    assert!(utf16.len() > 2 * (64 << 10), "{}", utf16.len());
+    let out = fbscope()
+        .args(["analyze", "-", "--format", "json", "--quiet"])
+        .write_stdin(utf16)
+        .output()
+        .unwrap();
+    let doc = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+    let entry = only_entry(&doc);
+    assert_eq!(entry["format"], "w3c-iis", "{doc:#}");
+    assert_eq!(
+        (entry["records"].as_u64(), entry["findings"].as_u64()),
+        (Some(5001), Some(1)),
+        "{doc:#}"
+    );
 }
 
 #[cfg(unix)]
@@ -1016,6 +1120,75 @@ fn tar_and_tgz_bundles_are_read_not_skipped() {
     );
 }
 
+#[test]
+fn a_zip_inside_a_tar_has_its_own_expansion_budget() {
+    let logs: Vec<(String, String)> = (0..3)
+        .map(|i| {
+            let name = format!("EXCH01/IIS_W3SVC1_Logs/u_ex26030{}.log", i + 1);
+            (
+                name,
+                ONE_FINDING_LOG.replace("2026-03-02", &format!("2026-03-0{}", i + 1)),
+            )
+        })
+        .collect();
+    let members: Vec<(&str, &[u8])> = logs
+        .iter()
+        .map(|(n, l)| (n.as_str(), l.as_bytes()))
+        .collect();
+    let zip = zip_of(&members, zip::CompressionMethod::Deflated);
+    for tar in [
+        tar_of(&[("EXCH01-1202.zip", &zip)]),
+        tar_of(&[("bundles/EXCH01-1202.zip", &zip), ("other/x.txt", b"hello")]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("bundle.tar"), &tar).unwrap();
+        let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+        assert_eq!(code, 0, "{doc:#}");
+        let findings: Vec<u64> = doc["inventory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["format"] == "w3c-iis")
+            .map(|i| i["findings"].as_u64().unwrap())
+            .collect();
+        assert_eq!(findings, [1, 1, 1], "{doc:#}");
+    }
+    // Its budget is its own size's, still one across the zip and the zips nested in it.
+    let big =
+        ONE_FINDING_LOG.to_owned() + &"2026-03-02 09:00:01 /owa/ Mozilla/5.0 200\n".repeat(50_000);
+    let names: Vec<String> = (0..40).map(|i| format!("W3SVC1/u_ex{i:02}.log")).collect();
+    let (half, rest) = names.split_at(4);
+    let of = |names: &[String]| -> Vec<u8> {
+        let members: Vec<(&str, &[u8])> =
+            names.iter().map(|n| (n.as_str(), big.as_bytes())).collect();
+        zip_of(&members, zip::CompressionMethod::Deflated)
+    };
+    let inner = of(rest);
+    let mut members: Vec<(&str, &[u8])> =
+        half.iter().map(|n| (n.as_str(), big.as_bytes())).collect();
+    members.push(("inner.zip", &inner));
+    let outer = zip_of(&members, zip::CompressionMethod::Deflated);
+    let limit = (outer.len() as u64 * 200).max(16 << 20);
+    assert!(limit < 40 * big.len() as u64, "{}", outer.len());
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("bundle.tar"),
+        tar_of(&[("EXCH01-1202.zip", &outer)]),
+    )
+    .unwrap();
+    let (code, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
+    assert_eq!(code, 2, "{doc:#}");
+    assert!(
+        failed_with(
+            &doc,
+            "inner.zip!W3SVC1/u_ex39.log",
+            &format!("the archive's members would expand to more than {limit} bytes")
+        ),
+        "{doc:#}"
+    );
+    assert!(!problems_text(&doc).contains("u_ex00.log"), "{doc:#}");
+}
+
 // ---- §2: nothing is written (or read) where it should not be ----
 
 #[test]
@@ -1099,4 +1272,74 @@ fn a_jpeg_and_a_readme_are_harmless_skips_counted_in_the_headline() {
         headline, "1 free/busy finding in the 1 input read; 2 skipped as not logs.",
         "{table}"
     );
+}
+
+/// Is there a note on an input whose name ends with `input_ends`, saying `text`?
+#[cfg(unix)]
+fn noted_with(doc: &serde_json::Value, input_ends: &str, text: &str) -> bool {
+    doc["problems"].as_array().unwrap().iter().any(|p| {
+        p["severity"] == "note"
+            && p["input"].as_str().unwrap().ends_with(input_ends)
+            && p["message"].as_str().unwrap().contains(text)
+    })
+}
+
+/// Runs `fbscope` on `dir`, killed after 30 s: a walk that escaped the folder would run on.
+#[cfg(unix)]
+fn analyze_bounded(dir: &std::path::Path) -> (i32, serde_json::Value) {
+    let out = fbscope()
+        .arg("analyze")
+        .arg(dir)
+        .args(["--format", "json", "--quiet"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some(),
+        "killed: the walk left the folder"
+    );
+    (out.status.code().unwrap(), json_of(&out))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_link_to_proc_self_root_is_not_followed_out_of_the_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("u_ex260302.log"), ONE_FINDING_LOG).unwrap();
+    std::os::unix::fs::symlink("/proc/self/root", dir.path().join("root")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/cwd", dir.path().join("cwd")).unwrap();
+    let (code, doc) = analyze_bounded(dir.path());
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(only_entry(&doc)["findings"], 1, "{doc:#}");
+    for link in ["/root", "/cwd"] {
+        assert!(
+            noted_with(&doc, link, "skipped: a link into /proc"),
+            "{link}: {doc:#}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_an_ancestor_of_the_walk_root_is_not_followed() {
+    let top = tempfile::tempdir().unwrap();
+    fs::write(top.path().join("sibling.log"), ONE_FINDING_LOG).unwrap();
+    let dir = top.path().join("bundle");
+    fs::create_dir_all(dir.join("deep")).unwrap();
+    fs::write(dir.join("u_ex260302.log"), ONE_FINDING_LOG).unwrap();
+    std::os::unix::fs::symlink(top.path(), dir.join("up")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("deep/again")).unwrap();
+    let (code, doc) = analyze_bounded(&dir);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        only_entry(&doc)["findings"],
+        1,
+        "the sibling is not read: {doc:#}"
+    );
+    for link in ["bundle/up", "deep/again"] {
+        assert!(
+            noted_with(&doc, link, "skipped: a link to a folder that holds it"),
+            "{link}: {doc:#}"
+        );
+    }
 }
