@@ -328,7 +328,7 @@ fn event_item(classifier: &EventClassifier<'_>, rec: &EventRecord, v: EventVerdi
         }
         None => format!(
             "no rule matched; the innermost exception says: {}",
-            v.innermost
+            crate::classify::event::shorten(&v.innermost)
         ),
     };
     let context = event_context(rec, &v);

@@ -190,9 +190,11 @@ impl<'g> EventClassifier<'g> {
             },
             evidence,
             facts,
+            // Whole: findings.jsonl keeps the full evidence; the CSV cell and `explain`
+            // shorten it, saying so.
             innermost: segments
                 .last()
-                .map_or_else(String::new, |s| shorten(s.text)),
+                .map_or_else(String::new, |s| one_line(s.text)),
         })
     }
 
@@ -551,7 +553,7 @@ fn around(segment: &str, start: usize, end: usize) -> String {
 }
 
 /// One line of at most [`SEGMENT_SHOWN`] characters.
-fn shorten(s: &str) -> String {
+pub fn shorten(s: &str) -> String {
     let line = one_line(s);
     if line.chars().count() <= SEGMENT_SHOWN {
         return line;

@@ -103,7 +103,10 @@ impl Cell {
         // The detail is copied only for a finding that makes the cut.
         if self.examples.len() < cap || self.examples.last().is_some_and(|e| order < e.order) {
             let at = self.examples.partition_point(|e| e.order < order);
-            let detail = f.detail.chars().take(DETAIL_CHARS).collect();
+            let detail = match f.detail.char_indices().nth(DETAIL_CHARS) {
+                Some((end, _)) => format!("{}…", &f.detail[..end]),
+                None => f.detail.clone(),
+            };
             self.examples.insert(at, Example { order, detail });
             self.examples.truncate(cap);
         }

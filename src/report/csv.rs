@@ -100,6 +100,23 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// Characters of `detail` a `findings.csv` cell holds: a screenful in a spreadsheet cell
+/// (Excel's own limit is 32,767). `findings.jsonl` holds the whole detail.
+pub const DETAIL_CELL_CHARS: usize = 1_000;
+
+/// The detail as its CSV cell shows it: whole, or cut with a note saying so.
+fn detail_cell(detail: &str) -> std::borrow::Cow<'_, str> {
+    match detail.char_indices().nth(DETAIL_CELL_CHARS) {
+        None => detail.into(),
+        Some((end, _)) => format!(
+            "{}… [cut: {} characters in all; findings.jsonl has the whole detail]",
+            &detail[..end],
+            detail.chars().count()
+        )
+        .into(),
+    }
+}
+
 /// Formats findings as `findings.csv` rows, all but the last cell (`incident`, known only
 /// once every finding has been seen: [`with_incident`] appends it).
 pub struct FindingRows {
@@ -176,7 +193,7 @@ impl FindingRows {
             &f.target,
             &event_id,
             &f.mailbox,
-            &f.detail,
+            &detail_cell(&f.detail),
             &f.request_type,
             &f.caller_auth,
             &f.origin_server,
@@ -323,4 +340,22 @@ pub fn write_inventory<W: Write>(out: W, inputs: &[InputReport]) -> csv::Result<
     }
     w.flush()?;
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_detail_past_the_cells_limit_is_cut_saying_so() {
+        let short = "x".repeat(DETAIL_CELL_CHARS);
+        assert_eq!(detail_cell(&short), short.as_str());
+        let long = "é".repeat(DETAIL_CELL_CHARS + 5);
+        let cell = detail_cell(&long);
+        assert!(cell.starts_with(&"é".repeat(DETAIL_CELL_CHARS)));
+        assert!(
+            cell.ends_with("… [cut: 1005 characters in all; findings.jsonl has the whole detail]"),
+            "{cell}"
+        );
+    }
 }

@@ -595,9 +595,10 @@ fn csv_bom_starts_every_csv_report_with_one_utf8_bom_and_changes_nothing_else() 
         assert!(!without.starts_with(BOM), "{name}: no BOM by default");
         assert_eq!(with.strip_prefix(BOM), Some(&without[..]), "{name}");
     }
-    // Non-ASCII text (here the ellipsis of a shortened detail) is UTF-8 after the mark.
-    let findings = fs::read(marked.path().join("findings.csv")).unwrap();
-    assert!(String::from_utf8(findings).unwrap().contains('…'));
+    // Non-ASCII text (here the ellipsis of an incident's shortened example) is UTF-8 after
+    // the mark.
+    let incidents = fs::read(marked.path().join("incidents.csv")).unwrap();
+    assert!(String::from_utf8(incidents).unwrap().contains('…'));
     for name in ["findings.jsonl", "summary.txt", "report.html", "run.json"] {
         let bytes = fs::read(marked.path().join(name)).unwrap();
         assert!(!bytes.starts_with(BOM), "{name} is not a CSV");

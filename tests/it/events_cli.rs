@@ -578,3 +578,36 @@ fn a_local_time_export_cut_midway_keeps_its_events_and_time_notes() {
         (findings.len() - 1).to_string()
     );
 }
+
+#[test]
+fn findings_jsonl_keeps_the_whole_innermost_exception_of_an_unclassified_event() {
+    // FABRIKAM-EX02/Application.xml's unclassified 4002 ends its innermost exception with
+    // "The request failed with HTTP status 500: Internal Server Error.", past the 240
+    // characters the detail used to keep (it ended "Caller SIDs: WSSecur…").
+    let out = tempfile::tempdir().unwrap();
+    analyze_to(out.path(), &samples(), &["--event-tz", "+01:00"]);
+    let jsonl = std::fs::read_to_string(out.path().join("findings.jsonl")).unwrap();
+    let detail = jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| {
+            v["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("FABRIKAM-EX02/Application.xml")
+                && v["detail"].as_str().unwrap().contains("no rule matched")
+        })
+        .map(|v| v["detail"].as_str().unwrap().to_owned())
+        .expect("the unclassified event of the XML export");
+    assert!(
+        detail.ends_with("The request failed with HTTP status 500: Internal Server Error."),
+        "{detail}"
+    );
+    assert!(!detail.contains('…'), "{detail}");
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let h = &rows[0];
+    assert!(
+        rows.iter().any(|r| r[col(h, "detail")] == detail),
+        "a detail shorter than the CSV cell's limit is whole there too"
+    );
+}
