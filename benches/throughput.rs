@@ -63,6 +63,7 @@ fn bench_scan(c: &mut Criterion) {
                 httperr: false,
                 findings: Vec::new(),
                 traffic: Default::default(),
+                undated: Default::default(),
             };
             let out = scan_chunk(&buf, header, finder.find_iter(&buf), &mut sink);
             assert!(out.tally.is_balanced());

@@ -36,6 +36,12 @@ pub enum InputNote {
     LocalTimes {
         line: u64,
     },
+    /// Free/busy requests whose `date`/`time` could not be read (a day past the month's
+    /// end, a garbled time): counted, but without a place on the timeline.
+    Undated {
+        first_line: u64,
+        requests: u64,
+    },
     /// Event times without a zone, read as UTC because no `--event-tz` was given.
     AssumedUtc,
     /// Why the input was not read (its format says the kind).
@@ -54,7 +60,9 @@ impl InputNote {
     pub fn is_problem(&self) -> bool {
         matches!(
             self,
-            InputNote::AssumedFields { .. } | InputNote::LocalTimes { .. }
+            InputNote::AssumedFields { .. }
+                | InputNote::LocalTimes { .. }
+                | InputNote::Undated { .. }
         )
     }
 }
@@ -69,6 +77,14 @@ impl std::fmt::Display for InputNote {
             InputNote::LocalTimes { line } => write!(
                 f,
                 "local times from line {line}: server-local date-local/time-local read as UTC"
+            ),
+            InputNote::Undated {
+                first_line,
+                requests,
+            } => write!(
+                f,
+                "{requests} free/busy request(s) without a readable date and time, the first \
+                 at line {first_line}: counted, but not placed on the timeline"
             ),
             InputNote::AssumedUtc => f.write_str("event times assumed UTC: no --event-tz given"),
             InputNote::Skipped(why) => write!(f, "skipped: {why}"),

@@ -73,6 +73,7 @@ pub fn scan(buf: &[u8], header: HeaderState, httperr: bool) -> (ScanOutput, Vec<
         httperr,
         findings: Vec::new(),
         traffic: Default::default(),
+        undated: Default::default(),
     };
     let out = scan_chunk(buf, header, web.finder.find_iter(buf), &mut sink);
     check_scan(buf, &out, &sink.findings);

@@ -28,6 +28,16 @@ pub struct WebSink<'a, F: Extend<Finding> = Vec<Finding>> {
     pub findings: F,
     /// Every free/busy request of the chunk, failed or not.
     pub traffic: TrafficChunk,
+    /// Free/busy requests without a readable date and time (a day past the month's end, a
+    /// garbled time), and the first one's line: said in the inventory, not silently undated.
+    pub undated: Undated,
+}
+
+/// Free/busy requests of a chunk without a readable time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Undated {
+    pub requests: u64,
+    pub first_line: Option<u64>,
 }
 
 impl<F: Extend<Finding>> RecordSink for WebSink<'_, F> {
@@ -37,6 +47,10 @@ impl<F: Extend<Finding>> RecordSink for WebSink<'_, F> {
             return;
         }
         let time = rec.time();
+        if time.is_none() {
+            self.undated.requests += 1;
+            self.undated.first_line.get_or_insert(line);
+        }
         // Borrowed, not cloned: every free/busy line passes here, and cloning the server's
         // `Arc` from both workers made its reference count a contended cache line.
         let server: &HostId = match rec.get(Field::ComputerName) {

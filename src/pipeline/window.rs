@@ -17,7 +17,7 @@ use super::{is_web, Collected, Context, FindingSink, InputReport};
 use crate::aggregate::Aggregates;
 use crate::analysis::InputNote;
 use crate::classify::freebusy::CandidateFinder;
-use crate::classify::web::WebSink;
+use crate::classify::web::{Undated, WebSink};
 use crate::classify::Classifier;
 use crate::correlate::Series;
 use crate::correlate::TrafficChunk;
@@ -358,6 +358,7 @@ struct UnitResult {
     scan: ScanOutput,
     folded: Folded,
     traffic: TrafficChunk,
+    undated: Undated,
 }
 
 /// A unit's findings as its worker folded them, positions counted from the unit's first
@@ -443,6 +444,7 @@ fn scan_unit(
             scan: ScanOutput::default(),
             folded: Folded::default(),
             traffic: TrafficChunk::default(),
+            undated: Undated::default(),
         };
     };
     let mut sink = WebSink {
@@ -455,6 +457,7 @@ fn scan_unit(
         httperr: report.format == Format::HttpErr,
         findings: Folder::new(wants, &report.display, ctx),
         traffic: TrafficChunk::default(),
+        undated: Undated::default(),
     };
     let bytes = u.lines();
     let scan = scan_cut_chunk(bytes, u.cut, start, finder.find_iter(bytes), &mut sink);
@@ -462,6 +465,7 @@ fn scan_unit(
         scan,
         folded: sink.findings.folded,
         traffic: sink.traffic,
+        undated: sink.undated,
     }
 }
 
@@ -503,8 +507,26 @@ fn merge_unit(
     if let Some(first) = result.scan.first_local_time_line {
         note_once(report, InputNote::LocalTimes { line: base + first });
     }
+    if let Some(first) = result.undated.first_line {
+        note_undated(report, base + first, result.undated.requests);
+    }
     report.tally.merge(&result.scan.tally);
     Ok(())
+}
+
+/// Counts undated records in the input's one note of them, which names the first.
+fn note_undated(report: &mut InputReport, line: u64, n: u64) {
+    let found = report.notes.iter_mut().find_map(|note| match note {
+        InputNote::Undated { requests, .. } => Some(requests),
+        _ => None,
+    });
+    match found {
+        Some(requests) => *requests += n,
+        None => report.notes.push(InputNote::Undated {
+            first_line: line,
+            requests: n,
+        }),
+    }
 }
 
 /// Notes `note` once per input, at the first chunk that saw it (a later chunk's line is not

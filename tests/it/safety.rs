@@ -192,6 +192,18 @@ fn february_30_is_rejected_not_rolled_over_to_march_2() {
     fs::write(dir.path().join("u_ex260230.log"), log).unwrap();
     let (_, doc, _) = analyze_json(&[path_str(dir.path())], &[]);
     assert_ne!(only_entry(&doc)["first_utc"], "2026-03-02T09:00:00Z");
+    // ... and it is not silently so: the inventory and the problems say which line.
+    let notes = only_entry(&doc)["notes"].to_string();
+    assert!(
+        notes.contains(
+            "1 free/busy request(s) without a readable date and time, the first at line 3"
+        ),
+        "{notes}"
+    );
+    assert!(
+        problems_text(&doc).contains("without a readable date"),
+        "{doc:#}"
+    );
 }
 
 #[test]
