@@ -7,23 +7,50 @@ use std::sync::{Arc, Mutex};
 
 use flate2::bufread::GzDecoder;
 
+use super::origin::FileStamp;
+
 /// Notes about how an input was read (padding skipped, text re-encoded), collected while it
 /// is read and shown in the inventory and problems list. Shared by the input's readers; a
 /// note said twice (a head read, then the full read) is kept once.
+///
+/// They also keep the stamp of the file a plain input's chunks were read from, taken when
+/// its last chunk was read ([`ReadNotes::read_from`]), so that the end of the run can tell
+/// a file replaced under the path from one changed while it was read. It shares the notes'
+/// allocation: there is one per input, and there can be 100,000 inputs.
 #[derive(Debug, Clone, Default)]
-pub struct ReadNotes(Arc<Mutex<Vec<String>>>);
+pub struct ReadNotes(Arc<Mutex<Noted>>);
+
+#[derive(Debug, Default)]
+struct Noted {
+    notes: Vec<String>,
+    read_from: Option<FileStamp>,
+}
 
 impl ReadNotes {
     pub fn add(&self, note: impl Into<String>) {
         let note = note.into();
-        let mut notes = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let notes = &mut self.lock().notes;
         if !notes.contains(&note) {
             notes.push(note);
         }
     }
 
     pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut self.lock().notes)
+    }
+
+    /// Records the file the input's bytes were read from, as it was when reading ended.
+    pub fn set_read_from(&self, stamp: FileStamp) {
+        self.lock().read_from = Some(stamp);
+    }
+
+    /// The file the input's bytes were read from, when a plain file's reading ended.
+    pub fn read_from(&self) -> Option<FileStamp> {
+        self.lock().read_from.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Noted> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -359,32 +359,108 @@ pub enum Change {
     /// Longer with the old bytes kept: a live log written to; the lines after the end
     /// found may not have been read.
     Grew(String),
+    /// The path names another file now (renamed over it, or gone), while the file first
+    /// opened was read whole and did not change: nothing read is lost or mixed, but what
+    /// the path holds now was not read.
+    Replaced(String),
 }
+
+/// What tells one file from another, and one state of it from the next: size, modification
+/// time and the file's identity, where std gives one. On unix that is the device and inode;
+/// Windows' file index is not in stable std, so there the creation time stands in (a copy or
+/// a new log made under the name has a new one; NTFS may tunnel the old name's creation time
+/// to a file created under it within 15 s, and then a replacement of the same size and
+/// modification time is not seen: it still cannot mix into what was read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStamp {
+    pub len: u64,
+    pub modified: Option<std::time::SystemTime>,
+    id: FileId,
+}
+
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(windows)]
+type FileId = u64;
+#[cfg(not(any(unix, windows)))]
+type FileId = ();
+
+impl FileStamp {
+    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
+        FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            id: file_id(meta),
+        }
+    }
+
+    /// Do both stamps name the same file (whatever its size and time now)?
+    pub fn same_file(&self, other: &FileStamp) -> bool {
+        self.id == other.id
+    }
+}
+
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(windows)]
+fn file_id(meta: &std::fs::Metadata) -> FileId {
+    std::os::windows::fs::MetadataExt::creation_time(meta)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn file_id(_: &std::fs::Metadata) -> FileId {}
 
 impl Input {
     /// Has the file behind this input changed since it was found? `None` for archive
     /// members and streams (their bytes cannot change under fbscope) and unchanged files.
+    ///
+    /// A plain file's chunks are all read from one handle: the file it names (its stamp when
+    /// its last chunk was read) is judged first; a change there is one while it was read.
+    /// When that file did not change, it was read whole, and the path naming another file
+    /// now (or none) is a replacement, a note: the lines read are all the first file's.
     pub fn change_since_found(&self) -> Option<Change> {
         let Origin::File(path) = &self.origin else {
             return None;
         };
-        let meta = match std::fs::metadata(path) {
-            Ok(m) => m,
-            Err(e) => return Some(Change::Lost(format!("it is gone or unreadable now ({e})"))),
+        let now = std::fs::metadata(path).map(|m| FileStamp::of(&m));
+        let Some(read) = self.notes.read_from() else {
+            return match now {
+                Ok(now) => self.change_to(&now),
+                Err(e) => Some(Change::Lost(format!("it is gone or unreadable now ({e})"))),
+            };
         };
-        let (was, now) = (self.stored_size, meta.len());
-        if now < was {
+        if let Some(change) = self.change_to(&read) {
+            return Some(change);
+        }
+        match now {
+            Ok(now) if read.same_file(&now) => self.change_to(&now),
+            Ok(_) => Some(Change::Replaced(
+                "it was replaced while it was read (the path names another file now): the file as first opened was read whole, the one there now was not read".into(),
+            )),
+            Err(e) => Some(Change::Replaced(format!(
+                "it was renamed or removed while it was read ({e}): the file as first opened was read whole"
+            ))),
+        }
+    }
+
+    /// How the file found became `now` (the file read, or what the path names).
+    fn change_to(&self, now: &FileStamp) -> Option<Change> {
+        let (was, now_len) = (self.stored_size, now.len);
+        if now_len < was {
             return Some(Change::Lost(format!(
-                "it was truncated while it was read ({was} bytes when found, {now} now): lines may be missing"
+                "it was truncated while it was read ({was} bytes when found, {now_len} now): lines may be missing"
             )));
         }
-        if now > was {
+        if now_len > was {
             return Some(Change::Grew(format!(
-                "it grew while it was read ({was} bytes when found, {now} now): lines written after that may not be read"
+                "it grew while it was read ({was} bytes when found, {now_len} now): lines written after that may not be read"
             )));
         }
-        let rewritten =
-            matches!((self.modified, meta.modified().ok()), (Some(a), Some(b)) if a != b);
+        let rewritten = matches!((self.modified, now.modified), (Some(a), Some(b)) if a != b);
         rewritten.then(|| {
             Change::Lost(
                 "it was rewritten while it was read (same size, new modification time)".into(),
@@ -512,5 +588,34 @@ mod tests {
         );
         std::fs::remove_file(&path).unwrap();
         assert!(matches!(input.change_since_found(), Some(Change::Lost(w)) if w.contains("gone")));
+    }
+
+    /// With the stamp of the handle read from: the path naming another file is a note when
+    /// that file was read unchanged, and its own change stays lost evidence.
+    #[test]
+    fn a_file_replaced_under_its_path_is_told_apart_from_the_file_read_changing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, other) = (dir.path().join("u_ex.log"), dir.path().join("B.log"));
+        std::fs::write(&path, "line one\nline two\n").unwrap();
+        let input = found(&path);
+        let read = File::options().read(true).write(true).open(&path).unwrap();
+        std::fs::write(&other, "LINE ONE\nLINE TWO\n").unwrap();
+        let f = File::options().write(true).open(&other).unwrap();
+        f.set_modified(input.modified.unwrap()).unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        let stamp = || FileStamp::of(&read.metadata().unwrap());
+        input.notes.set_read_from(stamp());
+        assert!(
+            matches!(input.change_since_found(), Some(Change::Replaced(w)) if w.contains("read whole"))
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            matches!(input.change_since_found(), Some(Change::Replaced(w)) if w.contains("removed"))
+        );
+        read.set_len(5).unwrap();
+        input.notes.set_read_from(stamp());
+        assert!(
+            matches!(input.change_since_found(), Some(Change::Lost(w)) if w.contains("truncated"))
+        );
     }
 }

@@ -379,8 +379,12 @@ fn take_read_notes(inputs: &[Input], reports: &mut [InputReport], problems: &mut
     }
 }
 
-/// Files that changed while they were read (files are opened again for each chunk): a
-/// truncated or rewritten file is a failed input, a grown one (a live log) a note.
+/// Files that changed while they were read: a truncated or rewritten file is a failed input,
+/// a grown one (a live log) a note. A file replaced under its path (renamed over, or away) is
+/// a note too, not lost evidence: a plain file's chunks all come from the one handle opened
+/// first, and that file was read whole and did not change, so the lines read are its own;
+/// only the file the path names now was not read. Had the file read changed as well, that
+/// change is what is reported ([`Input::change_since_found`]).
 fn report_changes(inputs: &[Input], reports: &mut [InputReport], problems: &mut Vec<Problem>) {
     for (input, report) in inputs.iter().zip(reports.iter_mut()) {
         if matches!(report.format, Format::Unsupported(_)) {
@@ -392,7 +396,7 @@ fn report_changes(inputs: &[Input], reports: &mut [InputReport], problems: &mut 
                 report.notes.push(InputNote::Text(why.clone()));
                 problems.push(Problem::failed(&report.display, why));
             }
-            Some(Change::Grew(why)) => {
+            Some(Change::Grew(why) | Change::Replaced(why)) => {
                 report.notes.push(InputNote::Text(why.clone()));
                 problems.push(Problem::note(&report.display, why));
             }

@@ -6,7 +6,13 @@
 //! partial results (line numbers, tallies, findings). Results are merged by (input, chunk)
 //! key, never by completion order, so the output is the same for any thread count; memory is
 //! bounded by the window (chunks in flight × chunk size) plus the findings of one window.
+//!
+//! A plain file is opened once, when its chunks are first cut, and every chunk is read from
+//! that handle (its units share it): a file renamed over the path meanwhile is not read
+//! into it. The handle is closed with the input's last chunk, after its stamp is noted for
+//! the end-of-run check ([`Input::change_since_found`]), so one handle is open at a time.
 
+use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -24,6 +30,7 @@ use crate::correlate::TrafficChunk;
 use crate::error::ReportError;
 use crate::finding::Finding;
 use crate::input::chunk::{self, BlockReader};
+use crate::input::origin::FileStamp;
 use crate::input::{Format, Input};
 use crate::parse::w3c::header::{HeaderDelta, HeaderState};
 use crate::parse::w3c::layout::{FieldLayout, HTTPERR_DEFAULT_FIELDS};
@@ -111,6 +118,10 @@ pub(super) fn web_pass(
 struct Unit {
     input: usize,
     range: Option<(u64, u64)>,
+    /// The handle a range is read from, shared by its input's units; dropped once read.
+    file: Option<Arc<File>>,
+    /// The input's last range: its file's stamp is noted once it is read.
+    last: bool,
     /// The chunk's bytes (a reused buffer); its lines start at `first`.
     data: Vec<u8>,
     first: usize,
@@ -136,6 +147,8 @@ struct WindowReader<'a> {
     next_input: usize,
     current: Option<usize>,
     ranges: std::vec::IntoIter<(u64, u64)>,
+    /// The current plain file, opened once for all its ranges (or why it could not be).
+    file: Option<Result<Arc<File>, String>>,
     stream: Option<BlockReader>,
     states: Vec<HeaderState>,
     pool: Vec<Vec<u8>>,
@@ -150,6 +163,7 @@ impl<'a> WindowReader<'a> {
             next_input: 0,
             current: None,
             ranges: Vec::new().into_iter(),
+            file: None,
             stream: None,
             states: reports.iter().map(|r| initial_state(&r.format)).collect(),
             pool: Vec::new(),
@@ -168,6 +182,8 @@ impl<'a> WindowReader<'a> {
         Unit {
             input,
             range,
+            file: None,
+            last: false,
             data: self.pool.pop().unwrap_or_default(),
             first: 0,
             cut: 0,
@@ -176,6 +192,24 @@ impl<'a> WindowReader<'a> {
             error: None,
             consumed: range.map_or(0, |(s, e)| e - s),
         }
+    }
+
+    /// A unit for the current plain file's `range`: it shares the file's handle, or carries
+    /// why the file could not be opened; the last range takes the reader's handle along.
+    fn range_unit(&mut self, input: usize, range: (u64, u64)) -> Unit {
+        let mut u = self.unit(input, Some(range));
+        u.last = self.ranges.len() == 0;
+        let file = if u.last {
+            self.file.take()
+        } else {
+            self.file.clone()
+        };
+        match file {
+            Some(Ok(file)) => u.file = Some(file),
+            Some(Err(e)) => u.error = Some(e),
+            None => {}
+        }
+        u
     }
 
     /// The next units: ranges of plain files; for a stream, slots for its next blocks. A
@@ -188,7 +222,7 @@ impl<'a> WindowReader<'a> {
                 break;
             };
             if let Some(range) = self.ranges.next() {
-                let u = self.unit(i, Some(range));
+                let u = self.range_unit(i, range);
                 units.push(u);
             } else if self.stream.is_some() {
                 while units.len() < cap {
@@ -197,6 +231,7 @@ impl<'a> WindowReader<'a> {
                 }
             } else {
                 self.current = None;
+                self.file = None;
             }
         }
         units
@@ -214,8 +249,10 @@ impl<'a> WindowReader<'a> {
             self.current = Some(i);
             match input.plain_path() {
                 Some(path) => {
-                    let len = std::fs::metadata(path).map_or(input.stored_size, |m| m.len());
+                    let opened = File::open(path).and_then(|f| Ok((f.metadata()?.len(), f)));
+                    let len = opened.as_ref().map_or(input.stored_size, |(len, _)| *len);
                     self.ranges = chunk::ranges(len, self.chunk_bytes).into_iter();
+                    self.file = Some(opened.map(|(_, f)| Arc::new(f)).map_err(|e| e.to_string()));
                 }
                 None => {
                     let reader: Box<dyn Read + Send> = match input.open() {
@@ -238,13 +275,10 @@ impl<'a> WindowReader<'a> {
             units.iter_mut().partition(|u| u.range.is_some());
         let stream = &mut self.stream;
         let ((), ended) = rayon::join(
-            || {
-                ranged
-                    .par_iter_mut()
-                    .for_each(|u| read_range_unit(u, &inputs[u.input]))
-            },
+            || ranged.par_iter_mut().for_each(|u| read_range_unit(u)),
             || read_stream_units(stream, &mut streamed),
         );
+        close_read_files(units, inputs);
         units.retain(|u| u.range.is_some() || !u.lines().is_empty() || u.error.is_some());
         if ended {
             self.stream = None;
@@ -291,11 +325,26 @@ impl<'a> WindowReader<'a> {
     }
 }
 
-fn read_range_unit(u: &mut Unit, input: &Input) {
-    let (Some(path), Some((s, e))) = (input.plain_path(), u.range) else {
+/// Drops the units' file handles, once read: the input's last range notes the stamp of the
+/// file its chunks were read from, and closes it (no other unit holds it by then).
+fn close_read_files(units: &mut [Unit], inputs: &[Input]) {
+    for u in units.iter_mut() {
+        let Some(file) = u.file.take() else {
+            continue;
+        };
+        if u.last {
+            if let Ok(meta) = file.metadata() {
+                inputs[u.input].notes.set_read_from(FileStamp::of(&meta));
+            }
+        }
+    }
+}
+
+fn read_range_unit(u: &mut Unit) {
+    let (Some(file), Some((s, e))) = (&u.file, u.range) else {
         return;
     };
-    match chunk::read_range(path, s, e, &mut u.data) {
+    match chunk::read_range(file, s, e, &mut u.data) {
         Ok(chunk) => {
             u.first = chunk.first;
             u.cut = chunk.cut;
@@ -541,6 +590,88 @@ fn note_once(report: &mut InputReport, note: InputNote) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::problem::Severity;
+    use std::path::Path;
+
+    /// `lines` lines of `tag`, each 8 bytes.
+    fn log_of(tag: char, lines: usize) -> String {
+        (0..lines).map(|i| format!("{tag}{i:06}\n")).collect()
+    }
+
+    /// A file found at `path` as discovery finds it, and its report as an IIS log.
+    fn found(path: &Path) -> (Vec<Input>, Vec<InputReport>) {
+        let meta = std::fs::metadata(path).unwrap();
+        let input = Input {
+            modified: meta.modified().ok(),
+            ..Input::file("u_ex260302.log", path.to_owned(), false, meta.len())
+        };
+        let report = super::super::new_report(&input, &Ok(Format::Iis));
+        (vec![input], vec![report])
+    }
+
+    /// Writes `text` to `path` with the modification time of `like` (as `touch -r`).
+    fn write_like(path: &Path, text: &str, like: &Path) {
+        std::fs::write(path, text).unwrap();
+        let modified = std::fs::metadata(like).unwrap().modified().unwrap();
+        let f = std::fs::File::options().write(true).open(path).unwrap();
+        f.set_modified(modified).unwrap();
+    }
+
+    /// Reads every chunk of the inputs, one chunk per window, calling `between` after the
+    /// first window; returns the lines read.
+    fn read_all(reader: &mut WindowReader<'_>, mut between: impl FnMut()) -> Vec<u8> {
+        let mut read = Vec::new();
+        let mut first = true;
+        loop {
+            let mut units = reader.next_window(1);
+            if units.is_empty() {
+                return read;
+            }
+            reader.fill(&mut units);
+            for u in units {
+                assert_eq!(u.error, None);
+                read.extend_from_slice(u.lines());
+                reader.recycle(u.data);
+            }
+            if std::mem::take(&mut first) {
+                between();
+            }
+        }
+    }
+
+    /// A log rotated or copied over (same size, same modification time) after its first
+    /// chunk was read: the later chunks are still the first file's, not the new one's.
+    #[test]
+    fn a_file_renamed_over_while_read_is_read_whole_from_the_file_first_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, other) = (dir.path().join("u_ex260302.log"), dir.path().join("B.log"));
+        let (a, b) = (log_of('A', 40), log_of('B', 40));
+        std::fs::write(&path, &a).unwrap();
+        write_like(&other, &b, &path);
+        let (inputs, reports) = found(&path);
+        let mut reader = WindowReader::new(&inputs, &reports, 64);
+        let read = read_all(&mut reader, || std::fs::rename(&other, &path).unwrap());
+        assert_eq!(String::from_utf8(read).unwrap(), a);
+    }
+
+    /// The same replacement is reported: a note that the path now names another file and
+    /// that the file first opened was read whole, not a failed input.
+    #[test]
+    fn a_file_renamed_over_while_read_is_reported_as_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, other) = (dir.path().join("u_ex260302.log"), dir.path().join("B.log"));
+        std::fs::write(&path, log_of('A', 40)).unwrap();
+        write_like(&other, &log_of('B', 40), &path);
+        let (inputs, mut reports) = found(&path);
+        let mut reader = WindowReader::new(&inputs, &reports, 64);
+        read_all(&mut reader, || std::fs::rename(&other, &path).unwrap());
+        let mut problems = Vec::new();
+        super::super::report_changes(&inputs, &mut reports, &mut problems);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].severity, Severity::Note, "{problems:?}");
+        assert!(problems[0].message.contains("replaced"), "{problems:?}");
+        assert!(!reports[0].failed);
+    }
 
     #[test]
     fn a_failure_heavy_window_makes_the_next_one_smaller() {
