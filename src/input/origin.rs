@@ -210,16 +210,27 @@ impl<R: Read> Read for LzmaReader<R> {
                 continue;
             }
             let n = self.input.read(&mut self.block)?;
-            if n == 0 {
+            if n == 0 || !feed(stream, &self.block[..n])? {
                 let stream = self.stream.take().expect("checked above");
                 self.decoded = stream
                     .finish()
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{e:?}")))?;
-                continue;
             }
-            stream.write_all(&self.block[..n])?;
         }
     }
+}
+
+/// Writes `bytes` into the decoder; false once it takes no more: it has decoded the member's
+/// whole size, and what is left is the end marker 7-Zip writes after it (zip flag bit 1),
+/// which a size-bounded decoder does not read. The member's CRC and size are checked after.
+fn feed(stream: &mut lzma_rs::decompress::Stream<Vec<u8>>, mut bytes: &[u8]) -> io::Result<bool> {
+    while !bytes.is_empty() {
+        match stream.write(bytes)? {
+            0 => return Ok(false),
+            n => bytes = &bytes[n..],
+        }
+    }
+    Ok(true)
 }
 
 /// The raw location of an input.

@@ -2,6 +2,7 @@
 //! concern. Helpers shared by the CLI tests are in `util`.
 
 mod analyze_iis;
+mod archives;
 mod cases;
 mod corpus_iis;
 mod correlation;
