@@ -158,42 +158,12 @@ fn min_some(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Phase, Side, SourceKind};
 
     fn finding_to(target: String) -> Finding {
-        Finding {
-            time: Some(0),
-            subsec: None,
-            server: "EXCH01".into(),
-            site: String::new(),
-            source: SourceKind::Iis,
-            input: 0,
-            position: 1,
-            category: CategoryId(0),
-            phase: Phase::Availability,
-            side: Side::Responder,
-            http_status: Some(401),
-            sub_status: None,
-            win32_status: None,
-            method: String::new(),
-            uri_stem: String::new(),
-            client_ip: String::new(),
-            user_agent: String::new(),
-            target,
-            event_id: None,
-            mailbox: String::new(),
-            detail: String::new(),
-            request_type: String::new(),
-            caller_auth: String::new(),
-            origin_server: String::new(),
-            target_url: String::new(),
-            time_basis: Default::default(),
-            target_host: String::new(),
-            partner_domain: String::new(),
-            time_taken_ms: None,
-            cafe_req_id: None,
-            record_id: None,
-        }
+        let mut f = Finding::at(0, "EXCH01");
+        f.http_status = Some(401);
+        f.target = target;
+        f
     }
 
     #[test]

@@ -184,43 +184,13 @@ impl IncidentIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Finding, Phase, Side, TimeBasis};
+    use crate::finding::Finding;
     use crate::grammar::CategoryId;
 
     fn finding(t: i64, server: &str) -> Finding {
-        Finding {
-            time: Some(t),
-            subsec: None,
-            server: server.into(),
-            site: "W3SVC1".into(),
-            source: SourceKind::Iis,
-            input: 0,
-            position: t as u64,
-            category: CategoryId(3),
-            phase: Phase::Availability,
-            side: Side::Responder,
-            http_status: Some(500),
-            sub_status: None,
-            win32_status: None,
-            method: String::new(),
-            uri_stem: String::new(),
-            client_ip: String::new(),
-            user_agent: String::new(),
-            target: String::new(),
-            event_id: None,
-            mailbox: String::new(),
-            detail: format!("at {t}"),
-            request_type: String::new(),
-            caller_auth: String::new(),
-            origin_server: String::new(),
-            target_url: String::new(),
-            time_basis: TimeBasis::LogUtc,
-            target_host: String::new(),
-            partner_domain: String::new(),
-            time_taken_ms: None,
-            cafe_req_id: None,
-            record_id: None,
-        }
+        let mut f = Finding::at(t, server);
+        f.category = CategoryId(3);
+        f
     }
 
     #[test]
