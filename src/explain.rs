@@ -6,6 +6,7 @@
 //! through the web classifier; anything else as the message of an MSExchange Availability
 //! error. The first line printed is the taxonomy id, so scripts can `head -1`.
 
+mod copied;
 mod paste;
 
 use std::fmt::Write as _;
@@ -125,26 +126,46 @@ pub fn explain(grammar: &Grammar, text: &str) -> Explanation {
 
 /// Explains one text; `events` says the zone of pasted local times (`--event-tz`).
 pub fn explain_with(grammar: &Grammar, text: &str, events: &EventParseOptions) -> Explanation {
-    let bytes = text.as_bytes();
-    if let Some(format) = eventlog::sniff(bytes, DISPLAY, &grammar.sources.vocabulary) {
-        match explain_events(grammar, format, bytes, events) {
-            Ok(e) => return e,
-            Err(why) => {
-                let mut e = explain_message(grammar, text);
-                e.notes.push(format!(
-                    "looked like {} but could not be read as one ({why})",
-                    format.name()
-                ));
-                return e;
-            }
+    // An export is parsed as written (an XML export's own entities are XML's); anything else
+    // is read as the log wrote it, undoing what copying did (see `copied`).
+    if let Some(e) = explain_export(grammar, text, events) {
+        return e;
+    }
+    let logged = copied::as_logged(text);
+    if matches!(logged, std::borrow::Cow::Owned(_)) {
+        if let Some(e) = explain_export(grammar, &logged, events) {
+            return e;
         }
     }
+    let text = logged.as_ref();
+    let bytes = text.as_bytes();
     match sniff::sniff(bytes) {
         Format::Iis => explain_web(grammar, text, false),
         Format::HttpErr => explain_web(grammar, text, true),
         _ if pasted_w3c(text) => explain_web(grammar, text, false),
         _ => explain_message(grammar, text),
     }
+}
+
+/// An event-log export or paste, when the text is one.
+fn explain_export(
+    grammar: &Grammar,
+    text: &str,
+    events: &EventParseOptions,
+) -> Option<Explanation> {
+    let bytes = text.as_bytes();
+    let format = eventlog::sniff(bytes, DISPLAY, &grammar.sources.vocabulary)?;
+    Some(match explain_events(grammar, format, bytes, events) {
+        Ok(e) => e,
+        Err(why) => {
+            let mut e = explain_message(grammar, text);
+            e.notes.push(format!(
+                "looked like {} but could not be read as one ({why})",
+                format.name()
+            ));
+            e
+        }
+    })
 }
 
 /// Most pastes are a line or two; more than this is a log for `analyze`.

@@ -611,3 +611,18 @@ fn findings_jsonl_keeps_the_whole_innermost_exception_of_an_unclassified_event()
         "a detail shorter than the CSV cell's limit is whole there too"
     );
 }
+
+#[test]
+fn explain_reads_a_paste_as_the_log_wrote_it_whatever_the_copy_did() {
+    // A forum or mail copy: the placeholder's angle brackets as entities, a no-break space
+    // between date and time, doubled spaces.
+    let iis = "2026-03-02\u{a0}09:44:04  10.0.1.11 POST /EWS/Exchange.asmx/WSSecurity - 443 - &lt;IP Address&gt; ASProxy/CrossForest/EmailDomain//15.02.1544.004 -  500 0 0 26";
+    let out = fbscope().args(["explain", iis]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("wssecurity-500\n"), "{text}");
+    // A message whose spaces became no-break ones and whose quotes typographic ones.
+    let copied = TLS_4002.replace(' ', "\u{a0}").replace('"', "\u{201C}");
+    let out = fbscope().args(["explain", &copied]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().next(), Some("tls-trust"), "{text}");
+}
