@@ -36,6 +36,7 @@ use crate::tally::Tally;
 
 mod events;
 mod exchange;
+mod fold;
 mod window;
 
 pub use crate::analysis::{Analysis, InputReport};

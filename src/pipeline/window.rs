@@ -19,16 +19,15 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::exchange::RequestIndex;
+use super::fold::{Folded, Folder, Wants};
 use super::{is_web, Collected, Context, FindingSink, InputReport};
 use crate::aggregate::Aggregates;
 use crate::analysis::InputNote;
 use crate::classify::freebusy::CandidateFinder;
 use crate::classify::web::{Undated, WebSink};
 use crate::classify::Classifier;
-use crate::correlate::Series;
 use crate::correlate::TrafficChunk;
 use crate::error::ReportError;
-use crate::finding::Finding;
 use crate::input::chunk::{self, BlockReader};
 use crate::input::origin::FileStamp;
 use crate::input::{Format, Input};
@@ -36,8 +35,6 @@ use crate::parse::w3c::header::{HeaderDelta, HeaderState};
 use crate::parse::w3c::layout::{FieldLayout, HTTPERR_DEFAULT_FIELDS};
 use crate::parse::w3c::scan::{scan_cut_chunk, ScanOutput};
 use crate::problem::Problem;
-use crate::report::render::{RowKinds, RowRenderer};
-use crate::report::sorted::Row;
 use crate::tally::REJECTED_KEPT_PER_INPUT;
 
 /// Chunks per window per thread: enough to balance uneven chunks, few enough to bound memory.
@@ -393,90 +390,12 @@ impl Read for FailingReader {
     }
 }
 
-/// What the web pass's sink takes from the workers.
-struct Wants {
-    rows: RowKinds,
-    /// The sink's empty series, when it takes findings folded per chunk.
-    series: Option<Series>,
-    /// Keep the IIS failures' request ids (an HttpProxy log is there to join them).
-    request_ids: bool,
-}
-
 /// What step 3 produced for one unit.
 struct UnitResult {
     scan: ScanOutput,
     folded: Folded,
     traffic: TrafficChunk,
     undated: Undated,
-}
-
-/// A unit's findings as its worker folded them, positions counted from the unit's first
-/// line: the merge then adds per unit what would otherwise be per finding, on one thread.
-#[derive(Default)]
-struct Folded {
-    count: usize,
-    aggregates: Aggregates,
-    /// (request id, position) of the IIS failures, for the HttpProxy join.
-    request_ids: Vec<(u128, u64)>,
-    /// The findings' series and rows, for a sink that folds ([`FindingSink::series`]).
-    series: Option<Series>,
-    rows: Vec<Row>,
-    /// The findings themselves, for a sink that does not.
-    findings: Vec<Finding>,
-    /// A row that could not be rendered: the merge reports it.
-    error: Option<::csv::Error>,
-}
-
-/// Folds a unit's findings on the worker, each as the scanner makes it: aggregates always;
-/// then either the sink's series and rows (the finding is dropped here) or the finding,
-/// kept for the sink.
-struct Folder<'w> {
-    folded: Folded,
-    renderer: Option<RowRenderer>,
-    wants: &'w Wants,
-    file: &'w str,
-    taxonomy: &'w crate::grammar::Taxonomy,
-}
-
-impl<'w> Folder<'w> {
-    fn new(wants: &'w Wants, file: &'w str, ctx: &'w Context<'_>) -> Self {
-        Folder {
-            folded: Folded {
-                series: wants.series.clone(),
-                ..Folded::default()
-            },
-            renderer: (wants.rows != RowKinds::None).then(|| RowRenderer::new(wants.rows)),
-            wants,
-            file,
-            taxonomy: &ctx.grammar.taxonomy,
-        }
-    }
-
-    fn add(&mut self, f: Finding) {
-        let folded = &mut self.folded;
-        folded.count += 1;
-        folded.aggregates.add(&f);
-        if let Some(id) = RequestIndex::id_of(&f).filter(|_| self.wants.request_ids) {
-            folded.request_ids.push((id, f.position));
-        }
-        let Some(series) = &mut folded.series else {
-            folded.findings.push(f);
-            return;
-        };
-        series.add(&f);
-        if let Some(renderer) = &mut self.renderer {
-            match renderer.render(&f, self.file, self.taxonomy) {
-                Ok(rendered) => folded.rows.push(Row::of(&f, rendered)),
-                Err(e) => folded.error = folded.error.take().or(Some(e)),
-            }
-        }
-    }
-}
-
-impl Extend<Finding> for Folder<'_> {
-    fn extend<I: IntoIterator<Item = Finding>>(&mut self, findings: I) {
-        findings.into_iter().for_each(|f| self.add(f));
-    }
 }
 
 /// Step 3: scans one unit and folds its findings.
@@ -512,7 +431,7 @@ fn scan_unit(
     let scan = scan_cut_chunk(bytes, u.cut, start, finder.find_iter(bytes), &mut sink);
     UnitResult {
         scan,
-        folded: sink.findings.folded,
+        folded: sink.findings.finish(),
         traffic: sink.traffic,
         undated: sink.undated,
     }
