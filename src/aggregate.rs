@@ -78,8 +78,8 @@ impl CategoryTally {
         self.findings += other.findings;
         self.web_findings += other.web_findings;
         self.event_findings += other.event_findings;
-        self.first = min_some(self.first, other.first, i64::min);
-        self.last = min_some(self.last, other.last, i64::max);
+        self.first = either(self.first, other.first, i64::min);
+        self.last = either(self.last, other.last, i64::max);
         self.servers.extend(other.servers);
         self.other_targets += other.other_targets;
         for (target, n) in other.targets {
@@ -143,12 +143,8 @@ impl Aggregates {
     }
 }
 
-/// Both bounds' `pick` where both are known, else the known one.
-fn min_some(
-    a: Option<UnixTime>,
-    b: Option<UnixTime>,
-    pick: fn(i64, i64) -> i64,
-) -> Option<UnixTime> {
+/// `pick` of both bounds where both are known, else the known one.
+fn either(a: Option<UnixTime>, b: Option<UnixTime>, pick: fn(i64, i64) -> i64) -> Option<UnixTime> {
     match (a, b) {
         (Some(a), Some(b)) => Some(pick(a, b)),
         (a, b) => a.or(b),

@@ -203,20 +203,18 @@ impl<F: Extend<Finding>> WebSink<'_, F> {
     /// `401 0 0; rule <id>` (`HTTP.sys <status> <reason>` for HTTPERR), built in one buffer:
     /// every failed line makes one.
     fn detail(&self, rec: &W3cRecord<'_>, rule_id: Option<&str>) -> String {
-        let mut d = String::with_capacity(48);
-        let mut cells = |fields: &[Field]| {
-            for (i, &field) in fields.iter().enumerate() {
-                if i > 0 {
-                    d.push(' ');
-                }
-                d.push_str(&lossy(rec.get(field).unwrap_or_default()));
-            }
-        };
-        if self.httperr {
-            cells(&[Field::Status, Field::Reason]);
-            d.insert_str(0, "HTTP.sys ");
+        let (prefix, fields): (&str, &[Field]) = if self.httperr {
+            ("HTTP.sys ", &[Field::Status, Field::Reason])
         } else {
-            cells(&[Field::Status, Field::SubStatus, Field::Win32Status]);
+            ("", &[Field::Status, Field::SubStatus, Field::Win32Status])
+        };
+        let mut d = String::with_capacity(48);
+        d.push_str(prefix);
+        for (i, &field) in fields.iter().enumerate() {
+            if i > 0 {
+                d.push(' ');
+            }
+            d.push_str(&lossy(rec.get(field).unwrap_or_default()));
         }
         if let Some(q) = rec.get(Field::QueueName) {
             d.push_str(" (queue ");

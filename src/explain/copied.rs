@@ -61,10 +61,10 @@ pub fn as_logged(text: &str) -> Cow<'_, str> {
 /// Joins each line of exactly a [`CONSOLE_WIDTHS`] width to the line after it.
 fn join_console_wraps(text: &str) -> Cow<'_, str> {
     let cut = |line: &str| CONSOLE_WIDTHS.contains(&line.trim_end_matches('\r').chars().count());
-    let mut lines = text.split('\n').peekable();
     if !text.split('\n').any(cut) {
         return Cow::Borrowed(text);
     }
+    let mut lines = text.split('\n').peekable();
     let mut out = String::with_capacity(text.len());
     while let Some(line) = lines.next() {
         let Some(next) = lines.peek() else {

@@ -28,7 +28,7 @@ use crate::grammar::{CategoryId, Taxonomy};
 use crate::pipeline::FindingSink;
 
 use self::render::{RowKinds, RowRenderer};
-use self::sorted::{Rendered, Row, SortedRows};
+use self::sorted::{Row, SortedRows};
 use atomic::AtomicFile;
 
 /// What goes to stdout.
@@ -149,10 +149,6 @@ impl<'t> Outputs<'t> {
             .renderer
             .render(f, file, self.taxonomy)
             .map_err(csv_err(Path::new("findings.csv")))?;
-        self.push_rendered(f, rendered)
-    }
-
-    fn push_rendered(&mut self, f: &Finding, rendered: Rendered) -> Result<(), ReportError> {
         self.push_row(Row::of(f, rendered))
     }
 
