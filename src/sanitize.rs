@@ -35,6 +35,11 @@ fn is_hazard(c: char) -> bool {
 /// `<`, `>`, `&` and quote itself ([`html`]); a list of dangerous tags would only ever be
 /// incomplete (`<audio onerror>` passed the one that was here).
 pub fn file_text(text: &str) -> Cow<'_, str> {
+    // Printable ASCII, most log text, holds no hazard; checking bytes is what lets this
+    // vectorize (a char at a time it was 9% of an all-failure run's rendering).
+    if text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+        return Cow::Borrowed(text);
+    }
     let has_control = text
         .chars()
         .any(|c| is_hazard(c) && !matches!(c, '\t' | '\n' | '\r'));
@@ -119,8 +124,15 @@ pub fn name_text(name: &str) -> Cow<'_, str> {
 }
 
 /// Lossy UTF-8 for display: invalid bytes become U+FFFD.
+///
+/// Valid text is checked by `str::from_utf8` first: it validates a word at a time, while
+/// `String::from_utf8_lossy` walks `Utf8Chunks` byte by byte, which was 5% of the samples of
+/// an all-failure run (every field of every finding passes here).
 pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 #[cfg(test)]

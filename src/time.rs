@@ -147,35 +147,57 @@ pub fn parse_key(key: &TimeKey) -> Option<UnixTime> {
 
 /// Formats as `2026-03-02T09:15:04Z`.
 pub fn format_utc(t: UnixTime) -> String {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let mut out = Vec::with_capacity(20);
+    write_utc_precise(&mut out, t, None);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Writes `2026-03-02T09:15:04.1234567Z` into `out`, with the source's fraction digits (as
 /// [`format_utc`] when the source logged whole seconds), without a `String`: the merge
 /// writes one per finding.
 pub fn write_utc_precise(out: &mut Vec<u8>, t: UnixTime, subsec: Option<SubSecond>) {
-    use std::io::Write;
     let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
+    // Digits pushed directly, not through `write!`: this runs twice per row of
+    // findings.csv and findings.jsonl, and the formatting machinery's padding showed in
+    // profiles of an all-failure run. Years outside 0..=9999 keep `write!`'s form.
+    if (0..=9999).contains(&y) {
+        push_padded(out, y as u64, 4);
+    } else {
+        use std::io::Write;
+        let _ = write!(out, "{y:04}");
+    }
+    out.push(b'-');
+    push_padded(out, u64::from(m), 2);
+    out.push(b'-');
+    push_padded(out, u64::from(d), 2);
+    out.push(b'T');
+    push_padded(out, (secs / 3600) as u64, 2);
+    out.push(b':');
+    push_padded(out, (secs / 60 % 60) as u64, 2);
+    out.push(b':');
+    push_padded(out, (secs % 60) as u64, 2);
     if let Some(f) = subsec {
-        let _ = write!(out, ".{:09}", f.nanos);
-        out.truncate(out.len() - (9 - usize::from(f.digits)));
+        out.push(b'.');
+        let mut nanos = [0u8; 9];
+        let mut n = f.nanos.min(999_999_999);
+        for digit in nanos.iter_mut().rev() {
+            *digit = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        out.extend_from_slice(&nanos[..usize::from(f.digits).min(9)]);
     }
     out.push(b'Z');
+}
+
+/// `n` in decimal, zero-padded to `width` digits (`n` must fit in them).
+fn push_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let start = out.len();
+    out.resize(start + width, b'0');
+    for digit in out[start..].iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 /// Formats an optional time, empty when unknown (an empty CSV cell).
@@ -231,6 +253,24 @@ mod tests {
         let mut out = Vec::new();
         write_utc_precise(&mut out, t, subsec);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn precise_times_read_as_chrono_writes_them() {
+        // From the year 0 to past 9999 (where the year loses its fixed width).
+        let mut t: i64 = -62_167_219_200;
+        while t < 253_402_300_800 + 86_400 * 800 {
+            let expected = chrono::DateTime::from_timestamp(t, 0)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            let expected = match expected.strip_prefix('+') {
+                Some(wide) => wide.to_owned(),
+                None => expected,
+            };
+            assert_eq!(format_utc_precise(t, None), expected, "{t}");
+            t += 86_400 * 13 + 3_601 * 7 + 11;
+        }
     }
 
     #[test]

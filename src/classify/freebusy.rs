@@ -39,11 +39,6 @@ impl StemClass {
         NAMES[self as usize].0
     }
 
-    /// The class whose discriminant is `b`.
-    pub fn from_discriminant(b: u8) -> Option<Self> {
-        NAMES.get(usize::from(b)).map(|(_, c)| *c)
-    }
-
     pub fn is_wssecurity(self) -> bool {
         matches!(
             self,

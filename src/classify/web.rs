@@ -65,7 +65,6 @@ impl<F: Extend<Finding>> RecordSink for WebSink<'_, F> {
         tally.freebusy_requests += 1;
         count_traffic(
             &mut self.traffic,
-            self.classifier,
             rec,
             time,
             server,
@@ -115,16 +114,12 @@ struct Failure<'g> {
 /// Counts a free/busy request, failed or not, in the chunk's traffic.
 fn count_traffic(
     counts: &mut TrafficChunk,
-    classifier: &Classifier<'_>,
     rec: &W3cRecord<'_>,
     time: Option<i64>,
     server: &HostId,
     failed: bool,
 ) {
-    let traffic = &classifier.grammar().traffic;
-    let stem = rec.path().and_then(|p| traffic.stem_of(p));
-    let client = rec.get(Field::ClientIp).unwrap_or_default();
-    counts.count(server, client, stem, time, failed);
+    counts.count(server, time, failed);
     if let Some(host) = rec.get(Field::Host) {
         counts.host(server, host);
     }

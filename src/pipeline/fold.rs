@@ -34,8 +34,6 @@ pub(super) struct Folded {
     pub(super) rows: Vec<Row>,
     /// The findings themselves, for a sink that does not.
     pub(super) findings: Vec<Finding>,
-    /// A row that could not be rendered: the merge reports it.
-    pub(super) error: Option<::csv::Error>,
 }
 
 /// Folds a unit's findings on the worker, each as the scanner makes it: aggregates always;
@@ -81,10 +79,9 @@ impl<'w> Folder<'w> {
         };
         series.add(&f);
         if let Some(renderer) = &mut self.renderer {
-            match renderer.render(&f, self.file, self.taxonomy) {
-                Ok(rendered) => folded.rows.push(Row::of(&f, rendered)),
-                Err(e) => folded.error = folded.error.take().or(Some(e)),
-            }
+            folded
+                .rows
+                .push(Row::of(&f, renderer.render(&f, self.file, self.taxonomy)));
         }
     }
 }

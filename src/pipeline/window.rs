@@ -447,10 +447,6 @@ fn merge_unit(
 ) -> Result<(), ReportError> {
     let base = report.tally.lines;
     let folded = result.folded;
-    if let Some(source) = folded.error {
-        let path = std::path::PathBuf::from("findings.csv");
-        return Err(ReportError::Csv { path, source });
-    }
     aggregates.merge(folded.aggregates);
     for (id, position) in folded.request_ids {
         requests.add(id, input, base + position);

@@ -4,6 +4,7 @@
 //! atomically; stdout gets the summary, JSON or findings CSV.
 
 pub mod atomic;
+pub mod background;
 pub mod color;
 pub mod correlation;
 pub mod csv;
@@ -30,6 +31,7 @@ use crate::pipeline::FindingSink;
 use self::render::{RowKinds, RowRenderer};
 use self::sorted::{Row, SortedRows};
 use atomic::AtomicFile;
+use background::BackgroundFile;
 
 /// What goes to stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,10 +147,7 @@ impl<'t> Outputs<'t> {
     }
 
     fn push(&mut self, f: &Finding, file: &str) -> Result<(), ReportError> {
-        let rendered = self
-            .renderer
-            .render(f, file, self.taxonomy)
-            .map_err(csv_err(Path::new("findings.csv")))?;
+        let rendered = self.renderer.render(f, file, self.taxonomy);
         self.push_row(Row::of(f, rendered))
     }
 
@@ -211,10 +210,14 @@ impl<'t> Outputs<'t> {
         correlation: &Correlation,
         dir: Option<&Path>,
     ) -> Result<Vec<AtomicFile>, ReportError> {
+        let in_background = |file: AtomicFile| {
+            let path = file.path().to_owned();
+            BackgroundFile::spawn(file).map_err(io_err(path))
+        };
         let mut files = match dir {
             Some(d) => Some((
-                create_csv(d, "findings.csv", self.csv_bom)?,
-                AtomicFile::create(d, "findings.jsonl")?,
+                in_background(create_csv(d, "findings.csv", self.csv_bom)?)?,
+                in_background(AtomicFile::create(d, "findings.jsonl")?)?,
             )),
             None => None,
         };
@@ -224,7 +227,7 @@ impl<'t> Outputs<'t> {
             source,
         };
         // Error paths are built only on an error: this loop runs once per finding.
-        let file_err = |f: &AtomicFile| {
+        let file_err = |f: &BackgroundFile| {
             let path = f.path().to_owned();
             move |source| ReportError::Io { path, source }
         };
@@ -280,7 +283,14 @@ impl<'t> Outputs<'t> {
                 closed_pipe_or(e, &mut self.stdout).map_err(stdout_err)?;
             }
         }
-        Ok(files.map(|(a, b)| vec![a, b]).unwrap_or_default())
+        let Some((csv_file, json_file)) = files else {
+            return Ok(Vec::new());
+        };
+        let finish = |f: BackgroundFile| {
+            let path = f.path().to_owned();
+            f.finish().map_err(io_err(path))
+        };
+        Ok(vec![finish(csv_file)?, finish(json_file)?])
     }
 }
 

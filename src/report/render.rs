@@ -31,29 +31,24 @@ pub struct RowRenderer {
 impl RowRenderer {
     pub fn new(kinds: RowKinds) -> Self {
         RowRenderer {
-            csv: FindingRows::default(),
+            csv: FindingRows,
             json: kinds == RowKinds::CsvAndJson,
         }
     }
 
-    pub fn render(
-        &mut self,
-        f: &Finding,
-        file: &str,
-        taxonomy: &Taxonomy,
-    ) -> ::csv::Result<Rendered> {
-        let (csv, csv_split) = self.csv.row(f, file, taxonomy)?;
+    pub fn render(&mut self, f: &Finding, file: &str, taxonomy: &Taxonomy) -> Rendered {
+        let (csv, csv_split) = self.csv.row(f, file, taxonomy);
         let (json, json_split) = if self.json {
             jsonl::row(f, file, taxonomy)
         } else {
             (Vec::new(), 0)
         };
-        Ok(Rendered {
+        Rendered {
             csv: csv.into_boxed_slice(),
             csv_split,
             json: json.into_boxed_slice(),
             json_split,
-        })
+        }
     }
 }
 
@@ -108,7 +103,7 @@ mod tests {
         let g = crate::grammar::Grammar::embedded().expect("shipped grammars load");
         let file = r#"EXCH01/W3SVC1/u_ex"26","position":0,.log"#;
         let mut renderer = RowRenderer::new(RowKinds::CsvAndJson);
-        let r = renderer.render(&hostile(0), file, &g.taxonomy).unwrap();
+        let r = renderer.render(&hostile(0), file, &g.taxonomy);
         let (mut csv_line, mut json_line) = (Vec::new(), Vec::new());
         csv::with_incident(
             (&r.csv, r.csv_split),
